@@ -1,0 +1,57 @@
+/** Helm chart references for `kubernetes.helm.v3.Release`, from a repository or a local mirror. */
+import * as fs from "fs";
+import * as path from "path";
+import { DynamoConfigError } from "./errors";
+import { ChartSource, PlatformSettings } from "./settings";
+
+/** The chart fields of a Release. */
+export interface ChartReference {
+    chart: string;
+    version: string;
+    repositoryOpts?: { repo: string };
+}
+
+/** Every chart one platform install uses, resolved before any resource is registered. */
+export interface PlatformCharts {
+    platform: ChartReference;
+    crds?: ChartReference;
+    nfsDriver?: ChartReference;
+    ingressNginx?: ChartReference;
+}
+
+/** Labels on every object this package creates directly (not through Helm), so it can tell its own from the cluster's. */
+export const OWNED_LABELS = {
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/part-of": "dynamo-platform",
+};
+
+/**
+ * Where Helm reads `chart` at `version`. A local folder is searched for `<chart>-<version>.tgz`
+ * (the file name Helm repositories use) and then for a `<chart>-<version>/` chart folder.
+ */
+export function chartReference(source: ChartSource, chart: string, version: string): ChartReference {
+    if (source.kind === "repository") {
+        return { chart, version, repositoryOpts: { repo: source.url } };
+    }
+    const candidates = [`${chart}-${version}.tgz`, `${chart}-${version}`].map((name) => path.resolve(source.directory, name));
+    const found = candidates.find((candidate) => fs.existsSync(candidate));
+    if (found === undefined) {
+        throw new DynamoConfigError(
+            source.key,
+            `${source.key} is the local folder "${source.directory}", but it holds neither ${chart}-${version}.tgz nor a ${chart}-${version}/ chart folder.`,
+        );
+    }
+    // Helm ignores `version` for a local path; it is kept so the release records what it installs.
+    return { chart: found, version };
+}
+
+/** Resolves every chart of an install, so a missing local chart fails before anything is created. */
+export function resolveCharts(settings: PlatformSettings): PlatformCharts {
+    const { chartLine, chartSource, nfs, ingress } = settings;
+    return {
+        platform: chartReference(chartSource, "dynamo-platform", chartLine.platformChartVersion),
+        crds: chartLine.crdsChartVersion ? chartReference(chartSource, "dynamo-crds", chartLine.crdsChartVersion) : undefined,
+        nfsDriver: nfs?.installDriver ? chartReference(nfs.driverChartSource, "csi-driver-nfs", nfs.driverChartVersion) : undefined,
+        ingressNginx: ingress.nginx ? chartReference(ingress.nginx.chartSource, "ingress-nginx", ingress.nginx.chartVersion) : undefined,
+    };
+}

@@ -1,0 +1,210 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DynamoPlatformArgs } from "./args";
+import { OWNED_LABELS, resolveCharts } from "./charts";
+import { EXPECTED_CRDS, installCrds } from "./crds";
+import { DynamoConfigError } from "./errors";
+import { createIngressNginx } from "./ingress";
+import { createLocalPathStorage, createNfsModelCache } from "./k8sStorage";
+import { resolvePrometheusEndpoint } from "./monitoring";
+import { PlatformSettings, resolveSettings } from "./settings";
+import { buildPlatformValues, installsEtcd, Values } from "./values";
+
+/**
+ * The platform release name. The operator derives the etcd and NATS service names
+ * (`<release>-etcd`, `<release>-nats`) from it, so it is fixed.
+ */
+export const PLATFORM_RELEASE_NAME = "dynamo-platform";
+
+/** Seconds Helm may take for the platform install or upgrade, hooks included (image pulls are slow). */
+const PLATFORM_RELEASE_TIMEOUT = 900;
+
+/**
+ * The NVIDIA Dynamo Platform: CRDs, operator, etcd, NATS, Grove and KAI Scheduler, with the storage
+ * and ingress they need, on the cluster of the Kubernetes provider passed in `opts`.
+ *
+ * `pulumi destroy` uninstalls the platform but keeps the Dynamo CRDs, and with them every
+ * DynamoGraphDeployment, unless `removeCrdsOnDestroy` is set.
+ */
+export class DynamoPlatform extends pulumi.ComponentResource {
+    /** Namespace of the platform release. */
+    public readonly namespace: pulumi.Output<string>;
+    /** Name of the CRDs release (`dynamo-crds`), empty where the platform chart ships the CRDs. */
+    public readonly crdsReleaseName: pulumi.Output<string>;
+    /** Chart version of the CRDs release, empty where the platform chart ships the CRDs. */
+    public readonly crdsReleaseVersion: pulumi.Output<string>;
+    /** Name of the platform release, always `dynamo-platform`. */
+    public readonly platformReleaseName: pulumi.Output<string>;
+    /** Chart version of the platform release. */
+    public readonly platformReleaseVersion: pulumi.Output<string>;
+    /** Names of the CRDs a working platform has. */
+    public readonly crdNames: pulumi.Output<string[]>;
+    /** In-cluster etcd client address (`host:port`), empty when etcd is not installed. */
+    public readonly etcdEndpoint: pulumi.Output<string>;
+    /** In-cluster NATS URL. */
+    public readonly natsEndpoint: pulumi.Output<string>;
+    /** Prometheus URL given to the operator, empty when none. */
+    public readonly prometheusEndpoint: pulumi.Output<string>;
+    /** Where the Prometheus URL came from: `explicit`, `monitoringStack` or `none`. */
+    public readonly prometheusEndpointSource: pulumi.Output<string>;
+    /** StorageClass of the ReadWriteMany model cache. */
+    public readonly modelCacheStorageClass: pulumi.Output<string>;
+    /** StorageClass of etcd and NATS volumes, empty for the cluster default. */
+    public readonly persistenceStorageClass: pulumi.Output<string>;
+    /** The values the platform chart received. */
+    public readonly platformValues: pulumi.Output<Values>;
+
+    constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dynamo:index:DynamoPlatform", name, {}, opts);
+
+        let settings: PlatformSettings;
+        let charts: ReturnType<typeof resolveCharts>;
+        try {
+            settings = resolveSettings(args);
+            charts = resolveCharts(settings);
+        } catch (error) {
+            throw error instanceof DynamoConfigError ? new pulumi.ResourceError(error.message, this, true) : error;
+        }
+        for (const warning of settings.warnings) {
+            pulumi.log.warn(warning, this);
+        }
+        if (args.prometheusEndpoint !== undefined && settings.monitoringStack !== undefined) {
+            pulumi.log.info(`prometheusEndpoint is set, so monitoringStack "${settings.monitoringStack}" is not read.`, this);
+        }
+
+        const namespace = settings.createNamespace
+            ? new k8s.core.v1.Namespace(
+                  `${name}-namespace`,
+                  { metadata: { name: settings.namespace, labels: OWNED_LABELS } },
+                  { parent: this },
+              ).metadata.name
+            : pulumi.output(settings.namespace);
+
+        const crds = installCrds(name, settings, charts.crds, this);
+        const modelCache = settings.nfs
+            ? createNfsModelCache(name, settings.storageClass, settings.nfs, charts.nfsDriver, settings.skipAwait, this)
+            : undefined;
+        const persistence =
+            settings.localPath && settings.persistenceStorageClass
+                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, this)
+                : undefined;
+        if (charts.ingressNginx && settings.ingress.className) {
+            createIngressNginx(name, charts.ingressNginx, settings.ingress.className, settings.skipAwait, this);
+        }
+        const pullSecret = createPullSecret(name, settings, namespace, this);
+        const prometheus = resolvePrometheusEndpoint(name, settings.prometheusEndpoint, settings.monitoringStack, this);
+
+        const values = pulumi
+            .all([prometheus.url, pulumi.output(settings.helmValues ?? {}), pullSecret ?? pulumi.output(undefined)])
+            .apply(([prometheusUrl, overrides, pullSecretName]) =>
+                buildPlatformValues({
+                    chartLine: settings.chartLine,
+                    groveEnabled: settings.groveEnabled,
+                    kaiSchedulerEnabled: settings.kaiSchedulerEnabled,
+                    discoveryBackend: settings.discoveryBackend,
+                    prometheusEndpoint: prometheusUrl || undefined,
+                    persistenceStorageClass: settings.persistenceStorageClass,
+                    tolerations: settings.tolerations,
+                    ingress: settings.ingress.className
+                        ? { className: settings.ingress.className, tlsSecretName: settings.ingress.tlsSecretName }
+                        : undefined,
+                    imagePullSecretNames: pullSecretName ? [pullSecretName] : [],
+                    overrides: overrides as Values,
+                }),
+            );
+
+        const platformRelease = new k8s.helm.v3.Release(
+            `${name}-platform`,
+            {
+                name: PLATFORM_RELEASE_NAME,
+                namespace,
+                ...charts.platform,
+                values,
+                skipAwait: settings.skipAwait,
+                timeout: PLATFORM_RELEASE_TIMEOUT,
+            },
+            {
+                parent: this,
+                // The chart's workloads need the CRDs and their storage classes to exist first;
+                // nothing in the values refers to them, so the order is stated here.
+                dependsOn: definedResources(crds.release, crds.workerMetadata, modelCache, persistence),
+            },
+        );
+
+        const serviceHost = (service: string) =>
+            pulumi.interpolate`${PLATFORM_RELEASE_NAME}-${service}.${platformRelease.namespace}.svc.cluster.local`;
+        this.namespace = platformRelease.namespace;
+        this.crdsReleaseName = crds.release ? crds.release.name : pulumi.output("");
+        this.crdsReleaseVersion = crds.release ? crds.release.version : pulumi.output("");
+        this.platformReleaseName = platformRelease.name;
+        this.platformReleaseVersion = platformRelease.version;
+        this.crdNames = pulumi.output(EXPECTED_CRDS);
+        this.etcdEndpoint = installsEtcd(settings.chartLine, settings.discoveryBackend)
+            ? pulumi.interpolate`${serviceHost("etcd")}:2379`
+            : pulumi.output("");
+        this.natsEndpoint = pulumi.interpolate`nats://${serviceHost("nats")}:4222`;
+        this.prometheusEndpoint = prometheus.url;
+        this.prometheusEndpointSource = pulumi.output(prometheus.source);
+        this.modelCacheStorageClass = modelCache ? modelCache.metadata.name : pulumi.output(settings.storageClass);
+        this.persistenceStorageClass = persistence ? persistence.metadata.name : pulumi.output(settings.persistenceStorageClass ?? "");
+        this.platformValues = values;
+
+        this.registerOutputs({
+            namespace: this.namespace,
+            crdsReleaseName: this.crdsReleaseName,
+            crdsReleaseVersion: this.crdsReleaseVersion,
+            platformReleaseName: this.platformReleaseName,
+            platformReleaseVersion: this.platformReleaseVersion,
+            crdNames: this.crdNames,
+            etcdEndpoint: this.etcdEndpoint,
+            natsEndpoint: this.natsEndpoint,
+            prometheusEndpoint: this.prometheusEndpoint,
+            prometheusEndpointSource: this.prometheusEndpointSource,
+            modelCacheStorageClass: this.modelCacheStorageClass,
+            persistenceStorageClass: this.persistenceStorageClass,
+            platformValues: this.platformValues,
+        });
+    }
+}
+
+function definedResources(...resources: (pulumi.Resource | undefined)[]): pulumi.Resource[] {
+    return resources.filter((resource): resource is pulumi.Resource => resource !== undefined);
+}
+
+/** The pull secret's name as an Output that also orders the release after the secret, if one is created or referenced. */
+function createPullSecret(
+    name: string,
+    settings: PlatformSettings,
+    namespace: pulumi.Output<string>,
+    parent: pulumi.Resource,
+): pulumi.Output<string> | undefined {
+    const secret = settings.imagePullSecret;
+    if (secret === undefined) {
+        return undefined;
+    }
+    if (secret.password === undefined) {
+        return pulumi.output(secret.name);
+    }
+    const dockerConfig = pulumi.secret(
+        pulumi.output(secret.password).apply((password) =>
+            JSON.stringify({
+                auths: {
+                    [secret.registry]: {
+                        username: secret.username,
+                        password,
+                        auth: Buffer.from(`${secret.username}:${password}`).toString("base64"),
+                    },
+                },
+            }),
+        ),
+    );
+    return new k8s.core.v1.Secret(
+        `${name}-image-pull-secret`,
+        {
+            metadata: { name: secret.name, namespace, labels: OWNED_LABELS },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": dockerConfig },
+        },
+        { parent },
+    ).metadata.name;
+}

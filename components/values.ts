@@ -1,0 +1,141 @@
+/**
+ * Values of the `dynamo-platform` chart, built from resolved settings. Pure: plain data in and out.
+ */
+import { DiscoveryBackend } from "./args";
+import { Toleration } from "./settings";
+import { ChartLine, ValuesLayout } from "./versions";
+
+/** A Helm values tree. */
+export type Values = { [key: string]: unknown };
+
+/** What the platform values depend on; every Input is already resolved. */
+export interface PlatformValuesInput {
+    chartLine: ChartLine;
+    groveEnabled: boolean;
+    kaiSchedulerEnabled: boolean;
+    discoveryBackend: DiscoveryBackend;
+    prometheusEndpoint?: string;
+    persistenceStorageClass?: string;
+    tolerations: Toleration[];
+    ingress?: { className: string; tlsSecretName?: string; annotations?: Record<string, string> };
+    imagePullSecretNames: string[];
+    /** The user's `helmValues`, merged last. */
+    overrides?: Values;
+}
+
+function isPlainObject(value: unknown): value is Values {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Helm's merge of values trees: objects merge key by key, anything else (lists included) in
+ * `override` replaces what `base` has. `null` is kept, so Helm can use it to delete a chart default.
+ */
+export function deepMerge(base: Values, override: Values): Values {
+    const merged: Values = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const current = merged[key];
+        merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    }
+    return merged;
+}
+
+/** Whether the etcd subchart is installed: 0.9 workloads keep their state in etcd even with Kubernetes discovery. */
+export function installsEtcd(chartLine: ChartLine, discoveryBackend: DiscoveryBackend): boolean {
+    return chartLine.layout === ValuesLayout.SubchartToggles || discoveryBackend === DiscoveryBackend.Etcd;
+}
+
+function subchartSwitches(layout: ValuesLayout, on: { etcd: boolean; nats: boolean; grove: boolean; kai: boolean }): Values {
+    switch (layout) {
+        case ValuesLayout.SubchartToggles:
+            return {
+                etcd: { enabled: on.etcd },
+                nats: { enabled: on.nats },
+                grove: { enabled: on.grove },
+                "kai-scheduler": { enabled: on.kai },
+            };
+        case ValuesLayout.GlobalInstallExceptNats:
+            return {
+                global: {
+                    etcd: { install: on.etcd },
+                    grove: { install: on.grove, enabled: on.grove },
+                    "kai-scheduler": { install: on.kai, enabled: on.kai },
+                },
+                nats: { enabled: on.nats },
+            };
+        case ValuesLayout.GlobalInstall:
+            return {
+                global: {
+                    etcd: { install: on.etcd },
+                    nats: { install: on.nats },
+                    grove: { install: on.grove, enabled: on.grove },
+                    "kai-scheduler": { install: on.kai, enabled: on.kai },
+                },
+            };
+    }
+}
+
+function operatorValues(input: PlatformValuesInput): Values {
+    const dynamo: Values = {};
+    if (input.prometheusEndpoint) {
+        // The operator reads this nested key; the top-level `prometheusEndpoint` of the docs is ignored.
+        dynamo.metrics = { prometheusEndpoint: input.prometheusEndpoint };
+    }
+    if (input.ingress) {
+        dynamo.ingress = {
+            enabled: true,
+            className: input.ingress.className,
+            // The chart defaults to a placeholder secret name; null drops it when no TLS secret is given.
+            tlsSecretName: input.ingress.tlsSecretName ?? null,
+            ...(input.ingress.annotations ? { annotations: input.ingress.annotations } : {}),
+        };
+    }
+    const controllerManager: Values = { tolerations: input.tolerations };
+    if (input.chartLine.operatorImageTag) {
+        controllerManager.manager = { image: { tag: input.chartLine.operatorImageTag } };
+    }
+    return {
+        discoveryBackend: input.discoveryBackend,
+        controllerManager,
+        ...(Object.keys(dynamo).length > 0 ? { dynamo } : {}),
+        ...(input.imagePullSecretNames.length > 0 ? { imagePullSecrets: input.imagePullSecretNames.map((name) => ({ name })) } : {}),
+    };
+}
+
+/** The complete values for the `dynamo-platform` release. */
+export function buildPlatformValues(input: PlatformValuesInput): Values {
+    const etcd = installsEtcd(input.chartLine, input.discoveryBackend);
+    const values: Values = {
+        "dynamo-operator": operatorValues(input),
+        nats: {
+            config: {
+                jetstream: {
+                    fileStore: {
+                        pvc: {
+                            enabled: true,
+                            ...(input.persistenceStorageClass ? { storageClassName: input.persistenceStorageClass } : {}),
+                        },
+                    },
+                },
+            },
+            podTemplate: { merge: { spec: { tolerations: input.tolerations } } },
+        },
+    };
+    if (etcd) {
+        values.etcd = {
+            persistence: { enabled: true, ...(input.persistenceStorageClass ? { storageClass: input.persistenceStorageClass } : {}) },
+            tolerations: input.tolerations,
+        };
+    }
+    if (input.groveEnabled) {
+        values.grove = { tolerations: input.tolerations };
+    }
+    if (input.kaiSchedulerEnabled) {
+        values["kai-scheduler"] = { global: { tolerations: input.tolerations } };
+    }
+    const withSwitches = deepMerge(
+        values,
+        subchartSwitches(input.chartLine.layout, { etcd, nats: true, grove: input.groveEnabled, kai: input.kaiSchedulerEnabled }),
+    );
+    return input.overrides ? deepMerge(withSwitches, input.overrides) : withSwitches;
+}

@@ -1,0 +1,104 @@
+/**
+ * Release versions of the Dynamo Platform charts and what each chart line needs.
+ *
+ * Versions are compared numerically, never with semver ranges: semver sorts `0.9.0-post1` below
+ * `0.9.0`, while NVIDIA publishes `-postN` as a chart-only fix released after the base version.
+ */
+
+/** How a platform chart line lays out its subchart switches. */
+export enum ValuesLayout {
+    /** 0.9.x: `<subchart>.enabled` at the top level; CRDs come from the separate `dynamo-crds` chart. */
+    SubchartToggles = "subchart-toggles",
+    /** 1.0.x and 1.1.x: `global.<subchart>.install` for etcd, Grove and KAI; NATS is still `nats.enabled`. */
+    GlobalInstallExceptNats = "global-install-except-nats",
+    /** 1.2.0 and later: `global.<subchart>.install` for every subchart; the chart rejects the old keys. */
+    GlobalInstall = "global-install",
+}
+
+/** A parsed published release version such as `0.9.1` or `0.9.0-post1`. */
+export interface ReleaseVersion {
+    readonly text: string;
+    readonly major: number;
+    readonly minor: number;
+    readonly patch: number;
+    /** The `N` of a `-postN` chart-only patch release. */
+    readonly post?: number;
+}
+
+/** Everything that depends on which platform release is installed. */
+export interface ChartLine {
+    /** Exact version of the `dynamo-platform` chart. */
+    readonly platformChartVersion: string;
+    /** Exact version of the `dynamo-crds` chart, or undefined where CRDs ship inside the platform chart. */
+    readonly crdsChartVersion?: string;
+    readonly layout: ValuesLayout;
+    /** Operator image tag to force, for releases whose chart pins the wrong operator image. */
+    readonly operatorImageTag?: string;
+    /** Whether the DynamoWorkerMetadata CRD is applied from the copy bundled with this package. */
+    readonly bundlesWorkerMetadataCrd: boolean;
+}
+
+/** The oldest release whose values layout this package knows. */
+export const OLDEST_SUPPORTED_RELEASE = "0.9.0";
+
+const RELEASE_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-post([1-9]\d*))?$/;
+
+/** Parses an exact published-style version; returns undefined for anything else (ranges, `v` prefixes, tags). */
+export function parseReleaseVersion(text: string): ReleaseVersion | undefined {
+    const match = RELEASE_PATTERN.exec(text);
+    if (!match) {
+        return undefined;
+    }
+    const [, major, minor, patch, post] = match;
+    return {
+        text,
+        major: Number(major),
+        minor: Number(minor),
+        patch: Number(patch),
+        post: post === undefined ? undefined : Number(post),
+    };
+}
+
+/** Numeric order of two releases, with `X.Y.Z-postN` after `X.Y.Z`. */
+export function compareReleases(a: ReleaseVersion, b: ReleaseVersion): number {
+    return a.major - b.major || a.minor - b.minor || a.patch - b.patch || (a.post ?? 0) - (b.post ?? 0);
+}
+
+/** The `dynamo-crds` chart version that pairs with a platform release: the same version without `-postN`. */
+export function crdsVersionFor(release: ReleaseVersion): string {
+    return `${release.major}.${release.minor}.${release.patch}`;
+}
+
+/** Whether a release still ships its CRDs as the separate `dynamo-crds` chart (every release before 1.0). */
+export function hasSeparateCrdsChart(release: ReleaseVersion): boolean {
+    return release.major === 0;
+}
+
+function layoutFor(release: ReleaseVersion): ValuesLayout {
+    if (release.major === 0) {
+        return ValuesLayout.SubchartToggles;
+    }
+    if (release.major === 1 && release.minor < 2) {
+        return ValuesLayout.GlobalInstallExceptNats;
+    }
+    return ValuesLayout.GlobalInstall;
+}
+
+/**
+ * The chart line of a validated release.
+ *
+ * @param crdsVersionOverride an exact `dynamo-crds` version to use instead of the derived one.
+ */
+export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: string): ChartLine {
+    const separateCrds = hasSeparateCrdsChart(release);
+    const isBroken090 = release.major === 0 && release.minor === 9 && release.patch === 0 && release.post === undefined;
+    return {
+        platformChartVersion: release.text,
+        crdsChartVersion: separateCrds ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined,
+        layout: layoutFor(release),
+        // The 0.9.0 platform chart pins operator subchart 0.7.1, so its default image tag is 0.7.1.
+        operatorImageTag: isBroken090 ? "0.9.0" : undefined,
+        // From 1.0 the platform chart installs every CRD itself through its upgradeCRD hook.
+        bundlesWorkerMetadataCrd: separateCrds,
+    };
+}

@@ -1,0 +1,197 @@
+/**
+ * Runs Pulumi code under the SDK's mock monitor and records every registration as the engine
+ * would receive it: type, name, inputs, parent, dependencies and resource options.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const PROJECT = "dynamo";
+
+/** One resource as registered with the (mock) engine. */
+export interface Registered {
+    type: string;
+    name: string;
+    urn: string;
+    custom: boolean;
+    inputs: Record<string, any>;
+    parent: string;
+    dependencies: string[];
+    retainOnDelete: boolean;
+    protect: boolean;
+}
+
+/** The log lines the program wrote, by severity. */
+export interface Logs {
+    info: string[];
+    warn: string[];
+}
+
+/** A finished run: what was registered and the stack's outputs. */
+export class Recording {
+    constructor(
+        readonly resources: Registered[],
+        readonly logs: Logs,
+    ) {}
+
+    ofType(type: string): Registered[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The only resource of a type (optionally with a logical name); fails the test otherwise. */
+    one(type: string, name?: string): Registered {
+        const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+        if (found.length !== 1) {
+            throw new Error(
+                `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+            );
+        }
+        return found[0];
+    }
+
+    /** The Kubernetes object of a kind by its `metadata.name`. */
+    object(type: string, objectName: string): Registered {
+        const found = this.ofType(type).filter((r) => (r.inputs.metadata?.name ?? r.inputs.name) === objectName);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type} named ${objectName}, found ${found.length}`);
+        }
+        return found[0];
+    }
+
+    /** Whether `resource` waits for `other`, directly or through a parent component's dependencies. */
+    dependsOn(resource: Registered, other: Registered): boolean {
+        return resource.dependencies.includes(other.urn);
+    }
+
+    /** The stack outputs (what `pulumi stack output` would show). */
+    stackOutputs(): Record<string, any> {
+        return this.one("pulumi:pulumi:Stack").inputs;
+    }
+}
+
+export interface MockOptions {
+    /** Stack config as `dynamo:key` strings, the way Pulumi hands config to a program. */
+    config?: Record<string, string>;
+    /** Keys of `config` that are secrets. */
+    secretKeys?: string[];
+    /** Outputs of other stacks, by stack name, served to StackReferences. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Answers for provider function calls, by token. */
+    calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
+    stack?: string;
+}
+
+class RecordingMonitor extends MockMonitor {
+    readonly registrations = new Map<string, Omit<Registered, "inputs" | "urn">>();
+
+    async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        this.registrations.set(`${req.getType()}::${req.getName()}`, {
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
+            retainOnDelete: req.getRetainondelete() === true,
+            protect: req.getProtect() === true,
+        });
+        return super.registerResource(req, callback);
+    }
+}
+
+/**
+ * Runs `program` under mocks and returns what it registered. Resource outputs echo their inputs,
+ * as a real provider's would for these kinds, with `id` set to the name.
+ */
+export async function runWithMocks(program: () => unknown, options: MockOptions = {}): Promise<Recording> {
+    const inputsByKey = new Map<string, Record<string, any>>();
+    const logs: Logs = { info: [], warn: [] };
+    const monitor = new RecordingMonitor({
+        newResource(args) {
+            inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
+            if (args.type === "pulumi:pulumi:StackReference") {
+                const outputs = options.stackOutputs?.[args.inputs.name];
+                if (outputs === undefined) {
+                    throw new Error(`unknown stack ${args.inputs.name}`);
+                }
+                return { id: args.inputs.name, state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
+            }
+            return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call(args) {
+            const answer = options.calls?.[args.token];
+            if (answer === undefined) {
+                throw new Error(`unmocked call ${args.token}`);
+            }
+            return answer(args.inputs);
+        },
+    });
+    pulumi.runtime.setMockOptions(monitor, PROJECT, options.stack ?? "test", false);
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys);
+
+    const originalInfo = pulumi.log.info;
+    const originalWarn = pulumi.log.warn;
+    pulumi.log.info = async (message: string) => void logs.info.push(message);
+    pulumi.log.warn = async (message: string) => void logs.warn.push(message);
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => program());
+        await pulumi.runtime.disconnect();
+    } finally {
+        pulumi.log.info = originalInfo;
+        pulumi.log.warn = originalWarn;
+    }
+
+    const resources: Registered[] = [];
+    for (const [urn, entry] of monitor.resources) {
+        const [type, name] = urnTypeAndName(urn);
+        const registration = monitor.registrations.get(`${type}::${name}`);
+        resources.push({
+            type,
+            name,
+            urn,
+            custom: registration?.custom ?? true,
+            inputs: inputsByKey.get(`${type}::${name}`) ?? pulumi.runtime.deserializeProperties(entry.state),
+            parent: registration?.parent ?? "",
+            dependencies: registration?.dependencies ?? [],
+            retainOnDelete: registration?.retainOnDelete ?? false,
+            protect: registration?.protect ?? false,
+        });
+    }
+    const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    if (stack) {
+        stack.inputs = pulumi.runtime.deserializeProperties(monitor.resources.get(stack.urn)!.state);
+    }
+    return new Recording(resources, logs);
+}
+
+function urnTypeAndName(urn: string): [string, string] {
+    const parts = urn.split("::");
+    const qualifiedType = parts[2];
+    return [qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1), parts.slice(3).join("::")];
+}
+
+/** Runs the project's own program (`index.ts`) with the given config. */
+export async function runProgram(options: MockOptions): Promise<Recording> {
+    const entry = require.resolve("../index");
+    return runWithMocks(() => {
+        delete require.cache[entry];
+        return require(entry);
+    }, options);
+}
+
+/** The `config:` block of a committed stack file, as the strings Pulumi passes to programs. */
+export function stackFileConfig(stack: string): Record<string, string> {
+    const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+    const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed.config ?? {})) {
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return config;
+}
+
+/** Resolves an Output for assertions. */
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
