@@ -19,6 +19,16 @@ export const CRDS_RELEASE_NAME = "dynamo-crds";
 export const CRDS_RELEASE_NAMESPACE = "default";
 
 /**
+ * A schema node whose content the API server keeps as sent. Written with the key the API server
+ * reads: the SDK's `x_kubernetes_preserve_unknown_fields` spelling is only a language binding name.
+ */
+const FREE_FORM_OBJECT = {
+    type: "object",
+    description: "The worker's discovery metadata, kept as published by the worker.",
+    "x-kubernetes-preserve-unknown-fields": true,
+} as k8s.types.input.apiextensions.v1.JSONSchemaProps;
+
+/**
  * DynamoWorkerMetadata: one object per worker pod holding its raw discovery record. Written from
  * the facts of the upstream schema (group, names, `spec.data` as a free-form required object).
  */
@@ -49,11 +59,7 @@ export const WORKER_METADATA_CRD: k8s.types.input.apiextensions.v1.CustomResourc
                             type: "object",
                             required: ["data"],
                             properties: {
-                                data: {
-                                    type: "object",
-                                    description: "The worker's discovery metadata, kept as published by the worker.",
-                                    x_kubernetes_preserve_unknown_fields: true,
-                                },
+                                data: FREE_FORM_OBJECT,
                             },
                         },
                     },

@@ -34,6 +34,8 @@ export class Recording {
     constructor(
         readonly resources: Registered[],
         readonly logs: Logs,
+        /** What the program threw, if it failed. */
+        readonly error?: unknown,
     ) {}
 
     ofType(type: string): Registered[] {
@@ -81,6 +83,8 @@ export interface MockOptions {
     /** Answers for provider function calls, by token. */
     calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
     stack?: string;
+    /** Return the recording of a failed run (with its error) instead of throwing. */
+    expectFailure?: boolean;
 }
 
 class RecordingMonitor extends MockMonitor {
@@ -134,10 +138,13 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
     const originalWarn = pulumi.log.warn;
     pulumi.log.info = async (message: string) => void logs.info.push(message);
     pulumi.log.warn = async (message: string) => void logs.warn.push(message);
+    let error: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => program());
-        await pulumi.runtime.disconnect();
+    } catch (thrown) {
+        error = thrown;
     } finally {
+        await pulumi.runtime.disconnect();
         pulumi.log.info = originalInfo;
         pulumi.log.warn = originalWarn;
     }
@@ -162,7 +169,10 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
     if (stack) {
         stack.inputs = pulumi.runtime.deserializeProperties(monitor.resources.get(stack.urn)!.state);
     }
-    return new Recording(resources, logs);
+    if (error !== undefined && !options.expectFailure) {
+        throw error;
+    }
+    return new Recording(resources, logs, error);
 }
 
 function urnTypeAndName(urn: string): [string, string] {
@@ -194,4 +204,21 @@ export function stackFileConfig(stack: string): Record<string, string> {
 /** Resolves an Output for assertions. */
 export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+/** Pulumi's wire marker for a secret value. */
+const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
+const SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+
+/** The plain value of a registered input that must be a secret; fails when it was sent in the clear. */
+export function secretValue(input: any): any {
+    if (typeof input !== "object" || input === null || input[SIGNATURE_KEY] !== SECRET_SIGNATURE) {
+        throw new Error(`expected a secret, got ${JSON.stringify(input)}`);
+    }
+    return input.value;
+}
+
+/** An Output's value, or its error: `apply` never runs for a failed Output, its promise rejects. */
+export function settle<T>(output: pulumi.Output<T>): Promise<T> {
+    return (output as unknown as { promise(): Promise<T> }).promise();
 }

@@ -1,0 +1,276 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs } from "../components";
+import { Recording, Registered, runWithMocks, secretValue } from "./harness";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+const CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const SECRET = "kubernetes:core/v1:Secret";
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+async function install(args: DynamoPlatformArgs, options: Parameters<typeof runWithMocks>[1] = {}): Promise<Recording> {
+    return runWithMocks(() => new DynamoPlatform("dynamo", args), options);
+}
+
+function release(recording: Recording, releaseName: string): Registered {
+    return recording.object(RELEASE, releaseName);
+}
+
+describe("DynamoPlatform", () => {
+    describe("0.9.0-post1 with local-path (the k8s stack)", () => {
+        let recording: Recording;
+        before(async () => {
+            recording = await install({ releaseVersion: "0.9.0-post1", localPath: { install: true }, skipAwait: true });
+        });
+
+        it("registers under its own type token with every child parented to it", () => {
+            const component = recording.one("dynamo:index:DynamoPlatform");
+            const children = recording.resources.filter((r) => r.custom);
+            assert.ok(children.length > 5);
+            for (const child of children) {
+                assert.equal(child.parent, component.urn, `${child.type} ${child.name}`);
+            }
+        });
+
+        it("creates the platform namespace", () => {
+            assert.equal(recording.one(NAMESPACE, "dynamo-namespace").inputs.metadata.name, "dynamo-system");
+        });
+
+        it("installs dynamo-crds at the base version of a -postN release, from NGC, kept on destroy", () => {
+            const crds = release(recording, "dynamo-crds");
+            assert.equal(crds.inputs.chart, "dynamo-crds");
+            assert.equal(crds.inputs.version, "0.9.0");
+            assert.equal(crds.inputs.namespace, "default");
+            assert.deepEqual(crds.inputs.repositoryOpts, { repo: "https://helm.ngc.nvidia.com/nvidia/ai-dynamo" });
+            assert.equal(crds.retainOnDelete, true);
+        });
+
+        it("applies the bundled DynamoWorkerMetadata CRD by server-side apply, after the CRDs chart", () => {
+            const crd = recording.one(CRD_PATCH);
+            assert.equal(crd.inputs.metadata.name, "dynamoworkermetadatas.nvidia.com");
+            assert.equal(crd.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
+            assert.equal(crd.inputs.metadata.annotations["meta.helm.sh/release-name"], "dynamo-crds");
+            assert.equal(crd.inputs.spec.group, "nvidia.com");
+            assert.equal(crd.inputs.spec.names.kind, "DynamoWorkerMetadata");
+            assert.deepEqual(crd.inputs.spec.names.shortNames, ["dwm"]);
+            const version = crd.inputs.spec.versions[0];
+            assert.equal(version.name, "v1alpha1");
+            assert.deepEqual(version.schema.openAPIV3Schema.properties.spec.required, ["data"]);
+            assert.equal(version.schema.openAPIV3Schema.properties.spec.properties.data["x-kubernetes-preserve-unknown-fields"], true);
+            assert.ok(recording.dependsOn(crd, release(recording, "dynamo-crds")));
+            assert.equal(crd.retainOnDelete, true);
+        });
+
+        it("installs dynamo-platform as release dynamo-platform after the CRDs and the persistence class", () => {
+            const platform = release(recording, "dynamo-platform");
+            assert.equal(platform.inputs.chart, "dynamo-platform");
+            assert.equal(platform.inputs.version, "0.9.0-post1");
+            assert.equal(platform.inputs.namespace, "dynamo-system");
+            assert.equal(platform.inputs.skipAwait, true);
+            assert.ok(recording.dependsOn(platform, release(recording, "dynamo-crds")));
+            assert.ok(recording.dependsOn(platform, recording.one(CRD_PATCH)));
+            assert.ok(recording.dependsOn(platform, recording.object(STORAGE_CLASS, "local-path")));
+            assert.ok(recording.dependsOn(platform, recording.one(NAMESPACE, "dynamo-namespace")));
+            assert.equal(platform.retainOnDelete, false);
+        });
+
+        it("passes the persistence class, etcd discovery, Grove and KAI to the chart", () => {
+            const values = release(recording, "dynamo-platform").inputs.values;
+            assert.equal(values["dynamo-operator"].discoveryBackend, "etcd");
+            assert.equal(values.grove.enabled, true);
+            assert.equal(values["kai-scheduler"].enabled, true);
+            assert.equal(values.etcd.persistence.storageClass, "local-path");
+            assert.equal(values.nats.config.jetstream.fileStore.pvc.storageClassName, "local-path");
+            assert.equal(values["dynamo-operator"].controllerManager.manager, undefined, "no image workaround after 0.9.0");
+        });
+
+        it("installs local-path-provisioner pinned, and its class, without touching other classes", () => {
+            const classes = recording.ofType(STORAGE_CLASS);
+            assert.deepEqual(
+                classes.map((c) => c.inputs.metadata.name),
+                ["local-path"],
+            );
+            const localPath = classes[0];
+            assert.equal(localPath.inputs.provisioner, "rancher.io/local-path");
+            assert.equal(localPath.inputs.volumeBindingMode, "WaitForFirstConsumer");
+            assert.equal(localPath.inputs.metadata.labels["app.kubernetes.io/managed-by"], "pulumi");
+            const deployment = recording.one("kubernetes:apps/v1:Deployment");
+            assert.equal(deployment.inputs.spec.template.spec.containers[0].image, "docker.io/rancher/local-path-provisioner:v0.0.37");
+            assert.ok(recording.dependsOn(localPath, deployment));
+            const config = recording.one("kubernetes:core/v1:ConfigMap");
+            assert.match(config.inputs.data["helperPod.yaml"], /image: docker\.io\/library\/busybox:1\.37\.0/);
+            assert.deepEqual(JSON.parse(config.inputs.data["config.json"]).nodePathMap[0].paths, ["/opt/local-path-provisioner"]);
+        });
+
+        it("installs no NFS driver or ingress controller it was not asked for", () => {
+            assert.deepEqual(
+                recording.ofType(RELEASE).map((r) => r.inputs.name),
+                ["dynamo-crds", "dynamo-platform"],
+            );
+        });
+    });
+
+    it("forces the operator image on 0.9.0", async () => {
+        const recording = await install({ releaseVersion: "0.9.0" });
+        const values = release(recording, "dynamo-platform").inputs.values;
+        assert.equal(values["dynamo-operator"].controllerManager.manager.image.tag, "0.9.0");
+        assert.equal(release(recording, "dynamo-crds").inputs.version, "0.9.0");
+    });
+
+    it("uses a crdsVersion override", async () => {
+        const recording = await install({ releaseVersion: "0.9.0-post1", crdsVersion: "0.9.1" });
+        assert.equal(release(recording, "dynamo-crds").inputs.version, "0.9.1");
+    });
+
+    it("takes CRDs from the platform chart on 1.x and uses the global switches", async () => {
+        const recording = await install({ releaseVersion: "1.2.0" });
+        assert.equal(recording.ofType(CRD_PATCH).length, 0);
+        assert.deepEqual(
+            recording.ofType(RELEASE).map((r) => r.inputs.name),
+            ["dynamo-platform"],
+        );
+        const values = release(recording, "dynamo-platform").inputs.values;
+        assert.deepEqual(values.global.nats, { install: true });
+        assert.deepEqual(values.global.etcd, { install: true });
+        assert.equal(values.nats.enabled, undefined);
+    });
+
+    it("removes the CRDs on destroy only when asked", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
+        assert.equal(release(recording, "dynamo-crds").retainOnDelete, false);
+        assert.equal(recording.one(CRD_PATCH).retainOnDelete, false);
+    });
+
+    it("creates the NFS model cache: driver in kube-system, class wired to the export, platform after it", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "10.0.0.5", share: "/exports/models" } });
+        const driver = release(recording, "csi-driver-nfs");
+        assert.equal(driver.inputs.namespace, "kube-system");
+        assert.equal(driver.inputs.version, "4.13.4");
+        assert.deepEqual(driver.inputs.repositoryOpts, {
+            repo: "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts",
+        });
+        const nfs = recording.object(STORAGE_CLASS, "nfs");
+        assert.equal(nfs.inputs.provisioner, "nfs.csi.k8s.io");
+        assert.deepEqual(nfs.inputs.parameters, { server: "10.0.0.5", share: "/exports/models" });
+        assert.deepEqual(nfs.inputs.mountOptions, ["nfsvers=4.1"]);
+        assert.equal(nfs.inputs.reclaimPolicy, "Retain");
+        assert.ok(recording.dependsOn(nfs, driver));
+        assert.ok(recording.dependsOn(release(recording, "dynamo-platform"), nfs));
+    });
+
+    it("skips the NFS driver when the cluster already has it", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "nfs.lan", share: "/m", installDriver: false } });
+        assert.equal(recording.ofType(RELEASE).length, 2);
+        assert.equal(recording.object(STORAGE_CLASS, "nfs").dependencies.length, 0);
+    });
+
+    it("installs ingress-nginx and passes its class to the operator", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", ingress: { installNginx: true, tlsSecretName: "frontend-tls" } });
+        const nginx = release(recording, "ingress-nginx");
+        assert.equal(nginx.inputs.version, "4.14.0");
+        assert.equal(nginx.inputs.values.controller.ingressClassResource.name, "nginx");
+        assert.deepEqual(release(recording, "dynamo-platform").inputs.values["dynamo-operator"].dynamo.ingress, {
+            enabled: true,
+            className: "nginx",
+            tlsSecretName: "frontend-tls",
+        });
+    });
+
+    it("creates an image pull secret from a Pulumi secret and hands its name to the operator", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", imagePullSecret: { password: pulumi.secret("nvapi-key") } });
+        const secret = recording.one(SECRET);
+        assert.equal(secret.inputs.type, "kubernetes.io/dockerconfigjson");
+        assert.equal(secret.inputs.metadata.name, "nvcr-imagepullsecret");
+        assert.equal(secret.inputs.metadata.namespace, "dynamo-system");
+        const auths = JSON.parse(secretValue(secret.inputs.stringData)[".dockerconfigjson"]).auths;
+        assert.deepEqual(auths["nvcr.io"], {
+            username: "$oauthtoken",
+            password: "nvapi-key",
+            auth: Buffer.from("$oauthtoken:nvapi-key").toString("base64"),
+        });
+        const platform = release(recording, "dynamo-platform");
+        assert.deepEqual(platform.inputs.values["dynamo-operator"].imagePullSecrets, [{ name: "nvcr-imagepullsecret" }]);
+        assert.ok(recording.dependsOn(platform, secret));
+    });
+
+    it("references an existing pull secret without creating one", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", imagePullSecret: { name: "ngc" } });
+        assert.equal(recording.ofType(SECRET).length, 0);
+        assert.deepEqual(release(recording, "dynamo-platform").inputs.values["dynamo-operator"].imagePullSecrets, [{ name: "ngc" }]);
+    });
+
+    it("installs into an existing namespace without owning it", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", namespace: "ml-platform", createNamespace: false });
+        assert.equal(recording.ofType(NAMESPACE).length, 0);
+        assert.equal(release(recording, "dynamo-platform").inputs.namespace, "ml-platform");
+    });
+
+    it("warns about kubernetes discovery", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", discoveryBackend: DiscoveryBackend.Kubernetes });
+        assert.equal(recording.logs.warn.filter((w) => w.includes("KVBM")).length, 1);
+        assert.equal(release(recording, "dynamo-platform").inputs.values["dynamo-operator"].discoveryBackend, "kubernetes");
+    });
+
+    it("merges helmValues over everything it sets", async () => {
+        const recording = await install({
+            releaseVersion: "0.9.1",
+            helmValues: pulumi.output({ etcd: { replicaCount: 3 }, grove: { enabled: false } }),
+        });
+        const values = release(recording, "dynamo-platform").inputs.values;
+        assert.equal(values.etcd.replicaCount, 3);
+        assert.equal(values.grove.enabled, false);
+    });
+
+    it("fails as a resource error, before any child is registered, on bad arguments", async () => {
+        const recording = await runWithMocks(() => new DynamoPlatform("dynamo", { releaseVersion: "0.9.1", namespace: "Bad_NS" }), {
+            expectFailure: true,
+        });
+        assert.ok(recording.error instanceof pulumi.ResourceError);
+        assert.match(String((recording.error as Error).message), /Invalid args\.namespace "Bad_NS"/);
+        assert.equal(recording.resources.filter((r) => r.custom).length, 0);
+    });
+
+    it("lets two platforms (for two clusters) live in one stack", async () => {
+        const recording = await runWithMocks(() => {
+            new DynamoPlatform("east", { releaseVersion: "0.9.1" });
+            new DynamoPlatform("west", { releaseVersion: "0.9.1" });
+        });
+        assert.equal(recording.ofType(RELEASE).length, 4);
+    });
+
+    describe("Prometheus endpoint", () => {
+        const monitoring = {
+            "acme/monitoring/prod": {
+                prometheusEndpoint: "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090",
+            },
+        };
+
+        it("reads the monitoring stack's output through a StackReference", async () => {
+            const recording = await install(
+                { releaseVersion: "0.9.1", monitoringStack: "acme/monitoring/prod" },
+                { stackOutputs: monitoring },
+            );
+            assert.equal(recording.one(STACK_REFERENCE).inputs.name, "acme/monitoring/prod");
+            const values = release(recording, "dynamo-platform").inputs.values;
+            assert.equal(
+                values["dynamo-operator"].dynamo.metrics.prometheusEndpoint,
+                monitoring["acme/monitoring/prod"].prometheusEndpoint,
+            );
+        });
+
+        it("prefers an explicit endpoint and does not read the monitoring stack", async () => {
+            const recording = await install(
+                { releaseVersion: "0.9.1", monitoringStack: "acme/monitoring/prod", prometheusEndpoint: "https://prom.example:9090" },
+                { stackOutputs: monitoring },
+            );
+            assert.equal(recording.ofType(STACK_REFERENCE).length, 0);
+            assert.equal(
+                release(recording, "dynamo-platform").inputs.values["dynamo-operator"].dynamo.metrics.prometheusEndpoint,
+                "https://prom.example:9090",
+            );
+            assert.equal(recording.logs.info.filter((m) => m.includes("monitoringStack")).length, 1);
+        });
+    });
+});

@@ -1,0 +1,167 @@
+import { strict as assert } from "assert";
+import { DiscoveryBackend, DynamoPlatformArgs, Platform } from "../components/args";
+import { DynamoConfigError } from "../components/errors";
+import { resolveSettings } from "../components/settings";
+import { ValuesLayout } from "../components/versions";
+
+const base: DynamoPlatformArgs = { releaseVersion: "0.9.1" };
+
+/** Asserts that resolving `args` fails with one message naming `key` (and the bad value). */
+function rejects(args: Partial<DynamoPlatformArgs> & Record<string, unknown>, key: string, ...fragments: string[]): void {
+    assert.throws(
+        () => resolveSettings({ ...base, ...args } as DynamoPlatformArgs, "dynamo:"),
+        (error: unknown) => {
+            assert.ok(error instanceof DynamoConfigError, `expected DynamoConfigError, got ${error}`);
+            assert.equal(error.key, key);
+            assert.ok(error.message.startsWith(key) || error.message.includes(` ${key} `), error.message);
+            for (const fragment of fragments) {
+                assert.ok(error.message.includes(fragment), `"${error.message}" should mention ${fragment}`);
+            }
+            return true;
+        },
+    );
+}
+
+describe("settings", () => {
+    it("applies the documented defaults", () => {
+        const settings = resolveSettings(base);
+        assert.equal(settings.platform, Platform.Kubernetes);
+        assert.equal(settings.namespace, "dynamo-system");
+        assert.equal(settings.createNamespace, true);
+        assert.equal(settings.groveEnabled, true);
+        assert.equal(settings.kaiSchedulerEnabled, true);
+        assert.equal(settings.discoveryBackend, DiscoveryBackend.Etcd);
+        assert.equal(settings.storageClass, "nfs");
+        assert.equal(settings.persistenceStorageClass, undefined);
+        assert.deepEqual(settings.chartSource, {
+            kind: "repository",
+            url: "https://helm.ngc.nvidia.com/nvidia/ai-dynamo",
+            key: "args.chartRepository",
+        });
+        assert.equal(settings.removeCrdsOnDestroy, false);
+        assert.equal(settings.skipAwait, false);
+        assert.equal(settings.chartLine.layout, ValuesLayout.SubchartToggles);
+        assert.deepEqual(settings.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+        assert.deepEqual(settings.warnings, []);
+    });
+
+    it("defaults the model cache to efs on EKS", () => {
+        assert.equal(resolveSettings({ ...base, platform: Platform.Eks }).storageClass, "efs");
+    });
+
+    it("uses local-path for persistence when it installs local-path-provisioner", () => {
+        assert.equal(resolveSettings({ ...base, localPath: { install: true } }).persistenceStorageClass, "local-path");
+        assert.equal(
+            resolveSettings({ ...base, localPath: { install: true }, persistenceStorageClass: "fast" }).persistenceStorageClass,
+            "fast",
+        );
+    });
+
+    it("warns once about kubernetes discovery and KVBM", () => {
+        const settings = resolveSettings({ ...base, discoveryBackend: DiscoveryBackend.Kubernetes });
+        assert.equal(settings.warnings.length, 1);
+        assert.match(settings.warnings[0], /KVBM/);
+    });
+
+    it("accepts local chart folders and trims a repository's trailing slash", () => {
+        assert.deepEqual(resolveSettings({ ...base, chartRepository: "./charts" }).chartSource, {
+            kind: "local",
+            directory: "./charts",
+            key: "args.chartRepository",
+        });
+        assert.deepEqual(resolveSettings({ ...base, chartRepository: "file:///srv/charts" }).chartSource.kind, "local");
+        assert.deepEqual(resolveSettings({ ...base, chartRepository: "https://mirror.example/dynamo/" }).chartSource, {
+            kind: "repository",
+            url: "https://mirror.example/dynamo",
+            key: "args.chartRepository",
+        });
+    });
+
+    it("adds extra tolerations after the GPU one, without duplicates", () => {
+        const settings = resolveSettings({
+            ...base,
+            tolerations: [
+                { key: "dedicated", operator: "Equal", value: "ai", effect: "NoSchedule" },
+                { key: "nvidia.com/gpu", effect: "NoSchedule" },
+            ],
+        });
+        assert.deepEqual(settings.tolerations, [
+            { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+            { key: "dedicated", operator: "Equal", value: "ai", effect: "NoSchedule" },
+        ]);
+    });
+
+    describe("rejects bad input with the key, the value and what is accepted", () => {
+        it("unknown platform", () => rejects({ platform: "gke" as Platform }, "dynamo:platform", '"gke"', '"k8s"', '"eks"'));
+        for (const version of ["0.9", "v0.9.1", "latest", "^0.9.0", "0.9.1-rc1", ""]) {
+            it(`release version ${JSON.stringify(version)}`, () =>
+                rejects({ releaseVersion: version }, "dynamo:releaseVersion", JSON.stringify(version), "0.9.0-post1"));
+        }
+        it("a release older than the supported line", () =>
+            rejects({ releaseVersion: "0.8.1" }, "dynamo:releaseVersion", "0.9.0 or later"));
+        it("a -postN CRDs version", () => rejects({ crdsVersion: "0.9.0-post1" }, "dynamo:crdsVersion", "never -postN"));
+        it("a CRDs version on a 1.x release", () =>
+            rejects({ releaseVersion: "1.2.0", crdsVersion: "1.2.0" }, "dynamo:crdsVersion", "no dynamo-crds chart"));
+        for (const namespace of ["Dynamo", "dynamo_system", "-dynamo", "a".repeat(64), "dynamo.system"]) {
+            it(`namespace ${JSON.stringify(namespace)}`, () =>
+                rejects({ namespace }, "dynamo:namespace", JSON.stringify(namespace), "DNS-1123 label"));
+        }
+        it("unknown discovery backend", () =>
+            rejects({ discoveryBackend: "consul" as DiscoveryBackend }, "dynamo:discoveryBackend", '"consul"', '"etcd"', '"kubernetes"'));
+        for (const url of ["prometheus:9090", "ftp://prom:9090", "http://", "not a url"]) {
+            it(`Prometheus endpoint ${JSON.stringify(url)}`, () =>
+                rejects({ prometheusEndpoint: url }, "dynamo:prometheusEndpoint", JSON.stringify(url), "http://"));
+        }
+        for (const flag of ["groveEnabled", "kaiSchedulerEnabled", "createNamespace", "removeCrdsOnDestroy", "skipAwait"]) {
+            it(`${flag} that is not a boolean`, () => rejects({ [flag]: "yes" }, `dynamo:${flag}`, '"yes"', "true or false"));
+        }
+        for (const [key, name] of [
+            ["storageClass", "NFS_Share"],
+            ["persistenceStorageClass", "local path"],
+        ] as const) {
+            it(`${key} ${JSON.stringify(name)}`, () =>
+                rejects({ [key]: name }, `dynamo:${key}`, JSON.stringify(name), "Kubernetes object name"));
+        }
+        it("persistence on the model-cache class", () =>
+            rejects(
+                { storageClass: "nfs", persistenceStorageClass: "nfs" },
+                "dynamo:persistenceStorageClass",
+                "dynamo:storageClass",
+                "ReadWriteOnce",
+            ));
+        it("a chart repository that is neither a URL nor a folder", () =>
+            rejects({ chartRepository: "oci://nvcr.io/charts" }, "dynamo:chartRepository", "oci://"));
+        it("NFS without a share", () => rejects({ nfs: { server: "10.0.0.5" } as never }, "dynamo:nfs.share", "absolute path"));
+        it("NFS with a relative share", () => rejects({ nfs: { server: "10.0.0.5", share: "exports" } }, "dynamo:nfs.share", '"exports"'));
+        it("NFS without a server", () => rejects({ nfs: { share: "/exports" } as never }, "dynamo:nfs.server"));
+        it("NFS reclaim policy", () =>
+            rejects({ nfs: { server: "nfs", share: "/x", reclaimPolicy: "Recycle" } }, "dynamo:nfs.reclaimPolicy", '"Recycle"'));
+        it("NFS on EKS", () => rejects({ platform: Platform.Eks, nfs: { server: "nfs", share: "/x" } }, "dynamo:nfs", "EFS"));
+        it("local-path on EKS", () => rejects({ platform: Platform.Eks, localPath: { install: true } }, "dynamo:localPath.install", "EBS"));
+        it("an unpinned local-path image", () =>
+            rejects({ localPath: { install: true, image: "rancher/local-path-provisioner:latest" } }, "dynamo:localPath.image", "pinned"));
+        it("ingress-nginx with another class name", () =>
+            rejects(
+                { ingress: { installNginx: true, className: "traefik" } },
+                "dynamo:ingress.className",
+                "dynamo:ingress.installNginx",
+                '"nginx"',
+            ));
+        it("ingress-nginx on EKS", () =>
+            rejects({ platform: Platform.Eks, ingress: { installNginx: true } }, "dynamo:ingress.installNginx", "ALB"));
+        it("a range as csi-driver-nfs version", () =>
+            rejects({ nfs: { server: "nfs", share: "/x", driverChartVersion: "^4.13" } }, "dynamo:nfs.driverChartVersion", '"^4.13"'));
+        it("a bad toleration operator", () =>
+            rejects({ tolerations: [{ key: "a", operator: "In" }] }, "dynamo:tolerations[0].operator", '"In"'));
+        it("a toleration value with Exists", () =>
+            rejects({ tolerations: [{ key: "a", value: "b" }] }, "dynamo:tolerations[0].value", "Equal"));
+        it("a pull secret with a bad name", () =>
+            rejects({ imagePullSecret: { name: "NGC Key" } }, "dynamo:imagePullSecret.name", '"NGC Key"'));
+        it("a monitoring stack with spaces", () =>
+            rejects({ monitoringStack: "my monitoring" }, "dynamo:monitoringStack", "org/monitoring/prod"));
+    });
+
+    it("names argument paths for programs that construct the component directly", () => {
+        assert.throws(() => resolveSettings({ releaseVersion: "0.9" }), /^DynamoConfigError: Invalid args\.releaseVersion "0\.9"/);
+    });
+});

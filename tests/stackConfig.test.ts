@@ -1,0 +1,79 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DynamoConfigError } from "../components/errors";
+import { ConfigReader, loadStackConfig, readStackConfig } from "../components/stackConfig";
+
+function reader(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigReader {
+    return {
+        get: (key) => values[key],
+        getSecret: (key) => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+    };
+}
+
+function rejects(values: Record<string, string>, key: string, fragment: string): void {
+    assert.throws(
+        () => loadStackConfig(reader(values)),
+        (error: unknown) => error instanceof DynamoConfigError && error.key === key && error.message.includes(fragment),
+    );
+}
+
+describe("stack config", () => {
+    it("reads scalar, boolean and structured keys into component arguments", () => {
+        const args = readStackConfig(
+            reader({
+                releaseVersion: "0.9.0-post1",
+                namespace: "dynamo-system",
+                groveEnabled: "false",
+                kaiSchedulerEnabled: "true",
+                localPath: '{"install":true,"nodePath":"/data/local-path"}',
+                nfs: '{"server":"10.0.0.5","share":"/exports/models","installDriver":"false"}',
+                tolerations: '[{"key":"dedicated","operator":"Equal","value":"ai"}]',
+                helmValues: '{"etcd":{"replicaCount":3}}',
+            }),
+        );
+        assert.equal(args.releaseVersion, "0.9.0-post1");
+        assert.equal(args.groveEnabled, false);
+        assert.equal(args.kaiSchedulerEnabled, true);
+        assert.deepEqual(args.localPath, { install: true, nodePath: "/data/local-path" });
+        assert.deepEqual(args.nfs, { server: "10.0.0.5", share: "/exports/models", installDriver: false });
+        assert.deepEqual(args.tolerations, [{ key: "dedicated", operator: "Equal", value: "ai" }]);
+        assert.deepEqual(args.helmValues, { etcd: { replicaCount: 3 } });
+        assert.ok(!("prometheusEndpoint" in args), "unset keys stay unset so component defaults apply");
+    });
+
+    it("takes the pull-secret password from a secret key", async () => {
+        const args = readStackConfig(
+            reader({ releaseVersion: "0.9.1", imagePullSecret: '{"name":"ngc"}' }, { imagePullSecretPassword: "nvapi-123" }),
+        );
+        assert.equal(args.imagePullSecret?.name, "ngc");
+        assert.ok(pulumi.Output.isInstance(args.imagePullSecret?.password));
+    });
+
+    it("refuses a password in plain config", () =>
+        rejects({ releaseVersion: "0.9.1", imagePullSecret: '{"password":"x"}' }, "dynamo:imagePullSecret.password", "--secret"));
+    it("requires a release version", () => rejects({}, "dynamo:releaseVersion", "required"));
+    it("rejects a non-boolean flag", () =>
+        rejects({ releaseVersion: "0.9.1", groveEnabled: "yes" }, "dynamo:groveEnabled", "true or false"));
+    it("rejects a structured key that is not an object", () =>
+        rejects({ releaseVersion: "0.9.1", nfs: '"10.0.0.5:/exports"' }, "dynamo:nfs", "object"));
+    it("rejects tolerations that are not a list", () =>
+        rejects({ releaseVersion: "0.9.1", tolerations: '{"key":"a"}' }, "dynamo:tolerations", "list"));
+    it("validates semantics with dynamo: key names", () =>
+        rejects({ releaseVersion: "0.9.1", namespace: "Dynamo" }, "dynamo:namespace", "DNS-1123"));
+
+    it("rejects a local chart folder that lacks the charts", () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "charts-"));
+        rejects({ releaseVersion: "0.9.1", chartRepository: empty }, "dynamo:chartRepository", "dynamo-platform-0.9.1.tgz");
+    });
+
+    it("accepts a local chart folder holding archives of both charts", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "charts-"));
+        fs.writeFileSync(path.join(dir, "dynamo-platform-0.9.1.tgz"), "");
+        fs.mkdirSync(path.join(dir, "dynamo-crds-0.9.1"));
+        const { settings } = loadStackConfig(reader({ releaseVersion: "0.9.1", chartRepository: dir }));
+        assert.equal(settings.chartSource.kind, "local");
+    });
+});
