@@ -100,6 +100,76 @@ export interface ImagePullSecretArgs {
     password?: pulumi.Input<string>;
 }
 
+/** How AWS credentials reach the CSI drivers' controller service accounts. */
+export enum EksIdentity {
+    /** EKS Pod Identity: the add-on's pod identity association (needs the eks-pod-identity-agent add-on). */
+    PodIdentity = "podIdentity",
+    /** IAM Roles for Service Accounts: a role trusted by the cluster's OIDC provider. */
+    Irsa = "irsa",
+}
+
+/** The EKS cluster the platform runs on, and which AWS pieces to install there. */
+export interface EksArgs {
+    /** Name of the EKS cluster. Required. */
+    clusterName: pulumi.Input<string>;
+    /** VPC of the cluster, where the EFS mount targets and their security group go. Required with `privateSubnetIds`. */
+    vpcId?: pulumi.Input<string>;
+    /** Private subnets of the cluster's nodes; one EFS mount target is created per availability zone among them. */
+    privateSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+    /** CIDR allowed to reach EFS on TCP 2049. Default: the VPC's primary CIDR, looked up. */
+    vpcCidr?: pulumi.Input<string>;
+    /** Security group (e.g. the node group's) allowed to reach EFS instead of the whole VPC CIDR. */
+    nfsClientSecurityGroupId?: pulumi.Input<string>;
+    /** Identity mechanism for the CSI driver roles. Default `podIdentity`. */
+    identity?: EksIdentity;
+    /** ARN of the cluster's IAM OIDC provider. Required for `irsa`. */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** Install the `aws-efs-csi-driver` add-on and its role. Default true; false when the cluster already has the driver. */
+    installEfsCsiDriver?: boolean;
+    /** Install the `eks-pod-identity-agent` add-on (needed by `podIdentity`). Default false: EKS Auto Mode and most clusters have it. */
+    installPodIdentityAgent?: boolean;
+    /**
+     * Install the `aws-ebs-csi-driver` add-on with its role and a `gp3` StorageClass for etcd and NATS.
+     * Default false (the cluster's EBS-backed default class is used).
+     */
+    installEbsCsiDriver?: boolean;
+    /** `internet-facing` (default) or `internal`: the ALB scheme annotation for frontend ingresses. */
+    albScheme?: string;
+    /** ALB group shared by all frontend ingresses. Default `dynamo`. */
+    albGroupName?: string;
+    /** Tags on every AWS resource created. */
+    tags?: Record<string, string>;
+}
+
+/** The EFS file system of the model cache on EKS. */
+export interface EfsArgs {
+    /** Use this existing file system (`fs-` and hex digits) instead of creating one; it then needs its own mount targets. */
+    fileSystemId?: string;
+    /** `elastic` (default), `bursting` or `provisioned`. */
+    throughputMode?: string;
+    /** MiB/s, only with `provisioned`. */
+    provisionedThroughputMibps?: number;
+    /** KMS key for encryption at rest. Default: the AWS-managed EFS key (always encrypted). */
+    kmsKeyId?: pulumi.Input<string>;
+    /** Move files unused for this long to Infrequent Access, e.g. `AFTER_30_DAYS`. Default: never. */
+    transitionToIa?: string;
+    /** Permissions of each volume's access-point directory: `700` (default) or `777`, or another octal mode. */
+    directoryPerms?: string;
+    /** Owner uid of access-point directories. Default: the driver's range allocation. */
+    uid?: number;
+    /** Owner gid of access-point directories. Default: the driver's range allocation. */
+    gid?: number;
+    /** Directory under which access points are created. Default `/dynamo`. */
+    basePath?: string;
+    /** StorageClass reclaim policy: `Retain` (default: removing a claim keeps the model data) or `Delete`. */
+    reclaimPolicy?: string;
+    /**
+     * Delete the file system, and every model in it, on `pulumi destroy`. Default false: the file
+     * system is left in the account and its id stays in the last stack outputs for reuse.
+     */
+    deleteOnDestroy?: boolean;
+}
+
 /** Arguments of the {@link DynamoPlatform} component. */
 export interface DynamoPlatformArgs {
     /** Target platform. Default `k8s`. */
@@ -148,6 +218,10 @@ export interface DynamoPlatformArgs {
      * class (`local-path` when `localPath.install` is set). Must not be the model-cache class.
      */
     persistenceStorageClass?: string;
+    /** The EKS cluster (required with `platform: eks`). */
+    eks?: EksArgs;
+    /** EFS model cache settings on EKS. */
+    efs?: EfsArgs;
     /** NFS export for the model cache; when set, csi-driver-nfs and the `storageClass` class are created. */
     nfs?: NfsArgs;
     /** local-path-provisioner for the persistence class. */

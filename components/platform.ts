@@ -1,9 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./args";
-import { OWNED_LABELS, resolveCharts } from "./charts";
+import { OWNED_LABELS, PlatformCharts, resolveCharts } from "./charts";
 import { EXPECTED_CRDS, installCrds } from "./crds";
 import { DynamoConfigError } from "./errors";
+import {
+    createCsiDriverAddon,
+    createEfsModelCache,
+    createGp3StorageClass,
+    createPodIdentityAgent,
+    EBS_CSI_DRIVER,
+    EFS_CSI_DRIVER,
+} from "./eksStorage";
 import { createIngressNginx } from "./ingress";
 import { createLocalPathStorage, createNfsModelCache } from "./k8sStorage";
 import { resolvePrometheusEndpoint } from "./monitoring";
@@ -51,6 +59,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly modelCacheStorageClass: pulumi.Output<string>;
     /** StorageClass of etcd and NATS volumes, empty for the cluster default. */
     public readonly persistenceStorageClass: pulumi.Output<string>;
+    /** The EFS file system of the model cache on EKS (keep it to reuse after a destroy), empty elsewhere. */
+    public readonly efsFileSystemId: pulumi.Output<string>;
     /** The values the platform chart received. */
     public readonly platformValues: pulumi.Output<Values>;
 
@@ -58,7 +68,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
 
         let settings: PlatformSettings;
-        let charts: ReturnType<typeof resolveCharts>;
+        let charts: PlatformCharts;
         try {
             settings = resolveSettings(args);
             charts = resolveCharts(settings);
@@ -81,13 +91,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             : pulumi.output(settings.namespace);
 
         const crds = installCrds(name, settings, charts.crds, this);
-        const modelCache = settings.nfs
-            ? createNfsModelCache(name, settings.storageClass, settings.nfs, charts.nfsDriver, settings.skipAwait, this)
-            : undefined;
-        const persistence =
-            settings.localPath && settings.persistenceStorageClass
-                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, this)
-                : undefined;
+        const storage = createStorage(name, settings, charts, this);
         if (charts.ingressNginx && settings.ingress.className) {
             createIngressNginx(name, charts.ingressNginx, settings.ingress.className, settings.skipAwait, this);
         }
@@ -106,7 +110,11 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                     persistenceStorageClass: settings.persistenceStorageClass,
                     tolerations: settings.tolerations,
                     ingress: settings.ingress.className
-                        ? { className: settings.ingress.className, tlsSecretName: settings.ingress.tlsSecretName }
+                        ? {
+                              className: settings.ingress.className,
+                              tlsSecretName: settings.ingress.tlsSecretName,
+                              annotations: settings.ingress.annotations,
+                          }
                         : undefined,
                     imagePullSecretNames: pullSecretName ? [pullSecretName] : [],
                     overrides: overrides as Values,
@@ -127,7 +135,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                 parent: this,
                 // The chart's workloads need the CRDs and their storage classes to exist first;
                 // nothing in the values refers to them, so the order is stated here.
-                dependsOn: definedResources(crds.release, crds.workerMetadata, modelCache, persistence),
+                dependsOn: definedResources(crds.release, crds.workerMetadata, storage.modelCache, storage.persistence),
             },
         );
 
@@ -145,8 +153,11 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         this.natsEndpoint = pulumi.interpolate`nats://${serviceHost("nats")}:4222`;
         this.prometheusEndpoint = prometheus.url;
         this.prometheusEndpointSource = pulumi.output(prometheus.source);
-        this.modelCacheStorageClass = modelCache ? modelCache.metadata.name : pulumi.output(settings.storageClass);
-        this.persistenceStorageClass = persistence ? persistence.metadata.name : pulumi.output(settings.persistenceStorageClass ?? "");
+        this.modelCacheStorageClass = storage.modelCache ? storage.modelCache.metadata.name : pulumi.output(settings.storageClass);
+        this.persistenceStorageClass = storage.persistence
+            ? storage.persistence.metadata.name
+            : pulumi.output(settings.persistenceStorageClass ?? "");
+        this.efsFileSystemId = storage.efsFileSystemId ?? pulumi.output("");
         this.platformValues = values;
 
         this.registerOutputs({
@@ -162,9 +173,48 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             prometheusEndpointSource: this.prometheusEndpointSource,
             modelCacheStorageClass: this.modelCacheStorageClass,
             persistenceStorageClass: this.persistenceStorageClass,
+            efsFileSystemId: this.efsFileSystemId,
             platformValues: this.platformValues,
         });
     }
+}
+
+interface Storage {
+    /** The model-cache class, when this component creates it. */
+    modelCache?: k8s.storage.v1.StorageClass;
+    /** The etcd/NATS class, when this component creates it. */
+    persistence?: k8s.storage.v1.StorageClass;
+    efsFileSystemId?: pulumi.Output<string>;
+}
+
+/** The storage classes (and what backs them) for the platform's target. */
+function createStorage(name: string, settings: PlatformSettings, charts: PlatformCharts, parent: pulumi.Resource): Storage {
+    const { eks, efs } = settings;
+    if (eks && efs) {
+        const agent = eks.installPodIdentityAgent ? createPodIdentityAgent(name, eks, parent) : undefined;
+        const needsAgent = agent ? [agent] : [];
+        const efsDriver = eks.installEfsCsiDriver ? createCsiDriverAddon(name, EFS_CSI_DRIVER, eks, needsAgent, parent) : undefined;
+        const cache = createEfsModelCache(name, settings.storageClass, eks, efs, efsDriver, parent);
+        const persistence =
+            eks.installEbsCsiDriver && settings.persistenceStorageClass
+                ? createGp3StorageClass(
+                      name,
+                      settings.persistenceStorageClass,
+                      createCsiDriverAddon(name, EBS_CSI_DRIVER, eks, needsAgent, parent),
+                      parent,
+                  )
+                : undefined;
+        return { modelCache: cache.storageClass, persistence, efsFileSystemId: cache.fileSystemId };
+    }
+    return {
+        modelCache: settings.nfs
+            ? createNfsModelCache(name, settings.storageClass, settings.nfs, charts.nfsDriver, settings.skipAwait, parent)
+            : undefined,
+        persistence:
+            settings.localPath && settings.persistenceStorageClass
+                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, parent)
+                : undefined,
+    };
 }
 
 function definedResources(...resources: (pulumi.Resource | undefined)[]): pulumi.Resource[] {

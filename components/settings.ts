@@ -8,6 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     DiscoveryBackend,
     DynamoPlatformArgs,
+    EfsArgs,
+    EksArgs,
+    EksIdentity,
     ImagePullSecretArgs,
     IngressArgs,
     LocalPathArgs,
@@ -31,6 +34,9 @@ export const DEFAULT_PULL_SECRET_NAME = "nvcr-imagepullsecret";
 
 /** Control-plane pods must fit on clusters whose only nodes are GPU nodes. */
 export const GPU_TOLERATION: Toleration = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+/** EKS Auto Mode nodes are tainted by compute type; the platform must still schedule there. */
+export const EKS_AUTO_MODE_TOLERATION: Toleration = { key: "eks.amazonaws.com/compute-type", operator: "Exists" };
+export const EKS_GP3_CLASS = "gp3";
 
 /** A toleration as the chart values take it. */
 export interface Toleration {
@@ -64,6 +70,8 @@ export interface LocalPathSettings {
 
 export interface IngressSettings {
     className?: string;
+    /** Annotations for frontend ingresses (ALB on EKS). */
+    annotations?: Record<string, string>;
     nginx?: { chartVersion: string; chartSource: ChartSource };
     tlsSecretName?: string;
 }
@@ -74,6 +82,35 @@ export interface ImagePullSecretSettings {
     username: string;
     /** Undefined: the secret already exists and is only referenced. */
     password?: pulumi.Input<string>;
+}
+
+export interface EksSettings {
+    clusterName: pulumi.Input<string>;
+    vpcId?: pulumi.Input<string>;
+    privateSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+    vpcCidr?: pulumi.Input<string>;
+    nfsClientSecurityGroupId?: pulumi.Input<string>;
+    identity: EksIdentity;
+    oidcProviderArn?: pulumi.Input<string>;
+    installEfsCsiDriver: boolean;
+    installPodIdentityAgent: boolean;
+    installEbsCsiDriver: boolean;
+    tags: Record<string, string>;
+}
+
+export interface EfsSettings {
+    /** An existing file system; undefined means the component creates one. */
+    fileSystemId?: string;
+    throughputMode: "elastic" | "bursting" | "provisioned";
+    provisionedThroughputMibps?: number;
+    kmsKeyId?: pulumi.Input<string>;
+    transitionToIa?: string;
+    directoryPerms: string;
+    uid?: number;
+    gid?: number;
+    basePath: string;
+    reclaimPolicy: "Retain" | "Delete";
+    deleteOnDestroy: boolean;
 }
 
 /** Every decision the component acts on, with defaults applied. */
@@ -93,6 +130,8 @@ export interface PlatformSettings {
     persistenceStorageClass?: string;
     nfs?: NfsSettings;
     localPath?: LocalPathSettings;
+    eks?: EksSettings;
+    efs?: EfsSettings;
     ingress: IngressSettings;
     imagePullSecret?: ImagePullSecretSettings;
     tolerations: Toleration[];
@@ -272,7 +311,7 @@ export function checkPinnedImage(key: string, value: unknown): string {
     return value;
 }
 
-function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs | undefined): IngressSettings {
+function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs | undefined, eks: EksArgs | undefined): IngressSettings {
     const key = `${prefix}ingress`;
     const installNginx = bool(`${key}.installNginx`, ingress?.installNginx, false);
     if (installNginx && platform === Platform.Eks) {
@@ -291,8 +330,18 @@ function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs
             `the installed controller serves IngressClass "nginx", not "${className}"`,
         );
     }
+    const albScheme = oneOf(`${prefix}eks.albScheme`, eks?.albScheme, ["internet-facing", "internal"] as const, "internet-facing");
+    const albGroupName = checkObjectName(`${prefix}eks.albGroupName`, eks?.albGroupName) ?? "dynamo";
     return {
         className,
+        annotations:
+            className === "alb"
+                ? {
+                      "alb.ingress.kubernetes.io/scheme": albScheme,
+                      "alb.ingress.kubernetes.io/target-type": "ip",
+                      "alb.ingress.kubernetes.io/group.name": albGroupName,
+                  }
+                : undefined,
         nginx: installNginx
             ? {
                   chartVersion: exactChartVersion(`${key}.nginxChartVersion`, ingress?.nginxChartVersion, INGRESS_NGINX_CHART_VERSION),
@@ -324,7 +373,7 @@ function resolveImagePullSecret(prefix: string, secret: ImagePullSecretArgs | un
     };
 }
 
-function resolveTolerations(key: string, extra: TolerationArgs[] | undefined): Toleration[] {
+function resolveTolerations(key: string, platform: Platform, extra: TolerationArgs[] | undefined): Toleration[] {
     if (extra !== undefined && !Array.isArray(extra)) {
         throw DynamoConfigError.invalid(key, extra, "a list of tolerations");
     }
@@ -342,8 +391,179 @@ function resolveTolerations(key: string, extra: TolerationArgs[] | undefined): T
         }
         return { key: text(`${at}.key`, t.key), operator, value: t.value, effect };
     });
-    const all = [GPU_TOLERATION, ...checked];
+    const all = [GPU_TOLERATION, ...(platform === Platform.Eks ? [EKS_AUTO_MODE_TOLERATION] : []), ...checked];
     return all.filter((t, i) => all.findIndex((u) => JSON.stringify(u) === JSON.stringify(t)) === i);
+}
+
+/** Whether an Input is a plain value that can be checked now (Outputs are checked by AWS or Kubernetes later). */
+function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
+    return value !== undefined && !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+function matches(key: string, value: pulumi.Input<string> | undefined, pattern: RegExp, accepted: string): void {
+    if (isPlain(value) && (typeof value !== "string" || !pattern.test(value))) {
+        throw DynamoConfigError.invalid(key, value, accepted);
+    }
+}
+
+function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | undefined): EksSettings {
+    const key = `${prefix}eks`;
+    if (eks === undefined || typeof eks !== "object") {
+        throw DynamoConfigError.invalid(
+            key,
+            eks,
+            "the EKS cluster settings {clusterName, vpcId, privateSubnetIds, ...} (required with platform eks)",
+        );
+    }
+    if (eks.clusterName === undefined) {
+        throw DynamoConfigError.invalid(`${key}.clusterName`, undefined, "the EKS cluster's name");
+    }
+    matches(
+        `${key}.clusterName`,
+        eks.clusterName,
+        /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+        "an EKS cluster name (letters, digits, '-' and '_', at most 100)",
+    );
+    matches(`${key}.vpcId`, eks.vpcId, /^vpc-[0-9a-f]{8,17}$/, "a VPC id such as vpc-0a1b2c3d4e5f60718");
+    matches(`${key}.vpcCidr`, eks.vpcCidr, /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.0.0.0/16");
+    matches(
+        `${key}.nfsClientSecurityGroupId`,
+        eks.nfsClientSecurityGroupId,
+        /^sg-[0-9a-f]{8,17}$/,
+        "a security group id such as sg-0a1b2c3d",
+    );
+    const subnets = eks.privateSubnetIds;
+    if (isPlain(subnets)) {
+        if (!Array.isArray(subnets) || subnets.length === 0) {
+            throw DynamoConfigError.invalid(`${key}.privateSubnetIds`, subnets, "a non-empty list of the cluster's private subnet ids");
+        }
+        subnets.forEach((subnet, i) =>
+            matches(`${key}.privateSubnetIds[${i}]`, subnet, /^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0a1b2c3d"),
+        );
+    }
+    if (subnets !== undefined && eks.vpcId === undefined) {
+        throw DynamoConfigError.conflict(`${key}.privateSubnetIds`, `${key}.vpcId`, "subnets are given without their VPC; set vpcId too");
+    }
+    if (efs?.fileSystemId === undefined && (subnets === undefined || eks.vpcId === undefined)) {
+        throw DynamoConfigError.invalid(
+            `${key}.privateSubnetIds`,
+            subnets,
+            `the cluster's private subnets, with ${key}.vpcId, to create the EFS file system and its mount targets (or set ${prefix}efs.fileSystemId to use an existing one)`,
+        );
+    }
+    const identity = oneOf(`${key}.identity`, eks.identity, enumValues(EksIdentity) as EksIdentity[], EksIdentity.PodIdentity);
+    if (identity === EksIdentity.Irsa && eks.oidcProviderArn === undefined) {
+        throw DynamoConfigError.conflict(`${key}.identity`, `${key}.oidcProviderArn`, "IRSA needs the cluster's IAM OIDC provider ARN");
+    }
+    matches(
+        `${key}.oidcProviderArn`,
+        eks.oidcProviderArn,
+        /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/,
+        "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE",
+    );
+    const tags = eks.tags ?? {};
+    if (typeof tags !== "object" || Object.values(tags).some((v) => typeof v !== "string")) {
+        throw DynamoConfigError.invalid(`${key}.tags`, tags, "a map of tag names to string values");
+    }
+    return {
+        clusterName: eks.clusterName,
+        vpcId: eks.vpcId,
+        privateSubnetIds: subnets,
+        vpcCidr: eks.vpcCidr,
+        nfsClientSecurityGroupId: eks.nfsClientSecurityGroupId,
+        identity,
+        oidcProviderArn: eks.oidcProviderArn,
+        installEfsCsiDriver: bool(`${key}.installEfsCsiDriver`, eks.installEfsCsiDriver, true),
+        installPodIdentityAgent: bool(`${key}.installPodIdentityAgent`, eks.installPodIdentityAgent, false),
+        installEbsCsiDriver: bool(`${key}.installEbsCsiDriver`, eks.installEbsCsiDriver, false),
+        tags,
+    };
+}
+
+const IA_TRANSITIONS = [
+    "AFTER_1_DAY",
+    "AFTER_7_DAYS",
+    "AFTER_14_DAYS",
+    "AFTER_30_DAYS",
+    "AFTER_60_DAYS",
+    "AFTER_90_DAYS",
+    "AFTER_180_DAYS",
+    "AFTER_270_DAYS",
+    "AFTER_365_DAYS",
+];
+
+function optionalId(key: string, value: unknown): number | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        throw DynamoConfigError.invalid(key, value, "a non-negative integer");
+    }
+    return value;
+}
+
+function resolveEfs(prefix: string, efs: EfsArgs | undefined): EfsSettings {
+    const key = `${prefix}efs`;
+    const args = efs ?? {};
+    if (
+        args.fileSystemId !== undefined &&
+        (typeof args.fileSystemId !== "string" || !/^fs-([0-9a-f]{8}|[0-9a-f]{17})$/.test(args.fileSystemId))
+    ) {
+        throw DynamoConfigError.invalid(
+            `${key}.fileSystemId`,
+            args.fileSystemId,
+            "an EFS file system id: fs- followed by 8 or 17 hex digits",
+        );
+    }
+    const throughputMode = oneOf(`${key}.throughputMode`, args.throughputMode, ["elastic", "bursting", "provisioned"] as const, "elastic");
+    const mibps = args.provisionedThroughputMibps;
+    if (throughputMode === "provisioned" && (typeof mibps !== "number" || !(mibps > 0))) {
+        throw DynamoConfigError.invalid(
+            `${key}.provisionedThroughputMibps`,
+            mibps,
+            "a positive number of MiB/s with throughputMode provisioned",
+        );
+    }
+    if (throughputMode !== "provisioned" && mibps !== undefined) {
+        throw DynamoConfigError.conflict(
+            `${key}.provisionedThroughputMibps`,
+            `${key}.throughputMode`,
+            `it only applies to "provisioned", not "${throughputMode}"`,
+        );
+    }
+    const transitionToIa =
+        args.transitionToIa === undefined
+            ? undefined
+            : oneOf(`${key}.transitionToIa`, args.transitionToIa, IA_TRANSITIONS, "AFTER_30_DAYS");
+    const directoryPerms = args.directoryPerms ?? "700";
+    if (typeof directoryPerms !== "string" || !/^[0-7]{3,4}$/.test(directoryPerms)) {
+        throw DynamoConfigError.invalid(`${key}.directoryPerms`, args.directoryPerms, 'an octal mode as a string, e.g. "700" or "777"');
+    }
+    const basePath = args.basePath ?? "/dynamo";
+    if (typeof basePath !== "string" || !basePath.startsWith("/")) {
+        throw DynamoConfigError.invalid(`${key}.basePath`, args.basePath, "an absolute directory such as /dynamo");
+    }
+    const deleteOnDestroy = bool(`${key}.deleteOnDestroy`, args.deleteOnDestroy, false);
+    if (deleteOnDestroy && args.fileSystemId !== undefined) {
+        throw DynamoConfigError.conflict(
+            `${key}.deleteOnDestroy`,
+            `${key}.fileSystemId`,
+            "an existing file system is not this stack's to delete",
+        );
+    }
+    return {
+        fileSystemId: args.fileSystemId,
+        throughputMode,
+        provisionedThroughputMibps: mibps,
+        kmsKeyId: args.kmsKeyId,
+        transitionToIa,
+        directoryPerms,
+        uid: optionalId(`${key}.uid`, args.uid),
+        gid: optionalId(`${key}.gid`, args.gid),
+        basePath,
+        reclaimPolicy: oneOf(`${key}.reclaimPolicy`, args.reclaimPolicy, ["Retain", "Delete"] as const, "Retain"),
+        deleteOnDestroy,
+    };
 }
 
 /**
@@ -413,9 +633,22 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
     }
 
     const localPath = resolveLocalPath(keyPrefix, args.localPath);
+    let eks: EksSettings | undefined;
+    let efs: EfsSettings | undefined;
+    if (platform === Platform.Eks) {
+        efs = resolveEfs(keyPrefix, args.efs);
+        eks = resolveEks(keyPrefix, args.eks, args.efs);
+    } else if (args.eks !== undefined || args.efs !== undefined) {
+        throw DynamoConfigError.conflict(
+            key(args.eks !== undefined ? "eks" : "efs"),
+            key("platform"),
+            `EKS and EFS settings need platform "eks"`,
+        );
+    }
     const storageClass = checkObjectName(key("storageClass"), args.storageClass) ?? (platform === Platform.Eks ? "efs" : "nfs");
     const persistenceStorageClass =
-        checkObjectName(key("persistenceStorageClass"), args.persistenceStorageClass) ?? (localPath ? DEFAULT_LOCAL_PATH_CLASS : undefined);
+        checkObjectName(key("persistenceStorageClass"), args.persistenceStorageClass) ??
+        (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver ? EKS_GP3_CLASS : undefined);
     if (persistenceStorageClass === storageClass) {
         throw DynamoConfigError.conflict(
             key("persistenceStorageClass"),
@@ -454,9 +687,11 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
         persistenceStorageClass,
         nfs,
         localPath,
-        ingress: resolveIngress(keyPrefix, platform, args.ingress),
+        eks,
+        efs,
+        ingress: resolveIngress(keyPrefix, platform, args.ingress, args.eks),
         imagePullSecret: resolveImagePullSecret(keyPrefix, args.imagePullSecret),
-        tolerations: resolveTolerations(key("tolerations"), args.tolerations),
+        tolerations: resolveTolerations(key("tolerations"), platform, args.tolerations),
         helmValues: args.helmValues,
         removeCrdsOnDestroy,
         skipAwait: bool(key("skipAwait"), args.skipAwait, false),

@@ -5,6 +5,10 @@ import { resolveSettings } from "../components/settings";
 import { ValuesLayout } from "../components/versions";
 
 const base: DynamoPlatformArgs = { releaseVersion: "0.9.1" };
+const eks = {
+    platform: Platform.Eks,
+    eks: { clusterName: "gpu-cluster", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] },
+};
 
 /** Asserts that resolving `args` fails with one message naming `key` (and the bad value). */
 function rejects(args: Partial<DynamoPlatformArgs> & Record<string, unknown>, key: string, ...fragments: string[]): void {
@@ -46,7 +50,7 @@ describe("settings", () => {
     });
 
     it("defaults the model cache to efs on EKS", () => {
-        assert.equal(resolveSettings({ ...base, platform: Platform.Eks }).storageClass, "efs");
+        assert.equal(resolveSettings({ ...base, ...eks }).storageClass, "efs");
     });
 
     it("uses local-path for persistence when it installs local-path-provisioner", () => {
@@ -136,8 +140,8 @@ describe("settings", () => {
         it("NFS without a server", () => rejects({ nfs: { share: "/exports" } as never }, "dynamo:nfs.server"));
         it("NFS reclaim policy", () =>
             rejects({ nfs: { server: "nfs", share: "/x", reclaimPolicy: "Recycle" } }, "dynamo:nfs.reclaimPolicy", '"Recycle"'));
-        it("NFS on EKS", () => rejects({ platform: Platform.Eks, nfs: { server: "nfs", share: "/x" } }, "dynamo:nfs", "EFS"));
-        it("local-path on EKS", () => rejects({ platform: Platform.Eks, localPath: { install: true } }, "dynamo:localPath.install", "EBS"));
+        it("NFS on EKS", () => rejects({ ...eks, nfs: { server: "nfs", share: "/x" } }, "dynamo:nfs", "EFS"));
+        it("local-path on EKS", () => rejects({ ...eks, localPath: { install: true } }, "dynamo:localPath.install", "EBS"));
         it("an unpinned local-path image", () =>
             rejects({ localPath: { install: true, image: "rancher/local-path-provisioner:latest" } }, "dynamo:localPath.image", "pinned"));
         it("ingress-nginx with another class name", () =>
@@ -148,7 +152,7 @@ describe("settings", () => {
                 '"nginx"',
             ));
         it("ingress-nginx on EKS", () =>
-            rejects({ platform: Platform.Eks, ingress: { installNginx: true } }, "dynamo:ingress.installNginx", "ALB"));
+            rejects({ ...eks, ingress: { installNginx: true } }, "dynamo:ingress.installNginx", "ALB"));
         it("a range as csi-driver-nfs version", () =>
             rejects({ nfs: { server: "nfs", share: "/x", driverChartVersion: "^4.13" } }, "dynamo:nfs.driverChartVersion", '"^4.13"'));
         it("a bad toleration operator", () =>

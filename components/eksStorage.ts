@@ -1,0 +1,274 @@
+/**
+ * Storage on Amazon EKS: the EFS model cache (CSI add-on with its IAM role, encrypted file system,
+ * NFS-only security group, one mount target per availability zone, StorageClass `efs`) and, when
+ * asked, the EBS CSI add-on with a `gp3` class for etcd and NATS.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { EksIdentity } from "./args";
+import { OWNED_LABELS } from "./charts";
+import { EfsSettings, EksSettings } from "./settings";
+
+export const EFS_PROVISIONER = "efs.csi.aws.com";
+export const EBS_PROVISIONER = "ebs.csi.aws.com";
+export const NFS_PORT = 2049;
+
+/** An EKS-managed CSI driver and the AWS managed policy its controller needs. */
+export interface CsiDriverAddon {
+    addonName: string;
+    /** Controller service account in `kube-system` that assumes the role. */
+    serviceAccount: string;
+    managedPolicy: string;
+}
+
+export const EFS_CSI_DRIVER: CsiDriverAddon = {
+    addonName: "aws-efs-csi-driver",
+    serviceAccount: "efs-csi-controller-sa",
+    managedPolicy: "AmazonEFSCSIDriverPolicy",
+};
+
+export const EBS_CSI_DRIVER: CsiDriverAddon = {
+    addonName: "aws-ebs-csi-driver",
+    serviceAccount: "ebs-csi-controller-sa",
+    managedPolicy: "AmazonEBSCSIDriverPolicy",
+};
+
+/** A subnet and its availability zone, as EC2 describes it. */
+export interface SubnetPlacement {
+    subnetId: string;
+    availabilityZone: string;
+}
+
+/**
+ * One mount target per availability zone: EFS allows only one per zone, and one per zone is what
+ * every node needs. The lowest subnet id of each zone is taken, so the choice is stable.
+ */
+export function planMountTargets(subnets: SubnetPlacement[]): SubnetPlacement[] {
+    const byZone = new Map<string, SubnetPlacement>();
+    for (const subnet of [...subnets].sort((a, b) => a.subnetId.localeCompare(b.subnetId))) {
+        if (!byZone.has(subnet.availabilityZone)) {
+            byZone.set(subnet.availabilityZone, subnet);
+        }
+    }
+    return [...byZone.values()].sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone));
+}
+
+/** The role trust policy for a CSI controller under Pod Identity or IRSA. */
+export function csiRoleTrustPolicy(identity: EksIdentity, serviceAccount: string, oidcProviderArn?: string): Record<string, unknown> {
+    if (identity === EksIdentity.PodIdentity) {
+        return {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+            ],
+        };
+    }
+    if (!oidcProviderArn) {
+        throw new Error("IRSA needs the OIDC provider ARN");
+    }
+    const issuer = oidcProviderArn.slice(oidcProviderArn.indexOf("oidc-provider/") + "oidc-provider/".length);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${issuer}:sub`]: `system:serviceaccount:kube-system:${serviceAccount}`,
+                        [`${issuer}:aud`]: "sts.amazonaws.com",
+                    },
+                },
+            },
+        ],
+    };
+}
+
+/**
+ * Installs an EKS CSI add-on with a role that holds only its AWS managed policy, bound to the
+ * controller service account by Pod Identity (the add-on's association) or IRSA.
+ */
+export function createCsiDriverAddon(
+    name: string,
+    driver: CsiDriverAddon,
+    eks: EksSettings,
+    dependsOn: pulumi.Resource[],
+    parent: pulumi.Resource,
+): aws.eks.Addon {
+    const partition = aws.getPartitionOutput({}, { parent });
+    const role = new aws.iam.Role(
+        `${name}-${driver.addonName}`,
+        {
+            description: `${driver.addonName} controller of EKS cluster, for the Dynamo Platform`,
+            assumeRolePolicy: pulumi
+                .output(eks.oidcProviderArn)
+                .apply((arn) => JSON.stringify(csiRoleTrustPolicy(eks.identity, driver.serviceAccount, arn))),
+            tags: eks.tags,
+        },
+        { parent },
+    );
+    const attachment = new aws.iam.RolePolicyAttachment(
+        `${name}-${driver.addonName}`,
+        { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/service-role/${driver.managedPolicy}` },
+        { parent },
+    );
+    const binding =
+        eks.identity === EksIdentity.PodIdentity
+            ? { podIdentityAssociations: [{ roleArn: role.arn, serviceAccount: driver.serviceAccount }] }
+            : { serviceAccountRoleArn: role.arn };
+    return new aws.eks.Addon(
+        `${name}-${driver.addonName}`,
+        {
+            clusterName: eks.clusterName,
+            addonName: driver.addonName,
+            ...binding,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "PRESERVE",
+            tags: eks.tags,
+        },
+        // Without its permissions the controller starts and fails every volume with Access Denied.
+        { parent, dependsOn: [attachment, ...dependsOn] },
+    );
+}
+
+export interface EfsModelCache {
+    storageClass: k8s.storage.v1.StorageClass;
+    fileSystemId: pulumi.Output<string>;
+}
+
+/** The EFS file system, its network access, and the `efs` StorageClass; or only the class for an existing file system. */
+export function createEfsModelCache(
+    name: string,
+    className: string,
+    eks: EksSettings,
+    efs: EfsSettings,
+    driver: aws.eks.Addon | undefined,
+    parent: pulumi.Resource,
+): EfsModelCache {
+    let fileSystemId: pulumi.Output<string>;
+    let mountTargets: pulumi.Input<pulumi.Resource[]> = [];
+    if (efs.fileSystemId !== undefined) {
+        fileSystemId = pulumi.output(efs.fileSystemId);
+    } else {
+        const fileSystem = new aws.efs.FileSystem(
+            `${name}-model-cache`,
+            {
+                encrypted: true,
+                kmsKeyId: efs.kmsKeyId,
+                performanceMode: "generalPurpose",
+                throughputMode: efs.throughputMode,
+                provisionedThroughputInMibps: efs.provisionedThroughputMibps,
+                lifecyclePolicies: efs.transitionToIa ? [{ transitionToIa: efs.transitionToIa }] : undefined,
+                tags: { ...eks.tags, Name: pulumi.interpolate`${eks.clusterName}-dynamo-model-cache` },
+            },
+            // The models live here: the file system outlives the stack unless the user opted in.
+            { parent, retainOnDelete: !efs.deleteOnDestroy },
+        );
+        fileSystemId = fileSystem.id;
+        mountTargets = createMountTargets(name, eks, fileSystem, parent);
+    }
+    const parameters: Record<string, pulumi.Input<string>> = {
+        provisioningMode: "efs-ap",
+        fileSystemId,
+        directoryPerms: efs.directoryPerms,
+        basePath: efs.basePath,
+    };
+    if (efs.uid !== undefined) {
+        parameters.uid = String(efs.uid);
+    }
+    if (efs.gid !== undefined) {
+        parameters.gid = String(efs.gid);
+    }
+    const storageClass = new k8s.storage.v1.StorageClass(
+        `${name}-model-cache`,
+        {
+            metadata: { name: className, labels: OWNED_LABELS },
+            provisioner: EFS_PROVISIONER,
+            parameters,
+            reclaimPolicy: efs.reclaimPolicy,
+            volumeBindingMode: "Immediate",
+        },
+        // Volumes provision only once the driver runs and nodes can reach a mount target in their zone.
+        { parent, dependsOn: pulumi.output(mountTargets).apply((targets) => (driver ? [...targets, driver] : targets)) },
+    );
+    return { storageClass, fileSystemId };
+}
+
+/** A security group that admits NFS only from the cluster, and one mount target per availability zone. */
+function createMountTargets(
+    name: string,
+    eks: EksSettings,
+    fileSystem: aws.efs.FileSystem,
+    parent: pulumi.Resource,
+): pulumi.Output<aws.efs.MountTarget[]> {
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-efs`,
+        {
+            vpcId: eks.vpcId,
+            description: "NFS from the EKS cluster to the Dynamo model cache",
+            tags: { ...eks.tags, Name: pulumi.interpolate`${eks.clusterName}-dynamo-efs` },
+        },
+        { parent },
+    );
+    const source = eks.nfsClientSecurityGroupId
+        ? { referencedSecurityGroupId: eks.nfsClientSecurityGroupId }
+        : { cidrIpv4: eks.vpcCidr ?? aws.ec2.getVpcOutput({ id: eks.vpcId! }, { parent }).cidrBlock };
+    const nfsRule = new aws.vpc.SecurityGroupIngressRule(
+        `${name}-efs-nfs`,
+        {
+            securityGroupId: securityGroup.id,
+            ipProtocol: "tcp",
+            fromPort: NFS_PORT,
+            toPort: NFS_PORT,
+            description: "NFS",
+            ...source,
+            tags: eks.tags,
+        },
+        { parent },
+    );
+    return pulumi
+        .output(eks.privateSubnetIds!)
+        .apply((ids) => Promise.all(ids.map((id) => aws.ec2.getSubnet({ id }, { parent }))))
+        .apply((subnets) =>
+            planMountTargets(subnets.map((subnet) => ({ subnetId: subnet.id, availabilityZone: subnet.availabilityZone }))).map(
+                (placement) =>
+                    new aws.efs.MountTarget(
+                        `${name}-efs-${placement.availabilityZone}`,
+                        { fileSystemId: fileSystem.id, subnetId: placement.subnetId, securityGroups: [securityGroup.id] },
+                        { parent, dependsOn: [nfsRule] },
+                    ),
+            ),
+        );
+}
+
+/** The `gp3` class for etcd and NATS: encrypted EBS volumes bound where the pod lands. */
+export function createGp3StorageClass(
+    name: string,
+    className: string,
+    driver: aws.eks.Addon,
+    parent: pulumi.Resource,
+): k8s.storage.v1.StorageClass {
+    return new k8s.storage.v1.StorageClass(
+        `${name}-block-storage`,
+        {
+            metadata: { name: className, labels: OWNED_LABELS },
+            provisioner: EBS_PROVISIONER,
+            parameters: { type: "gp3", encrypted: "true" },
+            reclaimPolicy: "Delete",
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+        },
+        { parent, dependsOn: [driver] },
+    );
+}
+
+/** The EKS Pod Identity agent add-on, which Pod Identity associations need on the nodes. */
+export function createPodIdentityAgent(name: string, eks: EksSettings, parent: pulumi.Resource): aws.eks.Addon {
+    return new aws.eks.Addon(
+        `${name}-pod-identity-agent`,
+        { clusterName: eks.clusterName, addonName: "eks-pod-identity-agent", tags: eks.tags },
+        { parent },
+    );
+}
