@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatform } from "./components";
+import { connectEksCluster } from "./components/eksCluster";
 import { CONFIG_NAMESPACE, loadStackConfig } from "./components/stackConfig";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
-const { args } = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
+const { args, eksCluster } = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
 
-const platform = new DynamoPlatform("dynamo", args);
+const cluster = eksCluster && args.eks ? connectEksCluster("dynamo", eksCluster, args.eks) : undefined;
+const platform = new DynamoPlatform("dynamo", { ...args, eks: cluster?.eks ?? args.eks }, { provider: cluster?.provider });
 
 export const namespace = platform.namespace;
 export const crdsReleaseName = platform.crdsReleaseName;
@@ -19,3 +21,7 @@ export const prometheusEndpoint = platform.prometheusEndpoint;
 export const prometheusEndpointSource = platform.prometheusEndpointSource;
 export const modelCacheStorageClass = platform.modelCacheStorageClass;
 export const persistenceStorageClass = platform.persistenceStorageClass;
+export const efsFileSystemId = eksCluster ? platform.efsFileSystemId : undefined;
+/** Set when this stack created the EKS cluster, so other stacks can reach it. */
+export const eksClusterName = cluster?.created?.clusterName;
+export const kubeconfig = cluster?.created?.kubeconfig;

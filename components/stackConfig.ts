@@ -3,8 +3,19 @@
  * caller passes the config readers, so every rule is tested without a Pulumi runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamoPlatformArgs, ImagePullSecretArgs, IngressArgs, LocalPathArgs, NfsArgs, TolerationArgs } from "./args";
+import {
+    DynamoPlatformArgs,
+    EfsArgs,
+    EksArgs,
+    ImagePullSecretArgs,
+    IngressArgs,
+    LocalPathArgs,
+    NfsArgs,
+    Platform,
+    TolerationArgs,
+} from "./args";
 import { resolveCharts } from "./charts";
+import { DynamoEksClusterArgs, EksClusterSource, layoutSubnets } from "./eksCluster";
 import { DynamoConfigError } from "./errors";
 import { PlatformSettings, resolveSettings } from "./settings";
 
@@ -132,13 +143,141 @@ export function readStackConfig(config: ConfigReader): DynamoPlatformArgs {
     return args as unknown as DynamoPlatformArgs;
 }
 
+/** Fields of `dynamo:eks` that choose or shape the cluster rather than configure the platform on it. */
+interface EksClusterFields {
+    create?: boolean;
+    clusterStack?: string;
+    kubernetesVersion?: string;
+    availabilityZoneCount?: number;
+    instanceType?: string;
+    desiredNodes?: number;
+    minNodes?: number;
+    maxNodes?: number;
+}
+
+const CLUSTER_FIELDS: (keyof EksClusterFields)[] = [
+    "create",
+    "clusterStack",
+    "kubernetesVersion",
+    "availabilityZoneCount",
+    "instanceType",
+    "desiredNodes",
+    "minNodes",
+    "maxNodes",
+];
+
+/** Fields a new cluster provides; setting them alongside `create` would be ignored, so it is refused. */
+const CREATED_FIELDS: (keyof EksArgs)[] = ["vpcId", "privateSubnetIds", "oidcProviderArn"];
+
+/** Stands in, during validation, for a value the cluster (new or referenced) will provide. */
+const FROM_CLUSTER = pulumi.output("<provided by the cluster>");
+
+function positiveInteger(key: string, value: unknown, fallback: number): number {
+    const n = value ?? fallback;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+        throw DynamoConfigError.invalid(fullKey(key), value, "a whole number");
+    }
+    return n;
+}
+
+/** Splits `dynamo:eks` into the cluster source and the platform's EKS arguments. */
+export function readEksConfig(raw: (EksArgs & EksClusterFields) | undefined): { source: EksClusterSource; eks: EksArgs } {
+    const eks =
+        normaliseBooleans(raw, ["create", "installEfsCsiDriver", "installPodIdentityAgent", "installEbsCsiDriver"]) ??
+        ({} as EksArgs & EksClusterFields);
+    const fields: Record<string, unknown> = { ...eks };
+    for (const field of CLUSTER_FIELDS) {
+        delete fields[field];
+    }
+    const platformEks = fields as unknown as EksArgs;
+    if (eks.create === true) {
+        if (eks.clusterStack !== undefined) {
+            throw DynamoConfigError.conflict(
+                fullKey("eks.create"),
+                fullKey("eks.clusterStack"),
+                "a stack either creates its cluster or reads one from another stack",
+            );
+        }
+        const given = CREATED_FIELDS.find((field) => eks[field] !== undefined);
+        if (given !== undefined) {
+            throw DynamoConfigError.conflict(fullKey(`eks.${given}`), fullKey("eks.create"), "the new cluster provides it");
+        }
+        if (typeof eks.clusterName !== "string") {
+            throw DynamoConfigError.invalid(fullKey("eks.clusterName"), eks.clusterName, "the name of the cluster to create");
+        }
+        const vpcCidr = typeof eks.vpcCidr === "string" ? eks.vpcCidr : "10.0.0.0/16";
+        const zones = positiveInteger("eks.availabilityZoneCount", eks.availabilityZoneCount, 2);
+        try {
+            layoutSubnets(vpcCidr, zones);
+        } catch (error) {
+            throw new DynamoConfigError(fullKey("eks.vpcCidr"), `Invalid ${fullKey("eks")} network: ${(error as Error).message}.`);
+        }
+        const cluster: DynamoEksClusterArgs = {
+            clusterName: eks.clusterName,
+            kubernetesVersion: eks.kubernetesVersion,
+            vpcCidr,
+            availabilityZoneCount: zones,
+            instanceType: eks.instanceType,
+            desiredNodes: positiveInteger("eks.desiredNodes", eks.desiredNodes, 2),
+            minNodes: positiveInteger("eks.minNodes", eks.minNodes, 1),
+            maxNodes: positiveInteger("eks.maxNodes", eks.maxNodes, 3),
+            tags: eks.tags,
+        };
+        if (cluster.minNodes! > cluster.desiredNodes! || cluster.desiredNodes! > cluster.maxNodes!) {
+            throw DynamoConfigError.invalid(
+                fullKey("eks.desiredNodes"),
+                cluster.desiredNodes,
+                `a node count between minNodes (${cluster.minNodes}) and maxNodes (${cluster.maxNodes})`,
+            );
+        }
+        return { source: { kind: "create", cluster }, eks: platformEks };
+    }
+    if (eks.clusterStack !== undefined) {
+        if (typeof eks.clusterStack !== "string" || !/^[A-Za-z0-9_.\-/]+$/.test(eks.clusterStack)) {
+            throw DynamoConfigError.invalid(fullKey("eks.clusterStack"), eks.clusterStack, "a stack name such as acme/eks/prod");
+        }
+        return { source: { kind: "stack", stack: eks.clusterStack }, eks: platformEks };
+    }
+    return { source: { kind: "existing" }, eks: platformEks };
+}
+
+/** The EKS arguments as validation sees them: values the cluster will provide stand in as unknowns. */
+function eksForValidation(source: EksClusterSource, eks: EksArgs): EksArgs {
+    if (source.kind === "existing") {
+        return eks;
+    }
+    const provided =
+        source.kind === "create" ? [...CREATED_FIELDS, "clusterName"] : ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"];
+    const withStandIns: Record<string, unknown> = { ...eks };
+    for (const field of provided) {
+        withStandIns[field] = withStandIns[field] ?? FROM_CLUSTER;
+    }
+    return withStandIns as unknown as EksArgs;
+}
+
+/** The validated stack config: component arguments, resolved settings, and on EKS where the cluster comes from. */
+export interface StackConfig {
+    args: DynamoPlatformArgs;
+    settings: PlatformSettings;
+    eksCluster?: EksClusterSource;
+}
+
 /**
  * Reads and fully validates the stack config, including local chart folders, so that bad config
  * stops the program before it registers any resource.
  */
-export function loadStackConfig(config: ConfigReader): { args: DynamoPlatformArgs; settings: PlatformSettings } {
+export function loadStackConfig(config: ConfigReader): StackConfig {
     const args = readStackConfig(config);
-    const settings = resolveSettings(args, `${CONFIG_NAMESPACE}:`);
+    const isEks = args.platform === Platform.Eks;
+    const rawEks = parseStructured<EksArgs & EksClusterFields>("eks", config.get("eks"), "object");
+    const efs = normaliseBooleans(parseStructured<EfsArgs>("efs", config.get("efs"), "object"), ["deleteOnDestroy"]);
+    if (!isEks) {
+        const settings = resolveSettings({ ...args, eks: rawEks, efs }, `${CONFIG_NAMESPACE}:`);
+        resolveCharts(settings);
+        return { args, settings };
+    }
+    const { source, eks } = readEksConfig(rawEks);
+    const settings = resolveSettings({ ...args, eks: rawEks && eksForValidation(source, eks), efs }, `${CONFIG_NAMESPACE}:`);
     resolveCharts(settings);
-    return { args, settings };
+    return { args: { ...args, eks, efs }, settings, eksCluster: source };
 }

@@ -80,6 +80,8 @@ export interface MockOptions {
     secretKeys?: string[];
     /** Outputs of other stacks, by stack name, served to StackReferences. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Extra output state for resources of a type (what a real provider would compute), by type token. */
+    resourceState?: Record<string, (inputs: Record<string, any>, name: string) => Record<string, any>>;
     /** Answers for provider function calls, by token. */
     calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
     stack?: string;
@@ -121,7 +123,8 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
                 }
                 return { id: args.inputs.name, state: { name: args.inputs.name, outputs, secretOutputNames: [] } };
             }
-            return { id: `${args.name}-id`, state: args.inputs };
+            const computed = options.resourceState?.[args.type]?.(args.inputs, args.name) ?? {};
+            return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
         },
         call(args) {
             const answer = options.calls?.[args.token];

@@ -1,7 +1,13 @@
 import { strict as assert } from "assert";
+import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "./awsMocks";
 import { Recording, runProgram, stackFileConfig } from "./harness";
 
 const PLATFORM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** The committed `dynamo:eks` of the eks stack. */
+function eksFile(): Record<string, unknown> {
+    return JSON.parse(stackFileConfig("eks")["dynamo:eks"]);
+}
 
 function platformValues(recording: Recording) {
     return recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.values;
@@ -53,6 +59,82 @@ describe("program (index.ts)", () => {
         });
     });
 
+    describe("the eks stack (Pulumi.eks.yaml)", () => {
+        let recording: Recording;
+        before(async () => {
+            recording = await runProgram({ config: stackFileConfig("eks"), stack: "eks", calls: awsCalls, resourceState: eksClusterState });
+        });
+
+        it("installs 0.9.1 with the EFS model cache and EBS gp3 persistence on the existing cluster", () => {
+            assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "0.9.1");
+            assert.deepEqual(
+                recording.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName),
+                ["aws-efs-csi-driver", "aws-ebs-csi-driver"],
+            );
+            assert.equal(recording.ofType("aws:efs/mountTarget:MountTarget").length, 2, "three subnets over two zones");
+            assert.equal(recording.ofType("eks:index:Cluster").length, 0, "an existing cluster is not created");
+            const values = platformValues(recording);
+            assert.equal(values.etcd.persistence.storageClass, "gp3");
+            assert.equal(values["dynamo-operator"].dynamo.ingress.className, "alb");
+        });
+
+        it("exports the model-cache file system", () => {
+            const outputs = recording.stackOutputs();
+            assert.equal(outputs.modelCacheStorageClass, "efs");
+            assert.equal(outputs.persistenceStorageClass, "gp3");
+            assert.equal(outputs.efsFileSystemId, "dynamo-model-cache-id");
+            assert.equal(outputs.kubeconfig, undefined);
+        });
+    });
+
+    it("creates the cluster and its VPC with dynamo:eks.create, and installs through its provider", async () => {
+        const recording = await runProgram({
+            config: {
+                ...stackFileConfig("eks"),
+                "dynamo:eks": JSON.stringify({
+                    create: true,
+                    clusterName: "dynamo-dev",
+                    availabilityZoneCount: 3,
+                    installEbsCsiDriver: true,
+                }),
+            },
+            calls: awsCalls,
+            resourceState: eksClusterState,
+        });
+        const cluster = recording.one("eks:index:Cluster");
+        assert.equal(cluster.inputs.name, "dynamo-dev");
+        const provider = recording.one("pulumi:providers:kubernetes");
+        const platform = recording.object(PLATFORM_RELEASE, "dynamo-platform");
+        assert.match(platform.urn, /DynamoPlatform/);
+        assert.equal(recording.ofType("aws:efs/mountTarget:MountTarget").length, 3, "one per new private subnet");
+        assert.ok(recording.ofType("aws:eks/addon:Addon").some((a) => a.inputs.addonName === "eks-pod-identity-agent"));
+        assert.equal(recording.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "dynamo-vpc-id");
+        assert.equal(recording.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs.cidrIpv4, "10.0.0.0/16");
+        assert.ok(provider.urn.includes("dynamo-k8s"));
+        assert.equal(recording.stackOutputs().eksClusterName, "dynamo-dev");
+        assert.ok(recording.stackOutputs().kubeconfig);
+    });
+
+    it("reads the cluster from dynamo:eks.clusterStack", async () => {
+        const recording = await runProgram({
+            config: { ...stackFileConfig("eks"), "dynamo:eks": JSON.stringify({ clusterStack: "acme/eks/prod" }) },
+            calls: awsCalls,
+            resourceState: eksClusterState,
+            stackOutputs: {
+                "acme/eks/prod": {
+                    clusterName: "prod-gpu",
+                    vpcId: "vpc-0123456789abcdef0",
+                    privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+                    oidcProviderArn: OIDC_PROVIDER_ARN,
+                    kubeconfig: "{}",
+                },
+            },
+        });
+        assert.equal(recording.one("pulumi:pulumi:StackReference").inputs.name, "acme/eks/prod");
+        assert.equal(recording.one("aws:eks/addon:Addon").inputs.clusterName, "prod-gpu");
+        assert.equal(recording.ofType("aws:efs/mountTarget:MountTarget").length, 2);
+    });
+
     it("chains the Prometheus endpoint from dynamo:monitoringStack", async () => {
         const url = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
         const recording = await runProgram({
@@ -101,6 +183,37 @@ describe("program (index.ts)", () => {
                 "conflicting classes",
                 { "dynamo:persistenceStorageClass": "nfs" },
                 /^dynamo:persistenceStorageClass conflicts with dynamo:storageClass/,
+            ],
+            ["eks without dynamo:eks", { "dynamo:platform": "eks" }, /^Invalid dynamo:eks undefined: expected the EKS cluster settings/],
+            [
+                "eks with an existing file system id that is not fs- and hex",
+                { ...stackFileConfig("eks"), "dynamo:efs": '{"fileSystemId":"fs-12"}' },
+                /^Invalid dynamo:efs.fileSystemId "fs-12"/,
+            ],
+            [
+                "eks subnets without a VPC",
+                { ...stackFileConfig("eks"), "dynamo:eks": '{"clusterName":"c","privateSubnetIds":["subnet-0aaaaaaaaaaaaaaa1"]}' },
+                /^dynamo:eks.privateSubnetIds conflicts with dynamo:eks.vpcId/,
+            ],
+            [
+                "eks create with a VPC id",
+                { ...stackFileConfig("eks"), "dynamo:eks": '{"create":true,"clusterName":"c","vpcId":"vpc-0123456789abcdef0"}' },
+                /^dynamo:eks.vpcId conflicts with dynamo:eks.create: the new cluster provides it/,
+            ],
+            [
+                "eks create and clusterStack",
+                { ...stackFileConfig("eks"), "dynamo:eks": '{"create":true,"clusterName":"c","clusterStack":"a/b/c"}' },
+                /^dynamo:eks.create conflicts with dynamo:eks.clusterStack/,
+            ],
+            [
+                "eks create with a CIDR too small",
+                { ...stackFileConfig("eks"), "dynamo:eks": '{"create":true,"clusterName":"c","vpcCidr":"10.0.0.0/24"}' },
+                /^Invalid dynamo:eks network: VPC CIDR "10.0.0.0\/24" must be an IPv4 CIDR from \/16 to \/20\.$/,
+            ],
+            [
+                "eks IRSA without an OIDC provider on an existing cluster",
+                { ...stackFileConfig("eks"), "dynamo:eks": JSON.stringify({ ...eksFile(), identity: "irsa" }) },
+                /^dynamo:eks.identity conflicts with dynamo:eks.oidcProviderArn/,
             ],
         ];
         for (const [what, change, message] of cases) {

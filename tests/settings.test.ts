@@ -7,7 +7,11 @@ import { ValuesLayout } from "../components/versions";
 const base: DynamoPlatformArgs = { releaseVersion: "0.9.1" };
 const eks = {
     platform: Platform.Eks,
-    eks: { clusterName: "gpu-cluster", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] },
+    eks: {
+        clusterName: "gpu-cluster",
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    },
 };
 
 /** Asserts that resolving `args` fails with one message naming `key` (and the bad value). */
@@ -51,6 +55,16 @@ describe("settings", () => {
 
     it("defaults the model cache to efs on EKS", () => {
         assert.equal(resolveSettings({ ...base, ...eks }).storageClass, "efs");
+    });
+
+    it("on EKS: gp3 persistence with the EBS driver, ALB annotations and the Auto Mode toleration", () => {
+        const settings = resolveSettings({ ...base, ...eks, eks: { ...eks.eks, installEbsCsiDriver: true, albScheme: "internal" } });
+        assert.equal(settings.persistenceStorageClass, "gp3");
+        assert.equal(settings.ingress.className, "alb");
+        assert.equal(settings.ingress.annotations?.["alb.ingress.kubernetes.io/scheme"], "internal");
+        assert.deepEqual(settings.tolerations[1], { key: "eks.amazonaws.com/compute-type", operator: "Exists" });
+        assert.equal(settings.efs?.throughputMode, "elastic");
+        assert.equal(settings.efs?.deleteOnDestroy, false);
     });
 
     it("uses local-path for persistence when it installs local-path-provisioner", () => {
@@ -151,8 +165,7 @@ describe("settings", () => {
                 "dynamo:ingress.installNginx",
                 '"nginx"',
             ));
-        it("ingress-nginx on EKS", () =>
-            rejects({ ...eks, ingress: { installNginx: true } }, "dynamo:ingress.installNginx", "ALB"));
+        it("ingress-nginx on EKS", () => rejects({ ...eks, ingress: { installNginx: true } }, "dynamo:ingress.installNginx", "ALB"));
         it("a range as csi-driver-nfs version", () =>
             rejects({ nfs: { server: "nfs", share: "/x", driverChartVersion: "^4.13" } }, "dynamo:nfs.driverChartVersion", '"^4.13"'));
         it("a bad toleration operator", () =>
@@ -161,6 +174,56 @@ describe("settings", () => {
             rejects({ tolerations: [{ key: "a", value: "b" }] }, "dynamo:tolerations[0].value", "Equal"));
         it("a pull secret with a bad name", () =>
             rejects({ imagePullSecret: { name: "NGC Key" } }, "dynamo:imagePullSecret.name", '"NGC Key"'));
+        describe("EKS and EFS", () => {
+            const withEks = (change: Record<string, unknown>) => ({ ...eks, eks: { ...eks.eks, ...change } });
+            it("platform eks without dynamo:eks", () => rejects({ platform: Platform.Eks }, "dynamo:eks", "required with platform eks"));
+            it("no subnets", () => rejects(withEks({ privateSubnetIds: [] }), "dynamo:eks.privateSubnetIds", "non-empty list"));
+            it("a malformed subnet id", () =>
+                rejects(withEks({ privateSubnetIds: ["sub-123"] }), "dynamo:eks.privateSubnetIds[0]", '"sub-123"'));
+            it("subnets without a VPC", () => rejects(withEks({ vpcId: undefined }), "dynamo:eks.privateSubnetIds", "dynamo:eks.vpcId"));
+            it("neither subnets nor an existing file system", () =>
+                rejects(
+                    withEks({ vpcId: undefined, privateSubnetIds: undefined }),
+                    "dynamo:eks.privateSubnetIds",
+                    "dynamo:efs.fileSystemId",
+                ));
+            it("a malformed VPC id", () => rejects(withEks({ vpcId: "vpc-XYZ" }), "dynamo:eks.vpcId", '"vpc-XYZ"'));
+            it("a malformed cluster name", () => rejects(withEks({ clusterName: "my cluster" }), "dynamo:eks.clusterName", '"my cluster"'));
+            it("IRSA without an OIDC provider", () =>
+                rejects(withEks({ identity: "irsa" }), "dynamo:eks.identity", "dynamo:eks.oidcProviderArn"));
+            it("a malformed OIDC provider ARN", () =>
+                rejects(
+                    withEks({ identity: "irsa", oidcProviderArn: "oidc.eks.amazonaws.com/id/X" }),
+                    "dynamo:eks.oidcProviderArn",
+                    "oidc-provider",
+                ));
+            it("an unknown identity", () => rejects(withEks({ identity: "keys" }), "dynamo:eks.identity", '"podIdentity"', '"irsa"'));
+            it("an unknown ALB scheme", () => rejects(withEks({ albScheme: "public" }), "dynamo:eks.albScheme", '"internet-facing"'));
+            it("a file system id that is not fs- and hex", () =>
+                rejects({ ...eks, efs: { fileSystemId: "fs-xyz" } }, "dynamo:efs.fileSystemId", '"fs-xyz"', "hex"));
+            it("an unknown throughput mode", () =>
+                rejects({ ...eks, efs: { throughputMode: "burst" } }, "dynamo:efs.throughputMode", '"elastic"'));
+            it("provisioned throughput without MiB/s", () =>
+                rejects({ ...eks, efs: { throughputMode: "provisioned" } }, "dynamo:efs.provisionedThroughputMibps"));
+            it("MiB/s without provisioned throughput", () =>
+                rejects(
+                    { ...eks, efs: { provisionedThroughputMibps: 100 } },
+                    "dynamo:efs.provisionedThroughputMibps",
+                    "dynamo:efs.throughputMode",
+                ));
+            it("directory permissions that are not octal", () =>
+                rejects({ ...eks, efs: { directoryPerms: "rwx" } }, "dynamo:efs.directoryPerms", '"rwx"'));
+            it("deleting an existing file system", () =>
+                rejects(
+                    { ...eks, efs: { fileSystemId: "fs-01234567", deleteOnDestroy: true } },
+                    "dynamo:efs.deleteOnDestroy",
+                    "dynamo:efs.fileSystemId",
+                ));
+            it("an unknown lifecycle transition", () =>
+                rejects({ ...eks, efs: { transitionToIa: "AFTER_2_DAYS" } }, "dynamo:efs.transitionToIa", "AFTER_30_DAYS"));
+            it("EKS settings on plain Kubernetes", () => rejects({ eks: eks.eks }, "dynamo:eks", 'platform "eks"'));
+            it("EFS settings on plain Kubernetes", () => rejects({ efs: {} }, "dynamo:efs", 'platform "eks"'));
+        });
         it("a monitoring stack with spaces", () =>
             rejects({ monitoringStack: "my monitoring" }, "dynamo:monitoringStack", "org/monitoring/prod"));
     });

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DynamoConfigError } from "../components/errors";
-import { ConfigReader, loadStackConfig, readStackConfig } from "../components/stackConfig";
+import { ConfigReader, loadStackConfig, readEksConfig, readStackConfig } from "../components/stackConfig";
 
 function reader(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigReader {
     return {
@@ -75,5 +75,46 @@ describe("stack config", () => {
         fs.mkdirSync(path.join(dir, "dynamo-crds-0.9.1"));
         const { settings } = loadStackConfig(reader({ releaseVersion: "0.9.1", chartRepository: dir }));
         assert.equal(settings.chartSource.kind, "local");
+    });
+});
+
+describe("stack config: dynamo:eks", () => {
+    it("separates the cluster source from the platform's EKS arguments", () => {
+        const { source, eks } = readEksConfig({
+            create: "true" as unknown as boolean,
+            clusterName: "dynamo-dev",
+            kubernetesVersion: "1.34",
+            instanceType: "g6.xlarge",
+            desiredNodes: 2,
+            installEbsCsiDriver: "true" as unknown as boolean,
+        });
+        assert.equal(source.kind, "create");
+        assert.deepEqual(source.kind === "create" && source.cluster, {
+            clusterName: "dynamo-dev",
+            kubernetesVersion: "1.34",
+            vpcCidr: "10.0.0.0/16",
+            availabilityZoneCount: 2,
+            instanceType: "g6.xlarge",
+            desiredNodes: 2,
+            minNodes: 1,
+            maxNodes: 3,
+            tags: undefined,
+        });
+        assert.deepEqual(eks, { clusterName: "dynamo-dev", installEbsCsiDriver: true });
+    });
+
+    it("reads a cluster stack", () => {
+        assert.deepEqual(readEksConfig({ clusterStack: "acme/eks/prod" } as never).source, { kind: "stack", stack: "acme/eks/prod" });
+    });
+
+    it("defaults to an existing cluster", () => {
+        assert.deepEqual(readEksConfig({ clusterName: "c" }).source, { kind: "existing" });
+    });
+
+    it("refuses node counts out of order", () => {
+        assert.throws(
+            () => readEksConfig({ create: true, clusterName: "c", minNodes: 3, desiredNodes: 2 } as never),
+            /Invalid dynamo:eks.desiredNodes 2: expected a node count between minNodes \(3\) and maxNodes \(3\)/,
+        );
     });
 });

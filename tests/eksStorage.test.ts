@@ -1,0 +1,250 @@
+import { strict as assert } from "assert";
+import { DynamoPlatform, DynamoPlatformArgs, EksIdentity, Platform } from "../components";
+import { csiRoleTrustPolicy, planMountTargets } from "../components/eksStorage";
+import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN, VPC_CIDR, VPC_ID } from "./awsMocks";
+import { Recording, Registered, runWithMocks } from "./harness";
+
+const ADDON = "aws:eks/addon:Addon";
+const ROLE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
+const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+const cluster = {
+    clusterName: "gpu-cluster",
+    vpcId: VPC_ID,
+    privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"],
+};
+
+function install(args: Partial<DynamoPlatformArgs> = {}): Promise<Recording> {
+    return runWithMocks(() => new DynamoPlatform("dynamo", { releaseVersion: "0.9.1", platform: Platform.Eks, eks: cluster, ...args }), {
+        calls: awsCalls,
+        resourceState: eksClusterState,
+    });
+}
+
+function addon(recording: Recording, addonName: string): Registered {
+    const found = recording.ofType(ADDON).filter((a) => a.inputs.addonName === addonName);
+    assert.equal(found.length, 1, `one ${addonName} add-on`);
+    return found[0];
+}
+
+describe("EKS storage", () => {
+    describe("planMountTargets", () => {
+        it("keeps one subnet per availability zone, the lowest id, in zone order", () => {
+            assert.deepEqual(
+                planMountTargets([
+                    { subnetId: "subnet-c", availabilityZone: "us-west-2b" },
+                    { subnetId: "subnet-b", availabilityZone: "us-west-2a" },
+                    { subnetId: "subnet-a", availabilityZone: "us-west-2a" },
+                ]),
+                [
+                    { subnetId: "subnet-a", availabilityZone: "us-west-2a" },
+                    { subnetId: "subnet-c", availabilityZone: "us-west-2b" },
+                ],
+            );
+        });
+        it("plans nothing for no subnets", () => assert.deepEqual(planMountTargets([]), []));
+    });
+
+    describe("csiRoleTrustPolicy", () => {
+        it("trusts the EKS Pod Identity service", () => {
+            const policy = csiRoleTrustPolicy(EksIdentity.PodIdentity, "efs-csi-controller-sa") as any;
+            assert.deepEqual(policy.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
+            assert.deepEqual(policy.Statement[0].Action, ["sts:AssumeRole", "sts:TagSession"]);
+        });
+        it("trusts only the controller service account through the OIDC provider under IRSA", () => {
+            const policy = csiRoleTrustPolicy(EksIdentity.Irsa, "efs-csi-controller-sa", OIDC_PROVIDER_ARN) as any;
+            const issuer = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+            assert.equal(policy.Statement[0].Principal.Federated, OIDC_PROVIDER_ARN);
+            assert.equal(policy.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
+            assert.deepEqual(policy.Statement[0].Condition.StringEquals, {
+                [`${issuer}:sub`]: "system:serviceaccount:kube-system:efs-csi-controller-sa",
+                [`${issuer}:aud`]: "sts.amazonaws.com",
+            });
+        });
+    });
+
+    describe("a new file system on an existing cluster (Pod Identity)", () => {
+        let recording: Recording;
+        before(async () => {
+            recording = await install({ eks: { ...cluster, tags: { team: "ml" } } });
+        });
+
+        it("installs the EFS CSI add-on bound to its role by a pod identity association", () => {
+            const efs = addon(recording, "aws-efs-csi-driver");
+            assert.equal(efs.inputs.clusterName, "gpu-cluster");
+            assert.equal(efs.inputs.podIdentityAssociations.length, 1);
+            assert.equal(efs.inputs.podIdentityAssociations[0].serviceAccount, "efs-csi-controller-sa");
+            assert.equal(efs.inputs.serviceAccountRoleArn, undefined);
+            const role = recording.one("aws:iam/role:Role", "dynamo-aws-efs-csi-driver");
+            assert.equal(efs.inputs.podIdentityAssociations[0].roleArn, `arn:aws:iam::123456789012:role/dynamo-aws-efs-csi-driver`);
+            assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "pods.eks.amazonaws.com");
+        });
+
+        it("gives the role only the AWS managed EFS CSI policy, before the add-on starts", () => {
+            const attachments = recording.ofType(ROLE);
+            assert.deepEqual(
+                attachments.map((a) => a.inputs.policyArn),
+                ["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"],
+            );
+            assert.equal(recording.ofType("aws:iam/policy:Policy").length, 0, "no custom (wildcard-prone) policies");
+            assert.ok(recording.dependsOn(addon(recording, "aws-efs-csi-driver"), attachments[0]));
+        });
+
+        it("creates an encrypted, elastic, tagged file system that is kept on destroy", () => {
+            const fs = recording.one(FILE_SYSTEM);
+            assert.equal(fs.inputs.encrypted, true);
+            assert.equal(fs.inputs.throughputMode, "elastic");
+            assert.equal(fs.inputs.tags.team, "ml");
+            assert.equal(fs.inputs.tags.Name, "gpu-cluster-dynamo-model-cache");
+            assert.equal(fs.retainOnDelete, true);
+        });
+
+        it("creates exactly one mount target per availability zone, in the private subnets", () => {
+            const targets = recording.ofType(MOUNT_TARGET);
+            assert.deepEqual(targets.map((t) => t.inputs.subnetId).sort(), ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+            const group = recording.one(SECURITY_GROUP);
+            for (const target of targets) {
+                assert.equal(target.inputs.fileSystemId, "dynamo-model-cache-id");
+                assert.deepEqual(target.inputs.securityGroups, [`${group.name}-id`]);
+            }
+        });
+
+        it("admits only TCP 2049 from the VPC CIDR", () => {
+            const group = recording.one(SECURITY_GROUP);
+            assert.equal(group.inputs.vpcId, VPC_ID);
+            assert.equal(group.inputs.ingress, undefined, "no inline rules");
+            assert.equal(group.inputs.egress, undefined, "no egress rules");
+            const rules = recording.ofType(INGRESS_RULE);
+            assert.equal(rules.length, 1);
+            const rule = rules[0].inputs;
+            assert.deepEqual([rule.ipProtocol, rule.fromPort, rule.toPort], ["tcp", 2049, 2049]);
+            assert.equal(rule.cidrIpv4, VPC_CIDR);
+            assert.notEqual(rule.cidrIpv4, "0.0.0.0/0");
+            assert.equal(rule.cidrIpv6, undefined);
+            assert.equal(rule.securityGroupId, `${group.name}-id`);
+        });
+
+        it("creates the efs StorageClass on the file system, after the mount targets and the driver", () => {
+            const efs = recording.object(STORAGE_CLASS, "efs");
+            assert.equal(efs.inputs.provisioner, "efs.csi.aws.com");
+            assert.deepEqual(efs.inputs.parameters, {
+                provisioningMode: "efs-ap",
+                fileSystemId: "dynamo-model-cache-id",
+                directoryPerms: "700",
+                basePath: "/dynamo",
+            });
+            assert.equal(efs.inputs.reclaimPolicy, "Retain");
+            for (const target of recording.ofType(MOUNT_TARGET)) {
+                assert.ok(recording.dependsOn(efs, target), `after ${target.name}`);
+            }
+            assert.ok(recording.dependsOn(efs, addon(recording, "aws-efs-csi-driver")));
+        });
+
+        it("installs the platform after the model-cache class, with EKS tolerations and ALB ingress", () => {
+            const platform = recording.object(RELEASE, "dynamo-platform");
+            assert.ok(recording.dependsOn(platform, recording.object(STORAGE_CLASS, "efs")));
+            const values = platform.inputs.values;
+            assert.deepEqual(values["dynamo-operator"].controllerManager.tolerations, [
+                { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+                { key: "eks.amazonaws.com/compute-type", operator: "Exists" },
+            ]);
+            assert.deepEqual(values["dynamo-operator"].dynamo.ingress, {
+                enabled: true,
+                className: "alb",
+                tlsSecretName: null,
+                annotations: {
+                    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                    "alb.ingress.kubernetes.io/target-type": "ip",
+                    "alb.ingress.kubernetes.io/group.name": "dynamo",
+                },
+            });
+        });
+
+        it("keeps etcd and NATS off EFS: no persistence class unless asked", () => {
+            const values = recording.object(RELEASE, "dynamo-platform").inputs.values;
+            assert.equal(values.etcd.persistence.storageClass, undefined);
+            assert.equal(recording.ofType(STORAGE_CLASS).length, 1);
+        });
+    });
+
+    it("uses IRSA: the add-on takes the role ARN and the role trusts the OIDC provider", async () => {
+        const recording = await install({ eks: { ...cluster, identity: EksIdentity.Irsa, oidcProviderArn: OIDC_PROVIDER_ARN } });
+        const efs = addon(recording, "aws-efs-csi-driver");
+        assert.equal(efs.inputs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/dynamo-aws-efs-csi-driver");
+        assert.equal(efs.inputs.podIdentityAssociations, undefined);
+        const trust = JSON.parse(recording.one("aws:iam/role:Role").inputs.assumeRolePolicy);
+        assert.equal(trust.Statement[0].Principal.Federated, OIDC_PROVIDER_ARN);
+    });
+
+    it("skips the add-on when the cluster already has the driver", async () => {
+        const recording = await install({ eks: { ...cluster, installEfsCsiDriver: false } });
+        assert.equal(recording.ofType(ADDON).length, 0);
+        assert.equal(recording.ofType("aws:iam/role:Role").length, 0);
+        assert.equal(recording.ofType(MOUNT_TARGET).length, 2);
+    });
+
+    it("uses an existing file system: no file system, security group or mount targets of its own", async () => {
+        const recording = await install({ efs: { fileSystemId: "fs-0123456789abcdef0", uid: 1000, gid: 1000, directoryPerms: "777" } });
+        assert.equal(recording.ofType(FILE_SYSTEM).length, 0);
+        assert.equal(recording.ofType(SECURITY_GROUP).length, 0);
+        assert.equal(recording.ofType(MOUNT_TARGET).length, 0);
+        const efs = recording.object(STORAGE_CLASS, "efs");
+        assert.equal(efs.inputs.parameters.fileSystemId, "fs-0123456789abcdef0");
+        assert.equal(efs.inputs.parameters.uid, "1000");
+        assert.equal(efs.inputs.parameters.directoryPerms, "777");
+    });
+
+    it("admits NFS from a source security group instead of the VPC CIDR when given", async () => {
+        const recording = await install({ eks: { ...cluster, nfsClientSecurityGroupId: "sg-0123456789abcdef0" } });
+        const rule = recording.one(INGRESS_RULE).inputs;
+        assert.equal(rule.referencedSecurityGroupId, "sg-0123456789abcdef0");
+        assert.equal(rule.cidrIpv4, undefined);
+    });
+
+    it("deletes the file system on destroy only when asked, and honours throughput and KMS settings", async () => {
+        const recording = await install({
+            efs: {
+                deleteOnDestroy: true,
+                throughputMode: "provisioned",
+                provisionedThroughputMibps: 256,
+                kmsKeyId: "arn:aws:kms:us-west-2:123456789012:key/abc",
+                transitionToIa: "AFTER_30_DAYS",
+            },
+        });
+        const fs = recording.one(FILE_SYSTEM);
+        assert.equal(fs.retainOnDelete, false);
+        assert.equal(fs.inputs.throughputMode, "provisioned");
+        assert.equal(fs.inputs.provisionedThroughputInMibps, 256);
+        assert.equal(fs.inputs.kmsKeyId, "arn:aws:kms:us-west-2:123456789012:key/abc");
+        assert.deepEqual(fs.inputs.lifecyclePolicies, [{ transitionToIa: "AFTER_30_DAYS" }]);
+    });
+
+    it("installs the EBS CSI add-on and a gp3 class for etcd and NATS when asked", async () => {
+        const recording = await install({ eks: { ...cluster, installEbsCsiDriver: true } });
+        const ebs = addon(recording, "aws-ebs-csi-driver");
+        assert.equal(ebs.inputs.podIdentityAssociations[0].serviceAccount, "ebs-csi-controller-sa");
+        assert.ok(
+            recording.ofType(ROLE).some((a) => a.inputs.policyArn === "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
+        );
+        const gp3 = recording.object(STORAGE_CLASS, "gp3");
+        assert.equal(gp3.inputs.provisioner, "ebs.csi.aws.com");
+        assert.deepEqual(gp3.inputs.parameters, { type: "gp3", encrypted: "true" });
+        assert.equal(gp3.inputs.volumeBindingMode, "WaitForFirstConsumer");
+        assert.ok(recording.dependsOn(gp3, ebs));
+        const platform = recording.object(RELEASE, "dynamo-platform");
+        assert.equal(platform.inputs.values.etcd.persistence.storageClass, "gp3");
+        assert.equal(platform.inputs.values.nats.config.jetstream.fileStore.pvc.storageClassName, "gp3");
+        assert.ok(recording.dependsOn(platform, gp3));
+    });
+
+    it("installs the Pod Identity agent first when asked", async () => {
+        const recording = await install({ eks: { ...cluster, installPodIdentityAgent: true } });
+        const agent = addon(recording, "eks-pod-identity-agent");
+        assert.ok(recording.dependsOn(addon(recording, "aws-efs-csi-driver"), agent));
+    });
+});
