@@ -19,12 +19,6 @@ export interface PlatformCharts {
     ingressNginx?: ChartReference;
 }
 
-/** Labels on every object this package creates directly (not through Helm), so it can tell its own from the cluster's. */
-export const OWNED_LABELS = {
-    "app.kubernetes.io/managed-by": "pulumi",
-    "app.kubernetes.io/part-of": "dynamo-platform",
-};
-
 /**
  * Where Helm reads `chart` at `version`. A local folder is searched for `<chart>-<version>.tgz`
  * (the file name Helm repositories use) and then for a `<chart>-<version>/` chart folder.

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksIdentity } from "./args";
-import { OWNED_LABELS } from "./charts";
+import { storageClassLabels, StorageRole } from "./labels";
 import { EfsSettings, EksSettings } from "./settings";
 
 export const EFS_PROVISIONER = "efs.csi.aws.com";
@@ -184,7 +184,7 @@ export function createEfsModelCache(
     const storageClass = new k8s.storage.v1.StorageClass(
         `${name}-model-cache`,
         {
-            metadata: { name: className, labels: OWNED_LABELS },
+            metadata: { name: className, labels: storageClassLabels(StorageRole.ModelCache) },
             provisioner: EFS_PROVISIONER,
             parameters,
             reclaimPolicy: efs.reclaimPolicy,
@@ -253,7 +253,7 @@ export function createGp3StorageClass(
     return new k8s.storage.v1.StorageClass(
         `${name}-block-storage`,
         {
-            metadata: { name: className, labels: OWNED_LABELS },
+            metadata: { name: className, labels: storageClassLabels(StorageRole.Persistence) },
             provisioner: EBS_PROVISIONER,
             parameters: { type: "gp3", encrypted: "true" },
             reclaimPolicy: "Delete",

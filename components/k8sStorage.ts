@@ -4,7 +4,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference, OWNED_LABELS } from "./charts";
+import { ChartReference } from "./charts";
+import { OWNED_LABELS, storageClassLabels, StorageRole } from "./labels";
 import { LocalPathSettings, NfsSettings } from "./settings";
 
 export const NFS_PROVISIONER = "nfs.csi.k8s.io";
@@ -33,7 +34,7 @@ export function createNfsModelCache(
     return new k8s.storage.v1.StorageClass(
         `${name}-model-cache`,
         {
-            metadata: { name: className, labels: OWNED_LABELS },
+            metadata: { name: className, labels: storageClassLabels(StorageRole.ModelCache) },
             provisioner: NFS_PROVISIONER,
             parameters: { server: nfs.server, share: nfs.share },
             mountOptions: nfs.mountOptions,
@@ -194,7 +195,7 @@ export function createLocalPathStorage(
     return new k8s.storage.v1.StorageClass(
         child("storage-class"),
         {
-            metadata: { name: className, labels: OWNED_LABELS },
+            metadata: { name: className, labels: storageClassLabels(StorageRole.Persistence) },
             provisioner: LOCAL_PATH_PROVISIONER,
             volumeBindingMode: "WaitForFirstConsumer",
             reclaimPolicy: "Delete",

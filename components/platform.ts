@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./args";
-import { OWNED_LABELS, PlatformCharts, resolveCharts } from "./charts";
+import { PlatformCharts, resolveCharts } from "./charts";
+import { OWNED_LABELS } from "./labels";
 import { EXPECTED_CRDS, installCrds } from "./crds";
 import { DynamoConfigError } from "./errors";
 import {

@@ -1,0 +1,64 @@
+import { strict as assert } from "assert";
+import { policies } from "../../policies/policies";
+import { awsCalls, eksClusterState } from "../awsMocks";
+import { runProgram, stackFileConfig } from "../harness";
+import { allViolations } from "./policyHarness";
+
+describe("the pack over this project's own stacks", () => {
+    it("has a unique name and an enforcement level for every policy", () => {
+        const names = policies.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const policy of policies) {
+            assert.ok(policy.enforcementLevel === "mandatory" || policy.enforcementLevel === "advisory", policy.name);
+        }
+    });
+
+    const stacks: [string, Record<string, string>][] = [
+        ["k8s", stackFileConfig("k8s")],
+        [
+            "k8s with NFS, ingress-nginx and a 0.9.0 release",
+            {
+                ...stackFileConfig("k8s"),
+                "dynamo:releaseVersion": "0.9.0",
+                "dynamo:nfs": '{"server":"10.0.0.5","share":"/exports"}',
+                "dynamo:ingress": '{"installNginx":true}',
+            },
+        ],
+        ["eks", stackFileConfig("eks")],
+        [
+            "eks creating its cluster",
+            { ...stackFileConfig("eks"), "dynamo:eks": '{"create":true,"clusterName":"dynamo-dev","installEbsCsiDriver":true}' },
+        ],
+        [
+            "eks with IRSA",
+            {
+                ...stackFileConfig("eks"),
+                "dynamo:eks": JSON.stringify({
+                    ...JSON.parse(stackFileConfig("eks")["dynamo:eks"]),
+                    identity: "irsa",
+                    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
+                }),
+            },
+        ],
+    ];
+    for (const [name, config] of stacks) {
+        it(`finds no violation in the ${name} stack`, async () => {
+            const recording = await runProgram({ config, calls: awsCalls, resourceState: eksClusterState });
+            assert.ok(recording.resources.length > 10);
+            assert.deepEqual(await allViolations(policies, recording), []);
+        });
+    }
+
+    it("does catch a misconfigured stack (kubernetes discovery, persistence on the model cache)", async () => {
+        const recording = await runProgram({
+            config: {
+                ...stackFileConfig("k8s"),
+                "dynamo:discoveryBackend": "kubernetes",
+                "dynamo:helmValues": '{"etcd":{"persistence":{"storageClass":"nfs"}}}',
+                "dynamo:nfs": '{"server":"nfs","share":"/x"}',
+            },
+        });
+        const found = await allViolations(policies, recording);
+        assert.deepEqual(found.map((v) => v.policy).sort(), ["dynamo-discovery-backend-etcd", "dynamo-persistence-not-on-nfs"]);
+    });
+});
