@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamoPlatform } from "./components";
-import { connectEksCluster } from "./components/eksCluster";
+import { connectEksCluster, DynamoPlatform } from "./components";
 import { CONFIG_NAMESPACE, loadStackConfig } from "./components/stackConfig";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
