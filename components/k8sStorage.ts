@@ -55,6 +55,7 @@ export function createLocalPathStorage(
     name: string,
     className: string,
     settings: LocalPathSettings,
+    skipAwait: boolean,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
     const opts = { parent };
@@ -159,7 +160,7 @@ export function createLocalPathStorage(
     const deployment = new k8s.apps.v1.Deployment(
         child("deployment"),
         {
-            metadata: { name: app, namespace: ns, labels },
+            metadata: { name: app, namespace: ns, labels, annotations: skipAwait ? { "pulumi.com/skipAwait": "true" } : undefined },
             spec: {
                 replicas: 1,
                 selector: { matchLabels: { app } },

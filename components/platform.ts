@@ -213,7 +213,7 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
             : undefined,
         persistence:
             settings.localPath && settings.persistenceStorageClass
-                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, parent)
+                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, settings.skipAwait, parent)
                 : undefined,
     };
 }

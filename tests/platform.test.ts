@@ -97,6 +97,7 @@ describe("DynamoPlatform", () => {
             assert.equal(localPath.inputs.volumeBindingMode, "WaitForFirstConsumer");
             assert.equal(localPath.inputs.metadata.labels["app.kubernetes.io/managed-by"], "pulumi");
             const deployment = recording.one("kubernetes:apps/v1:Deployment");
+            assert.equal(deployment.inputs.metadata.annotations["pulumi.com/skipAwait"], "true", "skipAwait reaches the provisioner too");
             assert.equal(deployment.inputs.spec.template.spec.containers[0].image, "docker.io/rancher/local-path-provisioner:v0.0.37");
             assert.ok(recording.dependsOn(localPath, deployment));
             const config = recording.one("kubernetes:core/v1:ConfigMap");
