@@ -12,7 +12,7 @@ export default tseslint.config(
     },
     {
         // Mock-engine payloads are untyped protobuf objects and JSON trees.
-        files: ["tests/**/*.ts"],
+        files: ["tests/**/*.ts", "e2e/**/*.test.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
     },
 );

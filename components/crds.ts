@@ -124,7 +124,10 @@ export function installCrds(
             },
             spec: WORKER_METADATA_CRD,
         },
-        { parent, dependsOn: [release], retainOnDelete },
+        // Deleting a Patch gives up its fields, which a CRD cannot lose (it must keep a storage
+        // version). So it is never deleted on its own: kept by default, and removed by Helm with
+        // the CRDs release on opt-in when the chart carries the CRD.
+        { parent, dependsOn: [release], ...(retainOnDelete ? { retainOnDelete } : { deletedWith: release }) },
     );
     return { release, workerMetadata };
 }

@@ -21,6 +21,8 @@ export interface Registered {
     dependencies: string[];
     retainOnDelete: boolean;
     protect: boolean;
+    /** URN of the resource whose deletion makes this one's delete a no-op, or empty. */
+    deletedWith: string;
 }
 
 /** The log lines the program wrote, by severity. */
@@ -101,6 +103,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: req.getDependenciesList(),
             retainOnDelete: req.getRetainondelete() === true,
             protect: req.getProtect() === true,
+            deletedWith: req.getDeletedwith(),
         });
         return super.registerResource(req, callback);
     }
@@ -166,6 +169,7 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
             dependencies: registration?.dependencies ?? [],
             retainOnDelete: registration?.retainOnDelete ?? false,
             protect: registration?.protect ?? false,
+            deletedWith: registration?.deletedWith ?? "",
         });
     }
     const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");

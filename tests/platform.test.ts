@@ -61,6 +61,7 @@ describe("DynamoPlatform", () => {
             assert.equal(version.schema.openAPIV3Schema.properties.spec.properties.data["x-kubernetes-preserve-unknown-fields"], true);
             assert.ok(recording.dependsOn(crd, release(recording, "dynamo-crds")));
             assert.equal(crd.retainOnDelete, true);
+            assert.equal(crd.deletedWith, "");
         });
 
         it("installs dynamo-platform as release dynamo-platform after the CRDs and the persistence class", () => {
@@ -140,8 +141,12 @@ describe("DynamoPlatform", () => {
 
     it("removes the CRDs on destroy only when asked", async () => {
         const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
-        assert.equal(release(recording, "dynamo-crds").retainOnDelete, false);
-        assert.equal(recording.one(CRD_PATCH).retainOnDelete, false);
+        const crds = release(recording, "dynamo-crds");
+        assert.equal(crds.retainOnDelete, false);
+        const patch = recording.one(CRD_PATCH);
+        assert.equal(patch.retainOnDelete, false);
+        // A CRD patch cannot give up its fields (spec.versions); Helm removes the CRD with the release.
+        assert.equal(patch.deletedWith, crds.urn);
     });
 
     it("creates the NFS model cache: driver in kube-system, class wired to the export, platform after it", async () => {

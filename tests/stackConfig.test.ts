@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
+import * as yaml from "js-yaml";
 import * as path from "path";
 import { DynamoConfigError } from "../components/errors";
 import { ConfigReader, loadStackConfig, readEksConfig, readStackConfig } from "../components/stackConfig";
@@ -116,5 +117,34 @@ describe("stack config: dynamo:eks", () => {
             () => readEksConfig({ create: true, clusterName: "c", minNodes: 3, desiredNodes: 2 } as never),
             /Invalid dynamo:eks.desiredNodes 2: expected a node count between minNodes \(3\) and maxNodes \(3\)/,
         );
+    });
+});
+
+describe("Pulumi.yaml config schema", () => {
+    const schema = (
+        yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { type: string; default?: unknown }>;
+        }
+    ).config;
+
+    it("requires only releaseVersion: every other declared key has a default", () => {
+        assert.deepEqual(
+            Object.entries(schema)
+                .filter(([, declaration]) => declaration.default === undefined)
+                .map(([key]) => key),
+            ["releaseVersion"],
+        );
+    });
+
+    it("declares the component's own defaults", () => {
+        const declared: Record<string, string> = {};
+        for (const [key, declaration] of Object.entries(schema)) {
+            if (declaration.default !== undefined) {
+                declared[key] = String(declaration.default);
+            }
+        }
+        const fromDefaults = loadStackConfig(reader({ releaseVersion: "0.9.1" })).settings;
+        const fromSchema = loadStackConfig(reader({ ...declared, releaseVersion: "0.9.1" })).settings;
+        assert.deepEqual(fromSchema, fromDefaults);
     });
 });
