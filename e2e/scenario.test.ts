@@ -1,0 +1,315 @@
+/**
+ * End-to-end: this project's program under the real Pulumi engine, Node language host and
+ * Kubernetes provider, against the loopback control plane of e2e/cluster. Run by e2e/run, which
+ * provides PATH (the built binaries) and KUBECONFIG.
+ */
+import { strict as assert } from "assert";
+import * as k8s from "@kubernetes/client-node";
+import { spawnSync } from "child_process";
+import * as zlib from "zlib";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { mirrorChart } from "./charts";
+
+const ROOT = path.join(__dirname, "..");
+const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
+const MONITORING_STACK = "organization/monitoring/e2e";
+const NAMESPACE = "dynamo-system";
+const MODELS_NAMESPACE = "models";
+const EXPECTED_CRDS = ["dynamographdeployments.nvidia.com", "dynamographdeploymentrequests.nvidia.com", "dynamoworkermetadatas.nvidia.com"];
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "dynamo-e2e-"));
+const mirror = path.join(work, "charts");
+const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
+const timings: [string, number][] = [];
+fs.mkdirSync(path.join(work, "state"));
+
+const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+    PULUMI_HOME: path.join(work, "pulumi-home"),
+    PULUMI_CONFIG_PASSPHRASE: "e2e",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+};
+
+interface Run {
+    status: number | null;
+    output: string;
+}
+
+/** Runs the Pulumi CLI, timing it under `step`. */
+function pulumi(step: string, args: string[], cwd = ROOT): Run {
+    const start = Date.now();
+    const result = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
+        cwd,
+        env,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    timings.push([step, (Date.now() - start) / 1000]);
+    return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+function ok(run: Run): Run {
+    assert.equal(run.status, 0, run.output);
+    return run;
+}
+
+/**
+ * Creates a stack, keeping the stack file the CLI writes into the project folder (it holds the
+ * passphrase salt) out of the work tree: it moves to `configFile`, which every later command names.
+ */
+function initStack(step: string, stack: string, cwd: string, configFile: string): void {
+    ok(pulumi(step, ["stack", "init", stack], cwd));
+    const written = path.join(cwd, `Pulumi.${stack.split("/").pop()}.yaml`);
+    fs.renameSync(written, configFile);
+}
+
+let encryptionSalt = "";
+
+function writeStackConfig(config: Record<string, unknown>): void {
+    const lines = Object.entries(config).map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
+    fs.writeFileSync(stackConfigFile, `${encryptionSalt}config:\n${lines.join("\n")}\n`);
+}
+
+const baseConfig = {
+    platform: "k8s",
+    releaseVersion: "0.9.0-post1",
+    namespace: NAMESPACE,
+    groveEnabled: true,
+    kaiSchedulerEnabled: true,
+    discoveryBackend: "etcd",
+    storageClass: "nfs",
+    persistenceStorageClass: "local-path",
+    localPath: { install: true },
+    nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
+    chartRepository: mirror,
+    monitoringStack: MONITORING_STACK,
+    skipAwait: true,
+};
+
+function up(step: string): Run {
+    return pulumi(step, ["up", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]);
+}
+
+const kubeconfig = new k8s.KubeConfig();
+kubeconfig.loadFromFile(process.env.KUBECONFIG ?? assert.fail("KUBECONFIG is not set: run the e2e tests through e2e/run"));
+const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
+const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
+const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
+const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
+
+async function exists(read: () => Promise<unknown>): Promise<boolean> {
+    try {
+        await read();
+        return true;
+    } catch (error) {
+        if (error instanceof k8s.ApiException && error.code === 404) {
+            return false;
+        }
+        throw error;
+    }
+}
+
+/** Waits (up to `seconds`) until `check` holds; namespaces and CRDs disappear asynchronously. */
+async function eventually(what: string, check: () => Promise<boolean>, seconds = 90): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    while (!(await check())) {
+        if (Date.now() > deadline) {
+            assert.fail(`${what} did not happen within ${seconds}s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+}
+
+/** Helm's record of a release: its newest revision and status, from the release secrets. */
+async function helmRelease(name: string, namespace: string): Promise<{ revision: number; status: string } | undefined> {
+    const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` });
+    const newest = secrets.items
+        .map((s) => ({ revision: Number(s.metadata?.labels?.version), status: s.metadata?.labels?.status ?? "" }))
+        .sort((a, b) => b.revision - a.revision)[0];
+    return newest;
+}
+
+/** The manifest Helm recorded for the newest revision of a release (secret driver: base64, gzip, JSON). */
+async function helmManifest(name: string, namespace: string): Promise<string> {
+    const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
+    const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
+    const release = Buffer.from(Buffer.from(secret.data!.release, "base64").toString(), "base64");
+    return JSON.parse(zlib.gunzipSync(release).toString()).manifest;
+}
+
+async function receivedValues(): Promise<{ chartVersion: string; values: Record<string, any> }> {
+    const configMap = await core.readNamespacedConfigMap({ name: "dynamo-platform-received-values", namespace: NAMESPACE });
+    return { chartVersion: configMap.data!.chartVersion, values: JSON.parse(configMap.data!["values.json"]) };
+}
+
+async function established(crd: string): Promise<boolean> {
+    const found = await apiextensions.readCustomResourceDefinition({ name: crd });
+    return (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+}
+
+const userModel = {
+    apiVersion: "nvidia.com/v1alpha1",
+    kind: "DynamoGraphDeployment",
+    metadata: { name: "llama-disagg", namespace: MODELS_NAMESPACE },
+    spec: { services: { Frontend: { replicas: 1 } } },
+};
+
+function readUserModel() {
+    return custom.getNamespacedCustomObject({
+        group: "nvidia.com",
+        version: "v1alpha1",
+        namespace: MODELS_NAMESPACE,
+        plural: "dynamographdeployments",
+        name: userModel.metadata.name,
+    });
+}
+
+describe("end-to-end: pulumi up / upgrade / destroy against a real API server", function () {
+    this.timeout(20 * 60 * 1000);
+
+    before(() => {
+        for (const version of ["0.9.0", "0.9.1"]) {
+            mirrorChart(mirror, "dynamo-crds", version);
+        }
+        for (const version of ["0.9.0-post1", "0.9.1"]) {
+            mirrorChart(mirror, "dynamo-platform", version);
+        }
+        const monitoring = path.join(ROOT, "e2e", "monitoring");
+        const monitoringConfig = path.join(work, "Pulumi.monitoring.yaml");
+        initStack("monitoring: stack init", MONITORING_STACK, monitoring, monitoringConfig);
+        const onMonitoring = ["--stack", MONITORING_STACK, "--config-file", monitoringConfig];
+        ok(pulumi("monitoring: config", ["config", "set", ...onMonitoring, "prometheusEndpoint", PROMETHEUS], monitoring));
+        ok(pulumi("monitoring: up", ["up", "--yes", "--skip-preview", ...onMonitoring], monitoring));
+        initStack("stack init", "organization/dynamo/e2e", ROOT, stackConfigFile);
+        encryptionSalt = fs.readFileSync(stackConfigFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
+        writeStackConfig(baseConfig);
+    });
+
+    after(() => {
+        console.log("\n  step timings (s):");
+        for (const [step, seconds] of timings) {
+            console.log(`    ${seconds.toFixed(1).padStart(7)}  ${step}`);
+        }
+    });
+
+    it("1. pulumi up installs the platform", () => {
+        ok(up("up (0.9.0-post1)"));
+    });
+
+    it("2. the cluster has the namespace, Established CRDs, deployed releases, the values and the classes", async () => {
+        assert.ok(await exists(() => core.readNamespace({ name: NAMESPACE })));
+        for (const crd of EXPECTED_CRDS) {
+            await eventually(`${crd} Established`, () => established(crd));
+        }
+        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 1, status: "deployed" });
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+        assert.ok(
+            await exists(() => core.readNamespacedConfigMap({ name: "dynamo-platform-hook-ran", namespace: NAMESPACE })),
+            "Helm hooks ran",
+        );
+        // The 0.9.0 CRDs chart lacks DynamoWorkerMetadata: the bundled copy supplied it, ready for Helm to adopt.
+        assert.doesNotMatch(await helmManifest("dynamo-crds", "default"), /dynamoworkermetadatas/);
+        const workerMetadata = await apiextensions.readCustomResourceDefinition({ name: "dynamoworkermetadatas.nvidia.com" });
+        assert.equal(workerMetadata.metadata?.annotations?.["meta.helm.sh/release-name"], "dynamo-crds");
+        const { chartVersion, values } = await receivedValues();
+        assert.equal(chartVersion, "0.9.0-post1");
+        assert.equal(values["dynamo-operator"].discoveryBackend, "etcd");
+        assert.equal(values.grove.enabled, true);
+        assert.equal(values["kai-scheduler"].enabled, true);
+        assert.equal(values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, PROMETHEUS);
+        assert.equal(values.etcd.persistence.storageClass, "local-path");
+        assert.equal(values.nats.config.jetstream.fileStore.pvc.storageClassName, "local-path");
+        const localPath = await storage.readStorageClass({ name: "local-path" });
+        assert.equal(localPath.provisioner, "rancher.io/local-path");
+        const nfs = await storage.readStorageClass({ name: "nfs" });
+        assert.equal(nfs.provisioner, "nfs.csi.k8s.io");
+        assert.deepEqual(nfs.parameters, { server: "nfs.e2e.invalid", share: "/exports/models" });
+    });
+
+    it("3. a user's DynamoGraphDeployment can be created", async () => {
+        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
+        await custom.createNamespacedCustomObject({
+            group: "nvidia.com",
+            version: "v1alpha1",
+            namespace: MODELS_NAMESPACE,
+            plural: "dynamographdeployments",
+            body: userModel,
+        });
+        assert.ok(await exists(readUserModel));
+    });
+
+    it("4. a second run plans no changes", () => {
+        ok(pulumi("preview --expect-no-changes", ["preview", "--expect-no-changes", "--stack", "e2e", "--config-file", stackConfigFile]));
+    });
+
+    it("5. upgrading to 0.9.1 upgrades both releases in place and keeps the user's model", async () => {
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1" });
+        const run = ok(up("up (upgrade to 0.9.1)"));
+        assert.doesNotMatch(run.output, /replaced|replacing/i, "releases are updated, not replaced");
+        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 2, status: "deployed" });
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" });
+        assert.equal((await receivedValues()).chartVersion, "0.9.1");
+        assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the upgrade");
+        assert.ok(await established("dynamoworkermetadatas.nvidia.com"));
+        assert.match(
+            await helmManifest("dynamo-crds", "default"),
+            /dynamoworkermetadatas/,
+            "0.9.1 carries the CRD and Helm adopted the bundled one",
+        );
+    });
+
+    it("6. bad config fails with the clear message and changes nothing", async () => {
+        const before = await helmRelease("dynamo-platform", NAMESPACE);
+        const namespaceVersion = (await core.readNamespace({ name: NAMESPACE })).metadata?.resourceVersion;
+        const classVersion = (await storage.readStorageClass({ name: "local-path" })).metadata?.resourceVersion;
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", namespace: "Dynamo_System" });
+        const run = pulumi("up (bad namespace)", ["up", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]);
+        assert.notEqual(run.status, 0);
+        assert.match(run.output, /Invalid dynamo:namespace "Dynamo_System": expected a DNS-1123 label/);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), before);
+        assert.equal((await core.readNamespace({ name: NAMESPACE })).metadata?.resourceVersion, namespaceVersion);
+        assert.equal((await storage.readStorageClass({ name: "local-path" })).metadata?.resourceVersion, classVersion);
+        assert.doesNotMatch(run.output, /creating|updating \(|deleting/, "no resource operation started");
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1" });
+    });
+
+    it("7a. pulumi destroy removes the platform and its namespace but keeps the CRDs and the user's model", async () => {
+        ok(pulumi("destroy (default)", ["destroy", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]));
+        assert.equal(await helmRelease("dynamo-platform", NAMESPACE), undefined);
+        await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
+        for (const crd of EXPECTED_CRDS) {
+            assert.ok(await established(crd), `${crd} kept`);
+        }
+        assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the destroy");
+        assert.ok(!(await exists(() => storage.readStorageClass({ name: "local-path" }))), "the stack's own class is removed");
+    });
+
+    it("7b. after the README's reinstall step, the opt-in destroy removes the CRDs too", async () => {
+        await core.deleteCollectionNamespacedSecret({ namespace: "default", labelSelector: "owner=helm,name=dynamo-crds" });
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
+        ok(up("up (reinstall, removeCrdsOnDestroy)"));
+        assert.ok(await exists(readUserModel), "reinstalling adopted the CRDs without deleting the model");
+        ok(
+            pulumi("destroy (removeCrdsOnDestroy)", [
+                "destroy",
+                "--yes",
+                "--skip-preview",
+                "--stack",
+                "e2e",
+                "--config-file",
+                stackConfigFile,
+            ]),
+        );
+        for (const crd of EXPECTED_CRDS) {
+            await eventually(
+                `${crd} deleted`,
+                async () => !(await exists(() => apiextensions.readCustomResourceDefinition({ name: crd }))),
+            );
+        }
+    });
+});
