@@ -1,26 +1,41 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectEksCluster, DynamoPlatform } from "./components";
+import { autoConfigure } from "./components/autoConfigure";
+import { applyDetection } from "./components/detection";
 import { CONFIG_NAMESPACE, loadStackConfig } from "./components/stackConfig";
 
-const config = new pulumi.Config(CONFIG_NAMESPACE);
-const { args, eksCluster } = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
+export = async () => {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const kubernetesConfig = new pulumi.Config("kubernetes");
+    const stack = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
 
-const cluster = eksCluster && args.eks ? connectEksCluster("dynamo", eksCluster, args.eks) : undefined;
-const platform = new DynamoPlatform("dynamo", { ...args, eks: cluster?.eks ?? args.eks }, { provider: cluster?.provider });
+    const detection = stack.autoConfigure
+        ? await autoConfigure({ ...stack, kubeconfig: kubernetesConfig.get("kubeconfig"), context: kubernetesConfig.get("context") })
+        : undefined;
+    const args = detection ? applyDetection(stack.args, detection) : stack.args;
 
-export const namespace = platform.namespace;
-export const crdsReleaseName = platform.crdsReleaseName;
-export const crdsReleaseVersion = platform.crdsReleaseVersion;
-export const platformReleaseName = platform.platformReleaseName;
-export const platformReleaseVersion = platform.platformReleaseVersion;
-export const crdNames = platform.crdNames;
-export const etcdEndpoint = platform.etcdEndpoint;
-export const natsEndpoint = platform.natsEndpoint;
-export const prometheusEndpoint = platform.prometheusEndpoint;
-export const prometheusEndpointSource = platform.prometheusEndpointSource;
-export const modelCacheStorageClass = platform.modelCacheStorageClass;
-export const persistenceStorageClass = platform.persistenceStorageClass;
-export const efsFileSystemId = eksCluster ? platform.efsFileSystemId : undefined;
-/** Set when this stack created the EKS cluster, so other stacks can reach it. */
-export const eksClusterName = cluster?.created?.clusterName;
-export const kubeconfig = cluster?.created?.kubeconfig;
+    const cluster = stack.eksCluster && args.eks ? connectEksCluster("dynamo", stack.eksCluster, args.eks) : undefined;
+    const platform = new DynamoPlatform("dynamo", { ...args, eks: cluster?.eks ?? args.eks }, { provider: cluster?.provider });
+
+    return {
+        namespace: platform.namespace,
+        crdsReleaseName: platform.crdsReleaseName,
+        crdsReleaseVersion: platform.crdsReleaseVersion,
+        platformReleaseName: platform.platformReleaseName,
+        platformReleaseVersion: platform.platformReleaseVersion,
+        crdNames: platform.crdNames,
+        etcdEndpoint: platform.etcdEndpoint,
+        natsEndpoint: platform.natsEndpoint,
+        prometheusEndpoint: platform.prometheusEndpoint,
+        prometheusEndpointSource:
+            args.prometheusEndpoint !== stack.args.prometheusEndpoint ? "detected" : platform.prometheusEndpointSource,
+        modelCacheStorageClass: platform.modelCacheStorageClass,
+        persistenceStorageClass: platform.persistenceStorageClass,
+        efsFileSystemId: stack.eksCluster ? platform.efsFileSystemId : undefined,
+        // Set when this stack created the EKS cluster, so other stacks can reach it.
+        eksClusterName: cluster?.created?.clusterName,
+        kubeconfig: cluster?.created?.kubeconfig,
+        // Why auto-configuration installed or skipped what it did.
+        detected: detection?.decisions,
+    };
+};

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksIdentity } from "./args";
-import { storageClassLabels, StorageRole } from "./labels";
+import { OWNER_LABEL, stackOwner, storageClassLabels, StorageRole } from "./labels";
 import { EfsSettings, EksSettings } from "./settings";
 
 export const EFS_PROVISIONER = "efs.csi.aws.com";
@@ -33,6 +33,11 @@ export const EBS_CSI_DRIVER: CsiDriverAddon = {
     serviceAccount: "ebs-csi-controller-sa",
     managedPolicy: "AmazonEBSCSIDriverPolicy",
 };
+
+/** Tags of every AWS resource this package creates: the user's, plus this stack as owner. */
+export function ownedTags(eks: EksSettings, extra: Record<string, pulumi.Input<string>> = {}): Record<string, pulumi.Input<string>> {
+    return { ...eks.tags, [OWNER_LABEL]: stackOwner(), ...extra };
+}
 
 /** A subnet and its availability zone, as EC2 describes it. */
 export interface SubnetPlacement {
@@ -105,7 +110,7 @@ export function createCsiDriverAddon(
             assumeRolePolicy: pulumi
                 .output(eks.oidcProviderArn)
                 .apply((arn) => JSON.stringify(csiRoleTrustPolicy(eks.identity, driver.serviceAccount, arn))),
-            tags: eks.tags,
+            tags: ownedTags(eks),
         },
         { parent },
     );
@@ -126,7 +131,7 @@ export function createCsiDriverAddon(
             ...binding,
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "PRESERVE",
-            tags: eks.tags,
+            tags: ownedTags(eks),
         },
         // Without its permissions the controller starts and fails every volume with Access Denied.
         { parent, dependsOn: [attachment, ...dependsOn] },
@@ -161,7 +166,7 @@ export function createEfsModelCache(
                 throughputMode: efs.throughputMode,
                 provisionedThroughputInMibps: efs.provisionedThroughputMibps,
                 lifecyclePolicies: efs.transitionToIa ? [{ transitionToIa: efs.transitionToIa }] : undefined,
-                tags: { ...eks.tags, Name: pulumi.interpolate`${eks.clusterName}-dynamo-model-cache` },
+                tags: ownedTags(eks, { Name: pulumi.interpolate`${eks.clusterName}-dynamo-model-cache` }),
             },
             // The models live here: the file system outlives the stack unless the user opted in.
             { parent, retainOnDelete: !efs.deleteOnDestroy },
@@ -208,7 +213,7 @@ function createMountTargets(
         {
             vpcId: eks.vpcId,
             description: "NFS from the EKS cluster to the Dynamo model cache",
-            tags: { ...eks.tags, Name: pulumi.interpolate`${eks.clusterName}-dynamo-efs` },
+            tags: ownedTags(eks, { Name: pulumi.interpolate`${eks.clusterName}-dynamo-efs` }),
         },
         { parent },
     );
@@ -224,7 +229,7 @@ function createMountTargets(
             toPort: NFS_PORT,
             description: "NFS",
             ...source,
-            tags: eks.tags,
+            tags: ownedTags(eks),
         },
         { parent },
     );
@@ -268,7 +273,7 @@ export function createGp3StorageClass(
 export function createPodIdentityAgent(name: string, eks: EksSettings, parent: pulumi.Resource): aws.eks.Addon {
     return new aws.eks.Addon(
         `${name}-pod-identity-agent`,
-        { clusterName: eks.clusterName, addonName: "eks-pod-identity-agent", tags: eks.tags },
+        { clusterName: eks.clusterName, addonName: "eks-pod-identity-agent", tags: ownedTags(eks) },
         { parent },
     );
 }

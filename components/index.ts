@@ -4,7 +4,7 @@ export { DynamoPlatform, PLATFORM_RELEASE_NAME } from "./platform";
 export { DynamoEksCluster, DynamoEksClusterArgs, connectEksCluster, EksClusterSource, layoutSubnets } from "./eksCluster";
 export { CRDS_RELEASE_NAME, EXPECTED_CRDS } from "./crds";
 export { MONITORING_STACK_OUTPUT, PrometheusEndpointSource } from "./monitoring";
-export { OWNED_LABELS, STORAGE_ROLE_LABEL, StorageRole } from "./labels";
+export { OWNER_LABEL, ownedLabels, stackOwner, STORAGE_ROLE_LABEL, StorageRole } from "./labels";
 export { resolveSettings, PlatformSettings } from "./settings";
 export { buildPlatformValues, deepMerge, Values } from "./values";
 export { parseReleaseVersion, chartLineFor, ChartLine, ValuesLayout } from "./versions";

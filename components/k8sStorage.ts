@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartReference } from "./charts";
-import { OWNED_LABELS, storageClassLabels, StorageRole } from "./labels";
+import { ownedLabels, storageClassLabels, StorageRole } from "./labels";
 import { LocalPathSettings, NfsSettings } from "./settings";
 
 export const NFS_PROVISIONER = "nfs.csi.k8s.io";
@@ -61,10 +61,10 @@ export function createLocalPathStorage(
     const opts = { parent };
     const app = "local-path-provisioner";
     const child = (suffix: string) => `${name}-local-path-${suffix}`;
-    const labels = { ...OWNED_LABELS, app };
+    const labels = { ...ownedLabels(), app };
     const namespace = new k8s.core.v1.Namespace(
         child("namespace"),
-        { metadata: { name: LOCAL_PATH_NAMESPACE, labels: OWNED_LABELS } },
+        { metadata: { name: LOCAL_PATH_NAMESPACE, labels: ownedLabels() } },
         opts,
     );
     const ns = namespace.metadata.name;

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./args";
 import { PlatformCharts, resolveCharts } from "./charts";
-import { OWNED_LABELS } from "./labels";
+import { ownedLabels } from "./labels";
 import { EXPECTED_CRDS, installCrds } from "./crds";
 import { DynamoConfigError } from "./errors";
 import {
@@ -86,7 +86,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         const namespace = settings.createNamespace
             ? new k8s.core.v1.Namespace(
                   `${name}-namespace`,
-                  { metadata: { name: settings.namespace, labels: OWNED_LABELS } },
+                  { metadata: { name: settings.namespace, labels: ownedLabels() } },
                   { parent: this },
               ).metadata.name
             : pulumi.output(settings.namespace);
@@ -252,7 +252,7 @@ function createPullSecret(
     return new k8s.core.v1.Secret(
         `${name}-image-pull-secret`,
         {
-            metadata: { name: secret.name, namespace, labels: OWNED_LABELS },
+            metadata: { name: secret.name, namespace, labels: ownedLabels() },
             type: "kubernetes.io/dockerconfigjson",
             stringData: { ".dockerconfigjson": dockerConfig },
         },

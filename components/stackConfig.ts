@@ -260,6 +260,8 @@ export interface StackConfig {
     args: DynamoPlatformArgs;
     settings: PlatformSettings;
     eksCluster?: EksClusterSource;
+    /** `dynamo:autoConfigure`: read the live cluster and adapt (default true). */
+    autoConfigure: boolean;
 }
 
 /**
@@ -268,16 +270,17 @@ export interface StackConfig {
  */
 export function loadStackConfig(config: ConfigReader): StackConfig {
     const args = readStackConfig(config);
+    const autoConfigure = parseBoolean("autoConfigure", config.get("autoConfigure")) ?? true;
     const isEks = args.platform === Platform.Eks;
     const rawEks = parseStructured<EksArgs & EksClusterFields>("eks", config.get("eks"), "object");
     const efs = normaliseBooleans(parseStructured<EfsArgs>("efs", config.get("efs"), "object"), ["deleteOnDestroy"]);
     if (!isEks) {
         const settings = resolveSettings({ ...args, eks: rawEks, efs }, `${CONFIG_NAMESPACE}:`);
         resolveCharts(settings);
-        return { args, settings };
+        return { args, settings, autoConfigure };
     }
     const { source, eks } = readEksConfig(rawEks);
     const settings = resolveSettings({ ...args, eks: rawEks && eksForValidation(source, eks), efs }, `${CONFIG_NAMESPACE}:`);
     resolveCharts(settings);
-    return { args: { ...args, eks, efs }, settings, eksCluster: source };
+    return { args: { ...args, eks, efs }, settings, eksCluster: source, autoConfigure };
 }

@@ -188,13 +188,31 @@ function urnTypeAndName(urn: string): [string, string] {
     return [qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1), parts.slice(3).join("::")];
 }
 
-/** Runs the project's own program (`index.ts`) with the given config. */
+/** A kubeconfig path that does not exist: the program's auto-configuration then skips, as it does without a cluster. */
+export const NO_CLUSTER_KUBECONFIG = "/nonexistent/dynamo-test-kubeconfig";
+
+/**
+ * Runs the project's own program (`index.ts`) with the given config, as the Node.js language host
+ * does: a module that exports a function is called and its result becomes the stack outputs. No
+ * cluster is reachable (KUBECONFIG points nowhere), so auto-configuration is skipped.
+ */
 export async function runProgram(options: MockOptions): Promise<Recording> {
     const entry = require.resolve("../index");
-    return runWithMocks(() => {
-        delete require.cache[entry];
-        return require(entry);
-    }, options);
+    const kubeconfig = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = NO_CLUSTER_KUBECONFIG;
+    try {
+        return await runWithMocks(() => {
+            delete require.cache[entry];
+            const program = require(entry);
+            return typeof program === "function" ? program() : program;
+        }, options);
+    } finally {
+        if (kubeconfig === undefined) {
+            delete process.env.KUBECONFIG;
+        } else {
+            process.env.KUBECONFIG = kubeconfig;
+        }
+    }
 }
 
 /** The `config:` block of a committed stack file, as the strings Pulumi passes to programs. */

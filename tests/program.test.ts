@@ -55,6 +55,14 @@ describe("program (index.ts)", () => {
                 prometheusEndpointSource: "none",
                 modelCacheStorageClass: "nfs",
                 persistenceStorageClass: "local-path",
+                detected: [
+                    {
+                        subject: "cluster",
+                        found: "no usable kubeconfig (ENOENT: no such file or directory, open '/nonexistent/dynamo-test-kubeconfig')",
+                        decision: "auto-configuration skipped; the explicit config applies",
+                        level: "info",
+                    },
+                ],
             });
         });
     });

@@ -1,0 +1,101 @@
+/** The program's auto-configuration step: which cluster to read, reading it, logging each decision. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DynamoPlatformArgs } from "./args";
+import { ClusterReader, kubernetesClusterReader, providerKubeConfig } from "./cluster";
+import { detect, Detection, skippedDetection } from "./detection";
+import { EksClusterSource } from "./eksCluster";
+import { EFS_CSI_DRIVER } from "./eksStorage";
+import { DynamoConfigError } from "./errors";
+import { OWNER_LABEL, stackOwner } from "./labels";
+import { PlatformSettings } from "./settings";
+
+/** How long the cluster may take to answer before detection is skipped. */
+const REACH_TIMEOUT_MS = 8000;
+
+export interface AutoConfigureOptions {
+    args: DynamoPlatformArgs;
+    settings: PlatformSettings;
+    eksCluster?: EksClusterSource;
+    /** `kubernetes:kubeconfig` and `kubernetes:context`, which the default Kubernetes provider also reads. */
+    kubeconfig?: string;
+    context?: string;
+    /** Injected in tests; the real cluster otherwise. */
+    reader?: ClusterReader;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The owner tag of the cluster's aws-efs-csi-driver add-on, undefined when it is not an add-on. */
+async function efsAddonOwner(clusterName: pulumi.Input<string>): Promise<string | undefined> {
+    if (typeof clusterName !== "string") {
+        return undefined;
+    }
+    try {
+        const addon = await aws.eks.getAddon({ clusterName, addonName: EFS_CSI_DRIVER.addonName });
+        return addon.tags?.[OWNER_LABEL];
+    } catch {
+        return undefined;
+    }
+}
+
+/** Why the cluster cannot be read before anything is created, if it cannot. */
+function unreadableCluster(eksCluster: EksClusterSource | undefined): string | undefined {
+    if (eksCluster?.kind === "create") {
+        return "the EKS cluster is created by this stack";
+    }
+    if (eksCluster?.kind === "stack") {
+        return `the EKS cluster comes from stack ${eksCluster.stack}`;
+    }
+    return undefined;
+}
+
+async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
+    const { args, settings } = options;
+    const unreadable = unreadableCluster(options.eksCluster);
+    if (unreadable !== undefined) {
+        return skippedDetection(unreadable);
+    }
+    let reader = options.reader;
+    if (reader === undefined) {
+        try {
+            reader = kubernetesClusterReader(providerKubeConfig(options.kubeconfig, options.context));
+        } catch (error) {
+            return skippedDetection(`no usable kubeconfig (${(error as Error).message})`);
+        }
+    }
+    try {
+        await withTimeout(reader.serverVersion(), REACH_TIMEOUT_MS);
+        return await detect(reader, {
+            settings,
+            owner: stackOwner(),
+            prometheusConfigured: args.prometheusEndpoint !== undefined || args.monitoringStack !== undefined,
+            efsAddonOwner: () => efsAddonOwner(settings.eks?.clusterName ?? ""),
+        });
+    } catch (error) {
+        if (error instanceof DynamoConfigError) {
+            throw error;
+        }
+        return skippedDetection(`the cluster cannot be read (${(error as Error).message})`);
+    }
+}
+
+/** Reads the target cluster and decides; never changes anything in it. Logs every decision once. */
+export async function autoConfigure(options: AutoConfigureOptions): Promise<Detection> {
+    const detection = await readCluster(options);
+    for (const d of detection.decisions) {
+        const line = `auto-configuration: ${d.subject}: ${d.found} -> ${d.decision}`;
+        if (d.level === "warn") {
+            pulumi.log.warn(line);
+        } else {
+            pulumi.log.info(line);
+        }
+    }
+    return detection;
+}

@@ -1,0 +1,138 @@
+/**
+ * Read-only access to a live cluster, for auto-configuration and verification. Only get and list
+ * calls; the interface lets tests inject a fake cluster.
+ */
+import * as k8s from "@kubernetes/client-node";
+
+export interface StorageClassInfo {
+    name: string;
+    provisioner: string;
+    labels: Record<string, string>;
+}
+
+export interface ServiceInfo {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    ports: { name?: string; port: number }[];
+}
+
+export interface PodInfo {
+    name: string;
+    phase: string;
+    ready: boolean;
+    labels: Record<string, string>;
+}
+
+export interface DeploymentInfo {
+    desired: number;
+    ready: number;
+}
+
+/** What auto-configuration and `verify` read from a cluster. */
+export interface ClusterReader {
+    /** The server's version; also proves the cluster answers. */
+    serverVersion(): Promise<string>;
+    storageClasses(): Promise<StorageClassInfo[]>;
+    /** A CRD's state, undefined when it does not exist. */
+    crd(name: string): Promise<{ established: boolean } | undefined>;
+    /** Services of every namespace. */
+    services(): Promise<ServiceInfo[]>;
+    ingressClasses(): Promise<{ name: string; controller: string }[]>;
+    csiDrivers(): Promise<string[]>;
+    namespaceExists(name: string): Promise<boolean>;
+    /** Objects of a cluster-scoped custom resource, as name and `status.state`. */
+    clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
+    pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
+    deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
+    podLogTail(namespace: string, pod: string, lines: number): Promise<string>;
+}
+
+function isNotFound(error: unknown): boolean {
+    return error instanceof k8s.ApiException && error.code === 404;
+}
+
+async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+        return await read();
+    } catch (error) {
+        if (isNotFound(error)) {
+            return undefined;
+        }
+        throw error;
+    }
+}
+
+/** A reader over the Kubernetes API for the given kubeconfig. */
+export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterReader {
+    const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
+    const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
+    const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
+    const networking = kubeconfig.makeApiClient(k8s.NetworkingV1Api);
+    const apps = kubeconfig.makeApiClient(k8s.AppsV1Api);
+    const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
+    const version = kubeconfig.makeApiClient(k8s.VersionApi);
+    return {
+        serverVersion: async () => (await version.getCode()).gitVersion,
+        storageClasses: async () =>
+            (await storage.listStorageClass()).items.map((c) => ({
+                name: c.metadata?.name ?? "",
+                provisioner: c.provisioner,
+                labels: c.metadata?.labels ?? {},
+            })),
+        crd: async (name) => {
+            const found = await orUndefined(() => apiextensions.readCustomResourceDefinition({ name }));
+            return found && { established: (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") };
+        },
+        services: async () =>
+            (await core.listServiceForAllNamespaces()).items.map((s) => ({
+                name: s.metadata?.name ?? "",
+                namespace: s.metadata?.namespace ?? "",
+                labels: s.metadata?.labels ?? {},
+                ports: (s.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port })),
+            })),
+        ingressClasses: async () =>
+            (await networking.listIngressClass()).items.map((c) => ({
+                name: c.metadata?.name ?? "",
+                controller: c.spec?.controller ?? "",
+            })),
+        csiDrivers: async () => (await storage.listCSIDriver()).items.map((d) => d.metadata?.name ?? ""),
+        namespaceExists: async (name) => (await orUndefined(() => core.readNamespace({ name }))) !== undefined,
+        clusterCustomObjects: async (group, version, plural) => {
+            const list = (await orUndefined(() => custom.listClusterCustomObject({ group, version, plural }))) as
+                { items?: { metadata?: { name?: string }; status?: { state?: string } }[] } | undefined;
+            return (list?.items ?? []).map((o) => ({ name: o.metadata?.name ?? "", state: o.status?.state }));
+        },
+        pods: async (namespace, labelSelector) =>
+            (await core.listNamespacedPod({ namespace, labelSelector })).items.map((p) => ({
+                name: p.metadata?.name ?? "",
+                phase: p.status?.phase ?? "Unknown",
+                ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+                labels: p.metadata?.labels ?? {},
+            })),
+        deployment: async (namespace, name) => {
+            const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
+            return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
+        },
+        podLogTail: async (namespace, pod, lines) => core.readNamespacedPodLog({ namespace, name: pod, tailLines: lines }),
+    };
+}
+
+/**
+ * The kubeconfig the Kubernetes provider would use: `kubernetes:kubeconfig` (a path or the file's
+ * content), else KUBECONFIG or ~/.kube/config, with `kubernetes:context` selecting the context.
+ */
+export function providerKubeConfig(kubeconfig: string | undefined, context: string | undefined): k8s.KubeConfig {
+    const config = new k8s.KubeConfig();
+    if (kubeconfig === undefined) {
+        config.loadFromDefault();
+    } else if (/^\s*(apiVersion|kind|clusters|\{)/m.test(kubeconfig)) {
+        config.loadFromString(kubeconfig);
+    } else {
+        config.loadFromFile(kubeconfig);
+    }
+    if (context !== undefined) {
+        config.setCurrentContext(context);
+    }
+    return config;
+}

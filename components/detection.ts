@@ -1,0 +1,263 @@
+/**
+ * Auto-configuration: what the live cluster already has, and what the program does about it.
+ * The rules are plain logic over a {@link ClusterReader}, so they are tested with a fake cluster.
+ *
+ * Objects this stack created carry its owner label (tag on AWS) and count as its own, so a second
+ * run decides the same as the first and plans no changes.
+ */
+import { DynamoPlatformArgs, Platform } from "./args";
+import { ClusterReader } from "./cluster";
+import { EFS_PROVISIONER } from "./eksStorage";
+import { DynamoConfigError } from "./errors";
+import { OWNER_LABEL } from "./labels";
+import { PlatformSettings } from "./settings";
+
+export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
+export const GPU_OPERATOR_CRD = "clusterpolicies.nvidia.com";
+
+/** One finding and what was done about it; exported as the stack output `detected`. */
+export interface Decision {
+    subject: "cluster" | "prometheus" | "gpuOperator" | "persistenceStorageClass" | "modelCacheStorageClass" | "ingress" | "efsCsiDriver";
+    found: string;
+    decision: string;
+    /** `warn` when the user should act. */
+    level: "info" | "warn";
+}
+
+/** What detection changes in the component arguments. */
+export interface Detection {
+    decisions: Decision[];
+    prometheusEndpoint?: string;
+    installLocalPath?: boolean;
+    installEfsCsiDriver?: boolean;
+}
+
+export interface DetectionInput {
+    settings: PlatformSettings;
+    /** The running stack's owner value (labels and tags). */
+    owner: string;
+    /** Whether the Prometheus endpoint is configured (explicitly or by a monitoring stack). */
+    prometheusConfigured: boolean;
+    /** The owner tag of the `aws-efs-csi-driver` add-on on the cluster, if it is an add-on (EKS). */
+    efsAddonOwner?: () => Promise<string | undefined>;
+}
+
+async function detectPrometheus(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.prometheusConfigured) {
+        detection.decisions.push({ subject: "prometheus", found: "not looked up", decision: "configured endpoint used", level: "info" });
+        return;
+    }
+    const [crd, services] = await Promise.all([reader.crd(PODMONITOR_CRD), reader.services()]);
+    const service = services.find(
+        (s) => s.labels.app === "kube-prometheus-stack-prometheus" || s.name.endsWith("-kube-prometheus-prometheus"),
+    );
+    if (crd === undefined || service === undefined) {
+        const missing = [
+            crd === undefined ? `CRD ${PODMONITOR_CRD}` : "",
+            service === undefined ? "a kube-prometheus-stack Prometheus service" : "",
+        ].filter(Boolean);
+        detection.decisions.push({
+            subject: "prometheus",
+            found: `no ${missing.join(" and no ")}`,
+            decision: "no Prometheus endpoint",
+            level: "info",
+        });
+        return;
+    }
+    const port = service.ports.find((p) => p.name === "http-web" || p.name === "web")?.port ?? service.ports[0]?.port ?? 9090;
+    detection.prometheusEndpoint = `http://${service.name}.${service.namespace}.svc.cluster.local:${port}`;
+    detection.decisions.push({
+        subject: "prometheus",
+        found: `kube-prometheus-stack service ${service.namespace}/${service.name}`,
+        decision: `prometheusEndpoint ${detection.prometheusEndpoint}`,
+        level: "info",
+    });
+}
+
+async function detectGpuOperator(reader: ClusterReader, detection: Detection): Promise<void> {
+    if ((await reader.crd(GPU_OPERATOR_CRD)) === undefined) {
+        detection.decisions.push({
+            subject: "gpuOperator",
+            found: "not installed",
+            decision: "nothing changed (GPU nodes need the GPU Operator or their own drivers)",
+            level: "info",
+        });
+        return;
+    }
+    const policies = await reader.clusterCustomObjects("nvidia.com", "v1", "clusterpolicies");
+    const states = policies.map((p) => `${p.name}: ${p.state ?? "no state yet"}`).join(", ") || "no ClusterPolicy";
+    detection.decisions.push({ subject: "gpuOperator", found: `installed (${states})`, decision: "status only", level: "info" });
+}
+
+async function detectStorage(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { settings, owner } = input;
+    const classes = await reader.storageClasses();
+    const find = (name: string) => classes.find((c) => c.name === name);
+    const isOurs = (labels: Record<string, string>) => labels[OWNER_LABEL] === owner;
+    const key = (field: string) => `dynamo:${field}`;
+
+    const persistence = settings.persistenceStorageClass;
+    if (settings.platform === Platform.Kubernetes && persistence !== undefined) {
+        const existing = find(persistence);
+        if (existing === undefined) {
+            detection.installLocalPath = true;
+            detection.decisions.push({
+                subject: "persistenceStorageClass",
+                found: `no StorageClass ${persistence}`,
+                decision: "install local-path-provisioner",
+                level: "info",
+            });
+        } else if (isOurs(existing.labels)) {
+            detection.installLocalPath = true;
+            detection.decisions.push({
+                subject: "persistenceStorageClass",
+                found: `StorageClass ${persistence}, created by this stack`,
+                decision: "keep managing it",
+                level: "info",
+            });
+        } else {
+            detection.installLocalPath = false;
+            const ignored = settings.localPath ? `; ${key("localPath.install")} ignored, the class is not this stack's to take over` : "";
+            detection.decisions.push({
+                subject: "persistenceStorageClass",
+                found: `StorageClass ${persistence} (${existing.provisioner})`,
+                decision: `use it${ignored}`,
+                level: "info",
+            });
+        }
+    }
+
+    const modelCache = settings.storageClass;
+    const createsModelCache = settings.platform === Platform.Eks || settings.nfs !== undefined;
+    const existing = find(modelCache);
+    if (existing === undefined) {
+        if (!createsModelCache) {
+            throw new DynamoConfigError(
+                key("storageClass"),
+                `The model-cache StorageClass "${modelCache}" does not exist in the cluster: set ${key("nfs")} (server and share) to create it on an NFS export, or set ${key("storageClass")} to an existing ReadWriteMany class.`,
+            );
+        }
+        detection.decisions.push({
+            subject: "modelCacheStorageClass",
+            found: `no StorageClass ${modelCache}`,
+            decision: "create it",
+            level: "info",
+        });
+    } else if (isOurs(existing.labels)) {
+        detection.decisions.push({
+            subject: "modelCacheStorageClass",
+            found: `StorageClass ${modelCache}, created by this stack`,
+            decision: "keep managing it",
+            level: "info",
+        });
+    } else if (createsModelCache) {
+        throw new DynamoConfigError(
+            key("storageClass"),
+            `The cluster already has a StorageClass "${modelCache}" that this stack did not create; it is never taken over. Set ${key("storageClass")} to another name, or ${settings.platform === Platform.Eks ? "use a cluster without it" : `remove ${key("nfs")} to use the existing class`}.`,
+        );
+    } else {
+        detection.decisions.push({
+            subject: "modelCacheStorageClass",
+            found: `StorageClass ${modelCache} (${existing.provisioner})`,
+            decision: "use it",
+            level: "info",
+        });
+    }
+}
+
+async function detectIngress(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { ingress, platform } = input.settings;
+    if (ingress.nginx) {
+        detection.decisions.push({ subject: "ingress", found: "not looked up", decision: "install ingress-nginx", level: "info" });
+        return;
+    }
+    const classes = await reader.ingressClasses();
+    const wanted = ingress.className;
+    if (wanted !== undefined && classes.some((c) => c.name === wanted)) {
+        detection.decisions.push({
+            subject: "ingress",
+            found: `IngressClass ${wanted}`,
+            decision: "frontend ingresses use it",
+            level: "info",
+        });
+        return;
+    }
+    const advice =
+        platform === Platform.Eks
+            ? "ALB ingress needs the AWS Load Balancer Controller in the cluster"
+            : "set dynamo:ingress.installNginx: true to install ingress-nginx";
+    const found =
+        classes.length === 0
+            ? "no IngressClass"
+            : `IngressClasses ${classes.map((c) => c.name).join(", ")}${wanted ? `, not ${wanted}` : ""}`;
+    detection.decisions.push({ subject: "ingress", found, decision: `graph frontends get no working ingress: ${advice}`, level: "warn" });
+}
+
+async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.settings.eks?.installEfsCsiDriver !== true) {
+        return;
+    }
+    if (!(await reader.csiDrivers()).includes(EFS_PROVISIONER)) {
+        detection.decisions.push({
+            subject: "efsCsiDriver",
+            found: "no EFS CSI driver",
+            decision: "install the aws-efs-csi-driver add-on",
+            level: "info",
+        });
+        return;
+    }
+    const addonOwner = await input.efsAddonOwner?.();
+    if (addonOwner === input.owner) {
+        detection.decisions.push({
+            subject: "efsCsiDriver",
+            found: "EFS CSI driver, the add-on of this stack",
+            decision: "keep managing it",
+            level: "info",
+        });
+        return;
+    }
+    detection.installEfsCsiDriver = false;
+    detection.decisions.push({
+        subject: "efsCsiDriver",
+        found: "EFS CSI driver installed outside this stack",
+        decision: "do not install the add-on",
+        level: "info",
+    });
+}
+
+/** Reads the cluster and decides. Throws a {@link DynamoConfigError} where the config cannot work on this cluster. */
+export async function detect(reader: ClusterReader, input: DetectionInput): Promise<Detection> {
+    const detection: Detection = { decisions: [] };
+    const version = await reader.serverVersion();
+    detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
+    await detectPrometheus(reader, input, detection);
+    await detectGpuOperator(reader, detection);
+    await detectStorage(reader, input, detection);
+    await detectIngress(reader, input, detection);
+    await detectEfsDriver(reader, input, detection);
+    return detection;
+}
+
+/** A detection that did not run, with the reason, so the explicit config applies. */
+export function skippedDetection(reason: string): Detection {
+    return {
+        decisions: [
+            { subject: "cluster", found: reason, decision: "auto-configuration skipped; the explicit config applies", level: "info" },
+        ],
+    };
+}
+
+/** The component arguments with the detected choices applied; explicit config keeps precedence where it has it. */
+export function applyDetection(args: DynamoPlatformArgs, detection: Detection): DynamoPlatformArgs {
+    const applied: DynamoPlatformArgs = { ...args };
+    if (detection.prometheusEndpoint !== undefined && args.prometheusEndpoint === undefined && args.monitoringStack === undefined) {
+        applied.prometheusEndpoint = detection.prometheusEndpoint;
+    }
+    if (detection.installLocalPath !== undefined) {
+        applied.localPath = { ...args.localPath, install: detection.installLocalPath };
+    }
+    if (detection.installEfsCsiDriver !== undefined && args.eks) {
+        applied.eks = { ...args.eks, installEfsCsiDriver: detection.installEfsCsiDriver };
+    }
+    return applied;
+}

@@ -1,0 +1,77 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { autoConfigure } from "../components/autoConfigure";
+import { resolveSettings } from "../components/settings";
+import { fakeReader } from "./fakeCluster";
+
+const args = { releaseVersion: "0.9.1", persistenceStorageClass: "local-path" };
+
+async function withLogs(run: () => Promise<unknown>): Promise<{ info: string[]; warn: string[] }> {
+    const logs = { info: [] as string[], warn: [] as string[] };
+    const [info, warn] = [pulumi.log.info, pulumi.log.warn];
+    pulumi.log.info = async (m: string) => void logs.info.push(m);
+    pulumi.log.warn = async (m: string) => void logs.warn.push(m);
+    try {
+        await run();
+    } finally {
+        [pulumi.log.info, pulumi.log.warn] = [info, warn];
+    }
+    return logs;
+}
+
+describe("autoConfigure (the program's step)", () => {
+    it("logs every decision once, warnings as warnings", async () => {
+        const reader = fakeReader({ storageClasses: [{ name: "nfs", provisioner: "nfs.csi.k8s.io", labels: {} }] });
+        let decisions = 0;
+        const logs = await withLogs(async () => {
+            decisions = (await autoConfigure({ args, settings: resolveSettings(args), reader })).decisions.length;
+        });
+        assert.equal(logs.info.length + logs.warn.length, decisions);
+        assert.equal(logs.warn.length, 1);
+        assert.match(logs.warn[0], /^auto-configuration: ingress: no IngressClass -> /);
+        assert.ok(
+            logs.info.some(
+                (l) => l === "auto-configuration: persistenceStorageClass: no StorageClass local-path -> install local-path-provisioner",
+            ),
+        );
+    });
+
+    it("skips with one line when the cluster cannot be reached, and the explicit config applies", async () => {
+        let detection: Awaited<ReturnType<typeof autoConfigure>> | undefined;
+        const logs = await withLogs(async () => {
+            detection = await autoConfigure({
+                args,
+                settings: resolveSettings(args),
+                reader: fakeReader({ failWith: new Error("connect ECONNREFUSED 127.0.0.1:6443") }),
+            });
+        });
+        assert.deepEqual(logs.info, [
+            "auto-configuration: cluster: the cluster cannot be read (connect ECONNREFUSED 127.0.0.1:6443) -> auto-configuration skipped; the explicit config applies",
+        ]);
+        assert.equal(detection?.installLocalPath, undefined);
+    });
+
+    it("skips when the stack creates its EKS cluster or reads it from another stack, without touching any cluster", async () => {
+        const reader = fakeReader({});
+        for (const eksCluster of [
+            { kind: "create" as const, cluster: { clusterName: "c" } },
+            { kind: "stack" as const, stack: "acme/eks/prod" },
+        ]) {
+            const detection = await autoConfigure({ args, settings: resolveSettings(args), eksCluster, reader });
+            assert.match(detection.decisions[0].found, /created by this stack|comes from stack acme\/eks\/prod/);
+        }
+        assert.deepEqual(reader.calls, []);
+    });
+
+    it("skips with the reason when there is no usable kubeconfig", async () => {
+        const detection = await autoConfigure({ args, settings: resolveSettings(args), kubeconfig: "/nonexistent/kubeconfig" });
+        assert.match(detection.decisions[0].found, /^no usable kubeconfig \(ENOENT/);
+    });
+
+    it("lets a config problem found in the cluster stop the run", async () => {
+        await assert.rejects(
+            autoConfigure({ args, settings: resolveSettings(args), reader: fakeReader({}) }),
+            /model-cache StorageClass "nfs" does not exist/,
+        );
+    });
+});

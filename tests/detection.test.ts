@@ -1,0 +1,206 @@
+import { strict as assert } from "assert";
+import { DynamoPlatformArgs, Platform } from "../components/args";
+import { applyDetection, detect, Detection, DetectionInput } from "../components/detection";
+import { DynamoConfigError } from "../components/errors";
+import { OWNER_LABEL } from "../components/labels";
+import { resolveSettings } from "../components/settings";
+import { FakeCluster, fakeReader } from "./fakeCluster";
+
+const OWNER = "dynamo.k8s";
+const ours = { [OWNER_LABEL]: OWNER };
+const nfsClass = { name: "nfs", provisioner: "nfs.csi.k8s.io", labels: {} };
+const k8sArgs: DynamoPlatformArgs = { releaseVersion: "0.9.1", persistenceStorageClass: "local-path", localPath: { install: true } };
+const eksArgs: DynamoPlatformArgs = {
+    releaseVersion: "0.9.1",
+    platform: Platform.Eks,
+    eks: { clusterName: "gpu", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"] },
+};
+const prometheusService = {
+    name: "prometheus-kube-prometheus-prometheus",
+    namespace: "monitoring",
+    labels: { app: "kube-prometheus-stack-prometheus" },
+    ports: [{ name: "http-web", port: 9090 }],
+};
+
+function run(cluster: FakeCluster, args: DynamoPlatformArgs = k8sArgs, extra: Partial<DetectionInput> = {}): Promise<Detection> {
+    return detect(fakeReader(cluster), { settings: resolveSettings(args, "dynamo:"), owner: OWNER, prometheusConfigured: false, ...extra });
+}
+
+function decision(detection: Detection, subject: string) {
+    const found = detection.decisions.filter((d) => d.subject === subject);
+    assert.equal(found.length, 1, `one decision about ${subject}`);
+    return found[0];
+}
+
+describe("auto-configuration rules", () => {
+    describe("Prometheus", () => {
+        it("uses a kube-prometheus-stack service when the PodMonitor CRD is there too", async () => {
+            const detection = await run({
+                storageClasses: [nfsClass],
+                crds: { "podmonitors.monitoring.coreos.com": { established: true } },
+                services: [prometheusService],
+            });
+            assert.equal(detection.prometheusEndpoint, "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090");
+            assert.match(decision(detection, "prometheus").found, /monitoring\/prometheus-kube-prometheus-prometheus/);
+        });
+        it("needs both the CRD and the service", async () => {
+            const noCrd = await run({ storageClasses: [nfsClass], services: [prometheusService] });
+            assert.equal(noCrd.prometheusEndpoint, undefined);
+            assert.match(decision(noCrd, "prometheus").found, /podmonitors/);
+            const noService = await run({
+                storageClasses: [nfsClass],
+                crds: { "podmonitors.monitoring.coreos.com": { established: true } },
+            });
+            assert.equal(noService.prometheusEndpoint, undefined);
+        });
+        it("does not look when an endpoint or monitoring stack is configured", async () => {
+            const reader = fakeReader({ storageClasses: [nfsClass], services: [prometheusService] });
+            const detection = await detect(reader, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: true });
+            assert.equal(detection.prometheusEndpoint, undefined);
+            assert.ok(!reader.calls.includes("services"));
+        });
+    });
+
+    it("reports the GPU Operator's state and changes nothing", async () => {
+        const detection = await run({
+            storageClasses: [nfsClass],
+            crds: { "clusterpolicies.nvidia.com": { established: true } },
+            clusterPolicies: [{ name: "cluster-policy", state: "ready" }],
+        });
+        assert.deepEqual(decision(detection, "gpuOperator"), {
+            subject: "gpuOperator",
+            found: "installed (cluster-policy: ready)",
+            decision: "status only",
+            level: "info",
+        });
+        assert.match(decision(await run({ storageClasses: [nfsClass] }), "gpuOperator").found, /not installed/);
+    });
+
+    describe("the persistence class", () => {
+        it("installs local-path-provisioner when the class is missing", async () => {
+            const detection = await run({ storageClasses: [nfsClass] });
+            assert.equal(detection.installLocalPath, true);
+        });
+        it("uses a class the stack did not create (k3s's local-path), never taking it over", async () => {
+            const detection = await run({
+                storageClasses: [nfsClass, { name: "local-path", provisioner: "rancher.io/local-path", labels: {} }],
+            });
+            assert.equal(detection.installLocalPath, false);
+            assert.match(decision(detection, "persistenceStorageClass").decision, /use it; dynamo:localPath.install ignored/);
+        });
+        it("keeps managing a class this stack created, so a second run changes nothing", async () => {
+            const detection = await run({
+                storageClasses: [nfsClass, { name: "local-path", provisioner: "rancher.io/local-path", labels: ours }],
+            });
+            assert.equal(detection.installLocalPath, true);
+        });
+        it("treats another stack's class as not ours", async () => {
+            const detection = await run({
+                storageClasses: [
+                    nfsClass,
+                    { name: "local-path", provisioner: "rancher.io/local-path", labels: { [OWNER_LABEL]: "dynamo.other" } },
+                ],
+            });
+            assert.equal(detection.installLocalPath, false);
+        });
+        it("decides nothing when etcd and NATS use the cluster default", async () => {
+            const detection = await run({ storageClasses: [nfsClass] }, { releaseVersion: "0.9.1" });
+            assert.equal(detection.installLocalPath, undefined);
+        });
+    });
+
+    describe("the model-cache class", () => {
+        it("fails naming the keys to set when it is missing and no NFS server is configured", async () => {
+            await assert.rejects(
+                run({ storageClasses: [] }),
+                (error: unknown) =>
+                    error instanceof DynamoConfigError &&
+                    error.key === "dynamo:storageClass" &&
+                    /"nfs" does not exist.*dynamo:nfs.*dynamo:storageClass/.test(error.message),
+            );
+        });
+        it("will create it from dynamo:nfs", async () => {
+            const detection = await run({ storageClasses: [] }, { ...k8sArgs, nfs: { server: "nfs", share: "/x" } });
+            assert.equal(decision(detection, "modelCacheStorageClass").decision, "create it");
+        });
+        it("refuses to create over a class it does not own", async () => {
+            await assert.rejects(
+                run({ storageClasses: [nfsClass] }, { ...k8sArgs, nfs: { server: "nfs", share: "/x" } }),
+                /never taken over/,
+            );
+        });
+        it("keeps its own class", async () => {
+            const detection = await run(
+                { storageClasses: [{ ...nfsClass, labels: ours }] },
+                { ...k8sArgs, nfs: { server: "nfs", share: "/x" } },
+            );
+            assert.equal(decision(detection, "modelCacheStorageClass").decision, "keep managing it");
+        });
+    });
+
+    describe("ingress", () => {
+        it("warns without an IngressClass and says which config installs one", async () => {
+            const found = decision(await run({ storageClasses: [nfsClass] }), "ingress");
+            assert.equal(found.level, "warn");
+            assert.match(found.decision, /dynamo:ingress.installNginx/);
+        });
+        it("tells EKS users about the AWS Load Balancer Controller", async () => {
+            const found = decision(await run({}, eksArgs), "ingress");
+            assert.match(found.decision, /AWS Load Balancer Controller/);
+        });
+        it("is satisfied by the configured class", async () => {
+            const found = decision(
+                await run({ storageClasses: [nfsClass], ingressClasses: [{ name: "alb", controller: "ingress.k8s.aws/alb" }] }, eksArgs),
+                "ingress",
+            );
+            assert.equal(found.level, "info");
+        });
+    });
+
+    describe("EFS CSI driver on EKS", () => {
+        it("installs the add-on when the driver is missing", async () => {
+            const detection = await run({}, eksArgs);
+            assert.equal(detection.installEfsCsiDriver, undefined);
+            assert.match(decision(detection, "efsCsiDriver").decision, /install/);
+        });
+        it("does not install it again when the cluster has the driver from elsewhere", async () => {
+            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, { efsAddonOwner: async () => undefined });
+            assert.equal(detection.installEfsCsiDriver, false);
+        });
+        it("keeps its own add-on (the owner tag names this stack)", async () => {
+            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, { efsAddonOwner: async () => OWNER });
+            assert.equal(detection.installEfsCsiDriver, undefined);
+            assert.equal(decision(detection, "efsCsiDriver").decision, "keep managing it");
+        });
+    });
+
+    describe("applyDetection", () => {
+        const detection: Detection = {
+            decisions: [],
+            prometheusEndpoint: "http://p:9090",
+            installLocalPath: false,
+            installEfsCsiDriver: false,
+        };
+        it("applies what was detected", () => {
+            const applied = applyDetection({ ...k8sArgs, eks: eksArgs.eks }, detection);
+            assert.equal(applied.prometheusEndpoint, "http://p:9090");
+            assert.deepEqual(applied.localPath, { install: false });
+            assert.equal(applied.eks?.installEfsCsiDriver, false);
+        });
+        it("keeps an explicit endpoint and a monitoring stack first", () => {
+            assert.equal(
+                applyDetection({ ...k8sArgs, prometheusEndpoint: "http://mine:9090" }, detection).prometheusEndpoint,
+                "http://mine:9090",
+            );
+            assert.equal(applyDetection({ ...k8sArgs, monitoringStack: "a/b/c" }, detection).prometheusEndpoint, undefined);
+        });
+    });
+
+    it("only reads: every call it makes is a get or list", async () => {
+        const reader = fakeReader({ storageClasses: [nfsClass] });
+        await detect(reader, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: false });
+        for (const call of reader.calls) {
+            assert.match(call, /^(serverVersion|storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects)/);
+        }
+    });
+});

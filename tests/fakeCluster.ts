@@ -1,0 +1,56 @@
+/** An in-memory cluster for the auto-configuration and verification logic. */
+import { ClusterReader, DeploymentInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/cluster";
+
+export interface FakeCluster {
+    version?: string;
+    storageClasses?: StorageClassInfo[];
+    crds?: Record<string, { established: boolean }>;
+    services?: ServiceInfo[];
+    ingressClasses?: { name: string; controller: string }[];
+    csiDrivers?: string[];
+    namespaces?: string[];
+    clusterPolicies?: { name: string; state?: string }[];
+    pods?: Record<string, (PodInfo & { log?: string })[]>;
+    deployments?: Record<string, DeploymentInfo>;
+    /** Every call fails with this error (an unreachable or forbidding cluster). */
+    failWith?: Error;
+}
+
+function matches(labels: Record<string, string>, selector: string | undefined): boolean {
+    return (selector ?? "")
+        .split(",")
+        .filter(Boolean)
+        .every((term) => {
+            const [key, value] = term.split("=");
+            return labels[key] === value;
+        });
+}
+
+export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: string[] } {
+    const calls: string[] = [];
+    const answer = async <T>(call: string, value: T): Promise<T> => {
+        calls.push(call);
+        if (cluster.failWith) {
+            throw cluster.failWith;
+        }
+        return value;
+    };
+    return {
+        calls,
+        serverVersion: () => answer("serverVersion", cluster.version ?? "v1.34.4"),
+        storageClasses: () => answer("storageClasses", cluster.storageClasses ?? []),
+        crd: (name) => answer(`crd ${name}`, cluster.crds?.[name]),
+        services: () => answer("services", cluster.services ?? []),
+        ingressClasses: () => answer("ingressClasses", cluster.ingressClasses ?? []),
+        csiDrivers: () => answer("csiDrivers", cluster.csiDrivers ?? []),
+        namespaceExists: (name) => answer(`namespace ${name}`, (cluster.namespaces ?? []).includes(name)),
+        clusterCustomObjects: () => answer("clusterCustomObjects", cluster.clusterPolicies ?? []),
+        pods: (namespace, selector) =>
+            answer(
+                `pods ${namespace}`,
+                (cluster.pods?.[namespace] ?? []).filter((p) => matches(p.labels, selector)),
+            ),
+        deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
+        podLogTail: (namespace, pod) => answer(`logs ${pod}`, cluster.pods?.[namespace]?.find((p) => p.name === pod)?.log ?? ""),
+    };
+}
