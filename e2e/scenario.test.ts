@@ -71,7 +71,9 @@ function initStack(step: string, stack: string, cwd: string, configFile: string)
 let encryptionSalt = "";
 
 function writeStackConfig(config: Record<string, unknown>): void {
-    const lines = Object.entries(config).map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
+    const lines = Object.entries(config)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
     fs.writeFileSync(stackConfigFile, `${encryptionSalt}config:\n${lines.join("\n")}\n`);
 }
 
@@ -190,6 +192,17 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
         writeStackConfig(baseConfig);
     });
 
+    before("a local-path class the stack does not own, as k3s ships", async () => {
+        await storage.createStorageClass({
+            body: {
+                metadata: { name: "local-path" },
+                provisioner: "rancher.io/local-path",
+                volumeBindingMode: "WaitForFirstConsumer",
+                reclaimPolicy: "Delete",
+            },
+        });
+    });
+
     after(() => {
         console.log("\n  step timings (s):");
         for (const [step, seconds] of timings) {
@@ -224,11 +237,34 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
         assert.equal(values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, PROMETHEUS);
         assert.equal(values.etcd.persistence.storageClass, "local-path");
         assert.equal(values.nats.config.jetstream.fileStore.pvc.storageClassName, "local-path");
+        // Auto-configuration used the existing class and did not install a provisioner of its own.
         const localPath = await storage.readStorageClass({ name: "local-path" });
-        assert.equal(localPath.provisioner, "rancher.io/local-path");
+        assert.equal(localPath.metadata?.labels?.["dynamo.nvidia.com/owner"], undefined, "not taken over");
+        assert.ok(!(await exists(() => core.readNamespace({ name: "local-path-storage" }))), "no local-path-provisioner installed");
+        const detected = JSON.parse(
+            ok(pulumi("stack output detected", ["stack", "output", "detected", "--json", "--stack", "e2e"])).output,
+        );
+        assert.ok(
+            detected.some(
+                (d: { subject: string; decision: string }) => d.subject === "persistenceStorageClass" && /^use it/.test(d.decision),
+            ),
+        );
         const nfs = await storage.readStorageClass({ name: "nfs" });
         assert.equal(nfs.provisioner, "nfs.csi.k8s.io");
         assert.deepEqual(nfs.parameters, { server: "nfs.e2e.invalid", share: "/exports/models" });
+    });
+
+    it("2b. verify checks the platform: CRDs pass, and it says no pod runs (the cluster has no nodes)", () => {
+        const start = Date.now();
+        const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", "e2e"], { cwd: ROOT, env, encoding: "utf8" });
+        timings.push(["npm run verify", (Date.now() - start) / 1000]);
+        assert.equal(result.status, 1, result.stdout + result.stderr);
+        for (const crd of EXPECTED_CRDS) {
+            assert.match(result.stdout, new RegExp(`CRD ${crd.replace(/\./g, "\\.")}\\s+OK\\s+Established`));
+        }
+        assert.match(result.stdout, /Dynamo pods\s+FAIL\s+no pods in dynamo-system/);
+        assert.match(result.stdout, /operator deployment\s+FAIL\s+0\/1 ready/);
+        assert.match(result.stdout, /schedulable nodes/);
     });
 
     it("3. a user's DynamoGraphDeployment can be created", async () => {
@@ -247,12 +283,59 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
         ok(pulumi("preview --expect-no-changes", ["preview", "--expect-no-changes", "--stack", "e2e", "--config-file", stackConfigFile]));
     });
 
+    it("4b. a kube-prometheus-stack appearing is detected when no monitoring stack is configured", async () => {
+        await apiextensions.createCustomResourceDefinition({
+            body: {
+                metadata: { name: "podmonitors.monitoring.coreos.com" },
+                spec: {
+                    group: "monitoring.coreos.com",
+                    scope: "Namespaced",
+                    names: { kind: "PodMonitor", plural: "podmonitors", singular: "podmonitor", listKind: "PodMonitorList" },
+                    versions: [
+                        {
+                            name: "v1",
+                            served: true,
+                            storage: true,
+                            schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+                        },
+                    ],
+                },
+            },
+        });
+        await core.createNamespace({ body: { metadata: { name: "observability" } } });
+        await core.createNamespacedService({
+            namespace: "observability",
+            body: {
+                metadata: { name: "kps-kube-prometheus-prometheus", labels: { app: "kube-prometheus-stack-prometheus" } },
+                spec: { ports: [{ name: "http-web", port: 9090 }], selector: { app: "prometheus" } },
+            },
+        });
+        writeStackConfig({ ...baseConfig, monitoringStack: undefined });
+        ok(up("up (Prometheus detected)"));
+        const detectedUrl = "http://kps-kube-prometheus-prometheus.observability.svc.cluster.local:9090";
+        assert.equal((await receivedValues()).values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, detectedUrl);
+        const outputs = JSON.parse(ok(pulumi("stack output", ["stack", "output", "--json", "--stack", "e2e"])).output);
+        assert.equal(outputs.prometheusEndpointSource, "detected");
+        ok(
+            pulumi("preview --expect-no-changes (detected)", [
+                "preview",
+                "--expect-no-changes",
+                "--stack",
+                "e2e",
+                "--config-file",
+                stackConfigFile,
+            ]),
+        );
+        writeStackConfig(baseConfig);
+    });
+
     it("5. upgrading to 0.9.1 upgrades both releases in place and keeps the user's model", async () => {
         writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1" });
         const run = ok(up("up (upgrade to 0.9.1)"));
         assert.doesNotMatch(run.output, /replaced|replacing/i, "releases are updated, not replaced");
         assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 2, status: "deployed" });
-        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" });
+        // Revision 2 was the detected-Prometheus update of step 4b.
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 3, status: "deployed" });
         assert.equal((await receivedValues()).chartVersion, "0.9.1");
         assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the upgrade");
         assert.ok(await established("dynamoworkermetadatas.nvidia.com"));
@@ -286,7 +369,11 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
             assert.ok(await established(crd), `${crd} kept`);
         }
         assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the destroy");
-        assert.ok(!(await exists(() => storage.readStorageClass({ name: "local-path" }))), "the stack's own class is removed");
+        assert.ok(!(await exists(() => storage.readStorageClass({ name: "nfs" }))), "the stack's own class is removed");
+        assert.ok(
+            await exists(() => storage.readStorageClass({ name: "local-path" })),
+            "the class the stack did not create is still there",
+        );
     });
 
     it("7b. after the README's reinstall step, the opt-in destroy removes the CRDs too", async () => {

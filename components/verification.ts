@@ -1,0 +1,152 @@
+/**
+ * The product's verification checklist, run against a live cluster from a stack's outputs:
+ * namespace, CRDs, the Dynamo pods, etcd and NATS pods, the operator and its recent logs.
+ */
+import { ClusterReader, PodInfo } from "./cluster";
+
+export interface CheckResult {
+    check: string;
+    status: "ok" | "fail" | "warn";
+    detail: string;
+    /** What to look at when the check fails. */
+    hint?: string;
+}
+
+/** The stack outputs verification reads (the program exports them all). */
+export interface PlatformOutputs {
+    namespace: string;
+    platformReleaseName: string;
+    crdNames: string[];
+    etcdEndpoint?: string;
+}
+
+const LOG_LINES = 5;
+
+function podSummary(pods: PodInfo[]): string {
+    return pods.map((p) => `${p.name} ${p.ready ? "Ready" : p.phase}`).join(", ");
+}
+
+function podsCheck(check: string, pods: PodInfo[], namespace: string, selector?: string): CheckResult {
+    const where = selector ? `pods -n ${namespace} -l ${selector}` : `pods -n ${namespace}`;
+    if (pods.length === 0) {
+        return {
+            check,
+            status: "fail",
+            detail: `no pods in ${namespace}${selector ? ` with ${selector}` : ""}`,
+            hint: `Nothing is running: does the cluster have schedulable nodes? \`kubectl get nodes\`, \`kubectl get events -n ${namespace}\`.`,
+        };
+    }
+    const notReady = pods.filter((p) => !p.ready);
+    if (notReady.length > 0) {
+        return {
+            check,
+            status: "fail",
+            detail: `${pods.length - notReady.length}/${pods.length} ready: ${podSummary(notReady)}`,
+            hint: `\`kubectl describe ${where}\` shows why (image pulls, pending volumes, taints).`,
+        };
+    }
+    return { check, status: "ok", detail: `${pods.length}/${pods.length} ready` };
+}
+
+/** Runs every check; never throws for a failed check, only for a cluster that cannot be read. */
+export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOutputs): Promise<CheckResult[]> {
+    const { namespace, platformReleaseName: release } = outputs;
+    const results: CheckResult[] = [];
+
+    const namespaceFound = await reader.namespaceExists(namespace);
+    results.push(
+        namespaceFound
+            ? { check: `namespace ${namespace}`, status: "ok", detail: "exists" }
+            : {
+                  check: `namespace ${namespace}`,
+                  status: "fail",
+                  detail: "missing",
+                  hint: "The platform is not installed here: run `pulumi up` for this stack.",
+              },
+    );
+
+    for (const name of outputs.crdNames) {
+        const crd = await reader.crd(name);
+        results.push(
+            crd?.established
+                ? { check: `CRD ${name}`, status: "ok", detail: "Established" }
+                : {
+                      check: `CRD ${name}`,
+                      status: "fail",
+                      detail: crd ? "not Established" : "missing",
+                      hint: "The CRDs come from the dynamo-crds release (or the platform chart from 1.0): `pulumi up` reinstalls them.",
+                  },
+        );
+    }
+
+    results.push(podsCheck("Dynamo pods", await reader.pods(namespace), namespace));
+    if (outputs.etcdEndpoint) {
+        const selector = "app.kubernetes.io/name=etcd";
+        results.push(podsCheck("etcd pods", await reader.pods(namespace, selector), namespace, selector));
+    }
+    const natsSelector = "app.kubernetes.io/name=nats";
+    results.push(podsCheck("NATS pods", await reader.pods(namespace, natsSelector), namespace, natsSelector));
+
+    const deploymentName = `${release}-dynamo-operator-controller-manager`;
+    const operator = await reader.deployment(namespace, deploymentName);
+    if (operator === undefined) {
+        results.push({
+            check: "operator deployment",
+            status: "fail",
+            detail: `${deploymentName} missing`,
+            hint: `The platform release did not create it: \`helm status ${release} -n ${namespace}\`.`,
+        });
+    } else {
+        results.push(
+            operator.ready >= operator.desired
+                ? { check: "operator deployment", status: "ok", detail: `${operator.ready}/${operator.desired} ready` }
+                : {
+                      check: "operator deployment",
+                      status: "fail",
+                      detail: `${operator.ready}/${operator.desired} ready`,
+                      hint: `\`kubectl describe deployment ${deploymentName} -n ${namespace}\`.`,
+                  },
+        );
+    }
+
+    const operatorPods = await reader.pods(namespace, "app.kubernetes.io/name=dynamo-operator");
+    if (operatorPods.length === 0) {
+        results.push({
+            check: "operator logs",
+            status: "fail",
+            detail: "no operator pod to read logs from",
+            hint: "See the operator deployment check above.",
+        });
+    } else {
+        const lines = (await reader.podLogTail(namespace, operatorPods[0].name, LOG_LINES)).trim().split("\n").filter(Boolean);
+        const errors = lines.filter((line) => /\berror\b/i.test(line));
+        results.push({
+            check: "operator logs",
+            status: errors.length > 0 ? "warn" : "ok",
+            detail: lines.length > 0 ? lines.join("\n") : "no log lines yet",
+            hint: errors.length > 0 ? `\`kubectl logs -n ${namespace} ${operatorPods[0].name}\` for the full log.` : undefined,
+        });
+    }
+    return results;
+}
+
+/** The results as a table (check, status, detail), then a hint for each failure. */
+export function formatResults(results: CheckResult[]): string {
+    const width = Math.max(...results.map((r) => r.check.length), "check".length);
+    const rows = results.map((r) => {
+        const [first, ...more] = r.detail.split("\n");
+        const indent = " ".repeat(width + 10);
+        return [`${r.check.padEnd(width)}  ${r.status.toUpperCase().padEnd(6)}  ${first}`, ...more.map((line) => `${indent}${line}`)].join(
+            "\n",
+        );
+    });
+    const hints = results.filter((r) => r.status !== "ok" && r.hint).map((r) => `- ${r.check}: ${r.hint}`);
+    const failed = results.filter((r) => r.status === "fail").length;
+    return [
+        `${"check".padEnd(width)}  status  detail`,
+        ...rows,
+        "",
+        failed === 0 ? `All ${results.length} checks passed.` : `${failed} of ${results.length} checks failed.`,
+        ...(hints.length > 0 ? ["", "Hints:", ...hints] : []),
+    ].join("\n");
+}

@@ -1,0 +1,117 @@
+import { strict as assert } from "assert";
+import { formatResults, verifyPlatform } from "../components/verification";
+import { FakeCluster, fakeReader } from "./fakeCluster";
+
+const outputs = {
+    namespace: "dynamo-system",
+    platformReleaseName: "dynamo-platform",
+    crdNames: ["dynamographdeployments.nvidia.com", "dynamographdeploymentrequests.nvidia.com", "dynamoworkermetadatas.nvidia.com"],
+    etcdEndpoint: "dynamo-platform-etcd.dynamo-system.svc.cluster.local:2379",
+};
+const crds = Object.fromEntries(outputs.crdNames.map((name) => [name, { established: true }]));
+const pod = (name: string, app: string, ready = true, log = "") => ({
+    name,
+    phase: ready ? "Running" : "Pending",
+    ready,
+    labels: { "app.kubernetes.io/name": app },
+    log,
+});
+
+const healthy: FakeCluster = {
+    namespaces: ["dynamo-system"],
+    crds,
+    pods: {
+        "dynamo-system": [
+            pod(
+                "dynamo-platform-dynamo-operator-controller-manager-7d9",
+                "dynamo-operator",
+                true,
+                "INFO starting manager\nINFO reconciled",
+            ),
+            pod("dynamo-platform-etcd-0", "etcd"),
+            pod("dynamo-platform-nats-0", "nats"),
+        ],
+    },
+    deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 1 } },
+};
+
+function byCheck(results: Awaited<ReturnType<typeof verifyPlatform>>) {
+    return Object.fromEntries(results.map((r) => [r.check, r]));
+}
+
+describe("verification", () => {
+    it("passes a healthy platform and shows the operator's recent log lines", async () => {
+        const results = await verifyPlatform(fakeReader(healthy), outputs);
+        assert.deepEqual(
+            results.filter((r) => r.status !== "ok"),
+            [],
+        );
+        assert.equal(results.length, 1 + 3 + 5);
+        assert.equal(byCheck(results)["operator logs"].detail, "INFO starting manager\nINFO reconciled");
+        assert.match(formatResults(results), /All 9 checks passed\.$/);
+    });
+
+    it("says clearly that nothing runs on a cluster without nodes, while the CRD checks pass", async () => {
+        const results = byCheck(
+            await verifyPlatform(
+                fakeReader({
+                    ...healthy,
+                    pods: {},
+                    deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 0 } },
+                }),
+                outputs,
+            ),
+        );
+        for (const name of outputs.crdNames) {
+            assert.equal(results[`CRD ${name}`].status, "ok");
+        }
+        assert.equal(results["Dynamo pods"].status, "fail");
+        assert.match(results["Dynamo pods"].hint!, /schedulable nodes/);
+        assert.equal(results["etcd pods"].detail, "no pods in dynamo-system with app.kubernetes.io/name=etcd");
+        assert.equal(results["operator deployment"].detail, "0/1 ready");
+        assert.equal(results["operator logs"].status, "fail");
+    });
+
+    it("reports missing CRDs, pods that are not ready and error lines in the log", async () => {
+        const cluster: FakeCluster = {
+            ...healthy,
+            crds: { ...crds, "dynamoworkermetadatas.nvidia.com": undefined as never },
+            pods: {
+                "dynamo-system": [
+                    pod("op", "dynamo-operator", true, "ERROR failed to reconcile"),
+                    pod("dynamo-platform-etcd-0", "etcd", false),
+                    pod("n", "nats"),
+                ],
+            },
+        };
+        const results = byCheck(await verifyPlatform(fakeReader(cluster), outputs));
+        assert.equal(results["CRD dynamoworkermetadatas.nvidia.com"].detail, "missing");
+        assert.equal(results["etcd pods"].detail, "0/1 ready: dynamo-platform-etcd-0 Pending");
+        assert.equal(results["operator logs"].status, "warn");
+    });
+
+    it("skips the etcd check when the platform runs without etcd", async () => {
+        const results = await verifyPlatform(fakeReader(healthy), { ...outputs, etcdEndpoint: "" });
+        assert.ok(!results.some((r) => r.check === "etcd pods"));
+    });
+
+    it("formats a table with a hint per failure", () => {
+        const text = formatResults([
+            { check: "namespace dynamo-system", status: "ok", detail: "exists" },
+            { check: "Dynamo pods", status: "fail", detail: "no pods in dynamo-system", hint: "look at the nodes" },
+        ]);
+        assert.equal(
+            text,
+            [
+                "check                    status  detail",
+                "namespace dynamo-system  OK      exists",
+                "Dynamo pods              FAIL    no pods in dynamo-system",
+                "",
+                "1 of 2 checks failed.",
+                "",
+                "Hints:",
+                "- Dynamo pods: look at the nodes",
+            ].join("\n"),
+        );
+    });
+});
