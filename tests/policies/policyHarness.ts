@@ -44,15 +44,14 @@ export function policyResource(type: string, props: Record<string, any>, name = 
 
 /** Arguments of a resource validation. */
 export function resourceArgs(type: string, props: Record<string, any>, name = "r"): ResourceValidationArgs {
+    const { urn, opts, isType } = policyResource(type, props, name);
+    return { type, props, urn, name, opts, isType, asType: () => undefined, ...analyzerContext() };
+}
+
+/** What the analyzer adds to every validation: stack tags, policy config, `notApplicable`. */
+function analyzerContext() {
     return {
-        type,
-        props,
-        urn: urnOf(type, name),
-        name,
-        opts: defaultOptions,
-        stackTags: new Map(),
-        isType: () => false,
-        asType: () => undefined,
+        stackTags: new Map<string, string>(),
         getConfig: <T extends object>() => ({}) as T,
         notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);
@@ -62,14 +61,7 @@ export function resourceArgs(type: string, props: Record<string, any>, name = "r
 
 /** Arguments of a stack validation. */
 export function stackArgs(resources: PolicyResource[]): StackValidationArgs {
-    return {
-        resources,
-        stackTags: new Map(),
-        getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => {
-            throw new NotApplicable(reason);
-        },
-    };
+    return { resources, ...analyzerContext() };
 }
 
 export interface Violation {
