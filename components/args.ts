@@ -239,7 +239,9 @@ export interface DynamoPlatformArgs {
      * Values deep-merged last into the platform chart values (objects merge, lists replace), for
      * any chart setting this package does not model. Default none.
      */
-    helmValues?: pulumi.Input<Record<string, unknown>>;
+    // Arbitrary chart values: `any` is what the component schema calls "Any" for other languages.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    helmValues?: pulumi.Input<Record<string, any>>;
     /**
      * Delete the Dynamo CRDs on destroy. Default false: deleting a CRD deletes every object of it,
      * that is every DynamoGraphDeployment (your running models).

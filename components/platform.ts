@@ -62,8 +62,6 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly persistenceStorageClass: pulumi.Output<string>;
     /** The EFS file system of the model cache on EKS (keep it to reuse after a destroy), empty elsewhere. */
     public readonly efsFileSystemId: pulumi.Output<string>;
-    /** The values the platform chart received. */
-    public readonly platformValues: pulumi.Output<Values>;
 
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
@@ -159,7 +157,6 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             ? storage.persistence.metadata.name
             : pulumi.output(settings.persistenceStorageClass ?? "");
         this.efsFileSystemId = storage.efsFileSystemId ?? pulumi.output("");
-        this.platformValues = values;
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -175,7 +172,6 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             modelCacheStorageClass: this.modelCacheStorageClass,
             persistenceStorageClass: this.persistenceStorageClass,
             efsFileSystemId: this.efsFileSystemId,
-            platformValues: this.platformValues,
         });
     }
 }
