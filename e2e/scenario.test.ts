@@ -208,6 +208,11 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
         for (const [step, seconds] of timings) {
             console.log(`    ${seconds.toFixed(1).padStart(7)}  ${step}`);
         }
+        if (process.env.DYNAMO_E2E_KEEP) {
+            console.log(`  state, charts and stack files kept in ${work}`);
+        } else {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
     });
 
     it("1. pulumi up installs the platform", () => {
