@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "e2e/**/*.js"] },
+    { ignores: ["node_modules/", "bin/", "dist/", "e2e/**/*.js"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
