@@ -20,9 +20,11 @@ export interface DynamoEksClusterArgs {
     availabilityZoneCount?: number;
     /** Instance type of the default node group. Default `m5.large`. */
     instanceType?: string;
-    /** Node group sizes. Defaults 2, 1, 3. */
+    /** Nodes the default node group starts with. Default 2. */
     desiredNodes?: number;
+    /** Fewest nodes of the default node group. Default 1. */
     minNodes?: number;
+    /** Most nodes of the default node group. Default 3. */
     maxNodes?: number;
     /** Tags on every AWS resource created. */
     tags?: Record<string, string>;
@@ -67,11 +69,17 @@ export function layoutSubnets(vpcCidr: string, zones: number): SubnetLayout {
 
 /** A new EKS cluster in its own VPC, ready for the Dynamo Platform. */
 export class DynamoEksCluster extends pulumi.ComponentResource {
+    /** Name of the EKS cluster. */
     public readonly clusterName: pulumi.Output<string>;
+    /** The new VPC. */
     public readonly vpcId: pulumi.Output<string>;
+    /** CIDR of the new VPC. */
     public readonly vpcCidr: pulumi.Output<string>;
+    /** Private subnets of the nodes, one per availability zone. */
     public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** IAM OIDC provider of the cluster, for IRSA roles. */
     public readonly oidcProviderArn: pulumi.Output<string>;
+    /** Security group of the default node group. */
     public readonly nodeSecurityGroupId: pulumi.Output<string>;
     /** Kubeconfig of the cluster (a secret). */
     public readonly kubeconfig: pulumi.Output<string>;
@@ -79,7 +87,7 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
 
     constructor(name: string, args: DynamoEksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dynamo:index:EksCluster", name, {}, opts);
+        super("dynamo:index:DynamoEksCluster", name, {}, opts);
         const tags = args.tags ?? {};
         const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
         const zoneCount = args.availabilityZoneCount ?? 2;
