@@ -4,70 +4,35 @@
  * provides PATH (the built binaries) and KUBECONFIG.
  */
 import { strict as assert } from "assert";
-import * as k8s from "@kubernetes/client-node";
 import { spawnSync } from "child_process";
-import * as zlib from "zlib";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { mirrorChart } from "./charts";
+import {
+    apiextensions,
+    core,
+    custom,
+    env,
+    eventually,
+    exists,
+    helmManifest,
+    helmRelease,
+    initStack,
+    mirror,
+    ok,
+    pulumi,
+    ROOT,
+    Run,
+    storage,
+    timings,
+    work,
+} from "./harness";
 
-const ROOT = path.join(__dirname, "..");
 const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
 const MONITORING_STACK = "organization/monitoring/e2e";
 const NAMESPACE = "dynamo-system";
 const MODELS_NAMESPACE = "models";
 const EXPECTED_CRDS = ["dynamographdeployments.nvidia.com", "dynamographdeploymentrequests.nvidia.com", "dynamoworkermetadatas.nvidia.com"];
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "dynamo-e2e-"));
-const mirror = path.join(work, "charts");
 const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
-const timings: [string, number][] = [];
-fs.mkdirSync(path.join(work, "state"));
-
-const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
-    PULUMI_HOME: path.join(work, "pulumi-home"),
-    PULUMI_CONFIG_PASSPHRASE: "e2e",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-};
-
-interface Run {
-    status: number | null;
-    output: string;
-}
-
-/** Runs the Pulumi CLI, timing it under `step`. */
-function pulumi(step: string, args: string[], cwd = ROOT): Run {
-    const start = Date.now();
-    const result = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
-        cwd,
-        env,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    timings.push([step, (Date.now() - start) / 1000]);
-    return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-}
-
-function ok(run: Run): Run {
-    assert.equal(run.status, 0, run.output);
-    return run;
-}
-
-/**
- * Creates a stack, keeping the stack file the CLI writes into the project folder (it holds the
- * passphrase salt) out of the work tree: it moves to `configFile`, which every later command names.
- */
-function initStack(step: string, stack: string, cwd: string, configFile: string): void {
-    ok(pulumi(step, ["stack", "init", stack], cwd));
-    const written = path.join(cwd, `Pulumi.${stack.split("/").pop()}.yaml`);
-    fs.renameSync(written, configFile);
-}
-
 let encryptionSalt = "";
 
 function writeStackConfig(config: Record<string, unknown>): void {
@@ -95,53 +60,6 @@ const baseConfig = {
 
 function up(step: string): Run {
     return pulumi(step, ["up", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]);
-}
-
-const kubeconfig = new k8s.KubeConfig();
-kubeconfig.loadFromFile(process.env.KUBECONFIG ?? assert.fail("KUBECONFIG is not set: run the e2e tests through e2e/run"));
-const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
-const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
-const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
-const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
-
-async function exists(read: () => Promise<unknown>): Promise<boolean> {
-    try {
-        await read();
-        return true;
-    } catch (error) {
-        if (error instanceof k8s.ApiException && error.code === 404) {
-            return false;
-        }
-        throw error;
-    }
-}
-
-/** Waits (up to `seconds`) until `check` holds; namespaces and CRDs disappear asynchronously. */
-async function eventually(what: string, check: () => Promise<boolean>, seconds = 90): Promise<void> {
-    const deadline = Date.now() + seconds * 1000;
-    while (!(await check())) {
-        if (Date.now() > deadline) {
-            assert.fail(`${what} did not happen within ${seconds}s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-}
-
-/** Helm's record of a release: its newest revision and status, from the release secrets. */
-async function helmRelease(name: string, namespace: string): Promise<{ revision: number; status: string } | undefined> {
-    const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` });
-    const newest = secrets.items
-        .map((s) => ({ revision: Number(s.metadata?.labels?.version), status: s.metadata?.labels?.status ?? "" }))
-        .sort((a, b) => b.revision - a.revision)[0];
-    return newest;
-}
-
-/** The manifest Helm recorded for the newest revision of a release (secret driver: base64, gzip, JSON). */
-async function helmManifest(name: string, namespace: string): Promise<string> {
-    const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
-    const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
-    const release = Buffer.from(Buffer.from(secret.data!.release, "base64").toString(), "base64");
-    return JSON.parse(zlib.gunzipSync(release).toString()).manifest;
 }
 
 async function receivedValues(): Promise<{ chartVersion: string; values: Record<string, any> }> {
@@ -175,12 +93,6 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
     this.timeout(20 * 60 * 1000);
 
     before(() => {
-        for (const version of ["0.9.0", "0.9.1"]) {
-            mirrorChart(mirror, "dynamo-crds", version);
-        }
-        for (const version of ["0.9.0-post1", "0.9.1"]) {
-            mirrorChart(mirror, "dynamo-platform", version);
-        }
         const monitoring = path.join(ROOT, "e2e", "monitoring");
         const monitoringConfig = path.join(work, "Pulumi.monitoring.yaml");
         initStack("monitoring: stack init", MONITORING_STACK, monitoring, monitoringConfig);
@@ -201,18 +113,6 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
                 reclaimPolicy: "Delete",
             },
         });
-    });
-
-    after(() => {
-        console.log("\n  step timings (s):");
-        for (const [step, seconds] of timings) {
-            console.log(`    ${seconds.toFixed(1).padStart(7)}  ${step}`);
-        }
-        if (process.env.DYNAMO_E2E_KEEP) {
-            console.log(`  state, charts and stack files kept in ${work}`);
-        } else {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
     });
 
     it("1. pulumi up installs the platform", () => {

@@ -1,0 +1,86 @@
+/**
+ * End-to-end for consumers of the component: the packaged tarball installed into the TypeScript
+ * example, which installs the platform with its own provider, and the workload example, which
+ * reads that stack's outputs through a StackReference. Runs after scenario.test.ts (the CRDs
+ * release is cluster-wide, so one platform at a time).
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { core, eventually, exists, helmRelease, initStack, mirror, npm, ok, pulumi, ROOT, work } from "./harness";
+
+const CONSUMER_STACK = "organization/dynamo-consumer-ts/e2e";
+const WORKLOAD_STACK = "organization/dynamo-workload/e2e";
+
+/** Copies an example out of the work tree and points its dependency on this package at `tarball`. */
+function copyExample(name: string, tarball?: string): string {
+    const target = path.join(work, "examples", name);
+    fs.cpSync(path.join(ROOT, "examples", name), target, { recursive: true, filter: (source) => !source.includes("node_modules") });
+    if (tarball) {
+        const manifestFile = path.join(target, "package.json");
+        const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+        manifest.dependencies["@dynamo-pulumi/dynamo"] = `file:${tarball}`;
+        fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    }
+    return target;
+}
+
+describe("end-to-end: other stacks consume the component", function () {
+    this.timeout(20 * 60 * 1000);
+    let consumer: string;
+    let workload: string;
+    const consumerConfig = path.join(work, "Pulumi.consumer.yaml");
+    const workloadConfig = path.join(work, "Pulumi.workload.yaml");
+    const onConsumer = ["--stack", CONSUMER_STACK, "--config-file", consumerConfig];
+    const onWorkload = ["--stack", WORKLOAD_STACK, "--config-file", workloadConfig];
+
+    before(() => {
+        ok(npm("npm pack", ["pack", "--pack-destination", work], ROOT));
+        const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        const tarball = path.join(work, `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`);
+        consumer = copyExample("typescript", tarball);
+        workload = copyExample("workload");
+        ok(npm("npm install (TypeScript consumer)", ["install", "--no-audit", "--no-fund", "--prefer-offline"], consumer));
+        ok(npm("npm install (workload)", ["install", "--no-audit", "--no-fund", "--prefer-offline"], workload));
+    });
+
+    it("the package ships compiled JavaScript and declarations (no TypeScript build of its sources)", () => {
+        const installed = path.join(consumer, "node_modules", "@dynamo-pulumi", "dynamo");
+        assert.ok(fs.existsSync(path.join(installed, "dist", "index.js")));
+        assert.ok(fs.existsSync(path.join(installed, "dist", "index.d.ts")));
+        assert.ok(!fs.existsSync(path.join(installed, "components")), "sources are not shipped");
+        assert.ok(fs.existsSync(path.join(installed, "PulumiPlugin.yaml")));
+    });
+
+    it("the TypeScript consumer installs the platform with its own provider", async () => {
+        initStack("consumer: stack init", CONSUMER_STACK, consumer, consumerConfig);
+        for (const [key, value] of Object.entries({ chartRepository: mirror, skipAwait: "true", persistenceStorageClass: "local-path" })) {
+            ok(pulumi(`consumer: config ${key}`, ["config", "set", ...onConsumer, key, value], consumer));
+        }
+        ok(pulumi("consumer: up", ["up", "--yes", "--skip-preview", ...onConsumer], consumer));
+        assert.deepEqual(await helmRelease("dynamo-platform", "dynamo-ts"), { revision: 1, status: "deployed" });
+        const outputs = JSON.parse(
+            ok(pulumi("consumer: stack output", ["stack", "output", "--json", "--stack", CONSUMER_STACK], consumer)).output,
+        );
+        assert.equal(outputs.etcdEndpoint, "dynamo-platform-etcd.dynamo-ts.svc.cluster.local:2379");
+        assert.equal(outputs.natsEndpoint, "nats://dynamo-platform-nats.dynamo-ts.svc.cluster.local:4222");
+    });
+
+    it("a workload stack reads the platform's namespace and endpoints through a StackReference", async () => {
+        initStack("workload: stack init", WORKLOAD_STACK, workload, workloadConfig);
+        ok(pulumi("workload: config", ["config", "set", ...onWorkload, "platformStack", CONSUMER_STACK], workload));
+        ok(pulumi("workload: up", ["up", "--yes", "--skip-preview", ...onWorkload], workload));
+        const configMap = await core.readNamespacedConfigMap({ name: "dynamo-endpoints", namespace: "dynamo-ts" });
+        assert.deepEqual(configMap.data, {
+            ETCD_ENDPOINTS: "dynamo-platform-etcd.dynamo-ts.svc.cluster.local:2379",
+            NATS_SERVER: "nats://dynamo-platform-nats.dynamo-ts.svc.cluster.local:4222",
+        });
+    });
+
+    it("both destroy cleanly", async () => {
+        ok(pulumi("workload: destroy", ["destroy", "--yes", "--skip-preview", ...onWorkload], workload));
+        ok(pulumi("consumer: destroy", ["destroy", "--yes", "--skip-preview", ...onConsumer], consumer));
+        assert.equal(await helmRelease("dynamo-platform", "dynamo-ts"), undefined);
+        await eventually("namespace dynamo-ts deleted", async () => !(await exists(() => core.readNamespace({ name: "dynamo-ts" }))));
+    });
+});
