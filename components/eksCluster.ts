@@ -83,8 +83,6 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
     public readonly nodeSecurityGroupId: pulumi.Output<string>;
     /** Kubeconfig of the cluster (a secret). */
     public readonly kubeconfig: pulumi.Output<string>;
-    /** Kubernetes provider for the cluster. */
-    public readonly provider: k8s.Provider;
 
     constructor(name: string, args: DynamoEksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoEksCluster", name, {}, opts);
@@ -179,7 +177,6 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, childOpts);
         this.registerOutputs({
             clusterName: this.clusterName,
             vpcId: this.vpcId,
@@ -221,7 +218,7 @@ export function connectEksCluster(name: string, source: EksClusterSource, eksArg
             const created = new DynamoEksCluster(name, source.cluster);
             return {
                 created,
-                provider: created.provider,
+                provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: created.kubeconfig }),
                 eks: {
                     ...eksArgs,
                     clusterName: created.clusterName,

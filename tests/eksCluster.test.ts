@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { connectEksCluster, DynamoEksCluster, layoutSubnets } from "../components/eksCluster";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "./awsMocks";
-import { resolved, runWithMocks, secretValue } from "./harness";
+import { resolved, runWithMocks } from "./harness";
 
 describe("EKS cluster", () => {
     describe("layoutSubnets", () => {
@@ -52,7 +52,7 @@ describe("EKS cluster", () => {
             assert.equal(cluster.inputs.createOidcProvider, true);
             assert.equal(cluster.inputs.nodeAssociatePublicIpAddress, false);
             assert.deepEqual(cluster.inputs.privateSubnetIds, ["dynamo-private-0-id", "dynamo-private-1-id", "dynamo-private-2-id"]);
-            assert.match(secretValue(recording.one("pulumi:providers:kubernetes").inputs.kubeconfig), /dynamo-dev/);
+            assert.match(await resolved(created!.kubeconfig), /dynamo-dev/);
             assert.equal(await resolved(created!.oidcProviderArn), OIDC_PROVIDER_ARN);
             assert.deepEqual(await resolved(created!.privateSubnetIds), [
                 "dynamo-private-0-id",

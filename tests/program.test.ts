@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "./awsMocks";
-import { Recording, runProgram, stackFileConfig } from "./harness";
+import { Recording, runProgram, secretValue, stackFileConfig } from "./harness";
 
 const PLATFORM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -119,6 +119,11 @@ describe("program (index.ts)", () => {
         assert.equal(recording.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "dynamo-vpc-id");
         assert.equal(recording.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs.cidrIpv4, "10.0.0.0/16");
         assert.ok(provider.urn.includes("dynamo-k8s"));
+        assert.match(
+            secretValue(provider.inputs.kubeconfig),
+            /dynamo-dev/,
+            "the new cluster's kubeconfig reaches the provider as a secret",
+        );
         assert.equal(recording.stackOutputs().eksClusterName, "dynamo-dev");
         assert.ok(recording.stackOutputs().kubeconfig);
     });
