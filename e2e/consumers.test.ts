@@ -1,16 +1,20 @@
 /**
  * End-to-end for consumers of the component: the packaged tarball installed into the TypeScript
- * example, which installs the platform with its own provider, and the workload example, which
- * reads that stack's outputs through a StackReference. Runs after scenario.test.ts (the CRDs
+ * example, which installs the platform with its own provider; the workload example, which reads
+ * that stack's outputs through a StackReference; and the Python example, through the SDK generated
+ * from the component's schema. Runs after scenario.test.ts (the CRDs
  * release is cluster-wide, so one platform at a time).
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { core, eventually, exists, helmRelease, initStack, mirror, npm, ok, pulumi, ROOT, work } from "./harness";
+import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
+import { DynamoEksCluster, DynamoPlatform } from "../components";
+import { core, eventually, exists, helmRelease, initStack, mirror, ok, pulumi, ROOT, run, work } from "./harness";
 
 const CONSUMER_STACK = "organization/dynamo-consumer-ts/e2e";
 const WORKLOAD_STACK = "organization/dynamo-workload/e2e";
+const PYTHON_STACK = "organization/dynamo-consumer-py/e2e";
 
 /** Copies an example out of the work tree and points its dependency on this package at `tarball`. */
 function copyExample(name: string, tarball?: string): string {
@@ -35,13 +39,13 @@ describe("end-to-end: other stacks consume the component", function () {
     const onWorkload = ["--stack", WORKLOAD_STACK, "--config-file", workloadConfig];
 
     before(() => {
-        ok(npm("npm pack", ["pack", "--pack-destination", work], ROOT));
+        ok(run("npm pack", "npm", ["pack", "--pack-destination", work], ROOT));
         const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         const tarball = path.join(work, `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`);
         consumer = copyExample("typescript", tarball);
         workload = copyExample("workload");
-        ok(npm("npm install (TypeScript consumer)", ["install", "--no-audit", "--no-fund", "--prefer-offline"], consumer));
-        ok(npm("npm install (workload)", ["install", "--no-audit", "--no-fund", "--prefer-offline"], workload));
+        ok(run("npm install (TypeScript consumer)", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], consumer));
+        ok(run("npm install (workload)", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], workload));
     });
 
     it("the package ships compiled JavaScript and declarations (no TypeScript build of its sources)", () => {
@@ -82,5 +86,54 @@ describe("end-to-end: other stacks consume the component", function () {
         ok(pulumi("consumer: destroy", ["destroy", "--yes", "--skip-preview", ...onConsumer], consumer));
         assert.equal(await helmRelease("dynamo-platform", "dynamo-ts"), undefined);
         await eventually("namespace dynamo-ts deleted", async () => !(await exists(() => core.readNamespace({ name: "dynamo-ts" }))));
+    });
+
+    describe("a Python program, through the generated SDK", () => {
+        let python: string;
+        const pythonConfig = path.join(work, "Pulumi.python.yaml");
+        const onPython = ["--stack", PYTHON_STACK, "--config-file", pythonConfig];
+        let pythonEnv: NodeJS.ProcessEnv;
+
+        before(async () => {
+            python = copyExample("python");
+            // The schema `pulumi package add` reads from the plugin, and the SDK it generates from it.
+            const provider = new ComponentProvider({ dirname: ROOT, name: "dynamo", components: [DynamoPlatform, DynamoEksCluster] });
+            const schemaFile = path.join(work, "dynamo-schema.json");
+            fs.writeFileSync(schemaFile, await provider.getSchema());
+            ok(run("python: generate SDK", "pulumi-gen-python", [schemaFile, path.join(python, "sdks", "dynamo")], python));
+            ok(run("python: virtualenv", "python3", ["-m", "venv", "venv"], python));
+            ok(run("python: pip install", path.join(python, "venv", "bin", "pip"), ["install", "-q", "-r", "requirements.txt"], python));
+            pythonEnv = {
+                PATH: `${path.join(python, "venv", "bin")}:${path.join(ROOT, "e2e", "plugin")}:${process.env.PATH}`,
+                VIRTUAL_ENV: path.join(python, "venv"),
+                DYNAMO_PACKAGE_DIR: ROOT,
+            };
+        });
+
+        it("installs the platform and exports its endpoints", async () => {
+            // The TypeScript consumer's destroy kept the CRDs release (the default): the README's reinstall step.
+            await core.deleteCollectionNamespacedSecret({ namespace: "default", labelSelector: "owner=helm,name=dynamo-crds" });
+            initStack("python: stack init", PYTHON_STACK, python, pythonConfig);
+            for (const [key, value] of Object.entries({
+                chartRepository: mirror,
+                skipAwait: "true",
+                persistenceStorageClass: "local-path",
+            })) {
+                ok(pulumi(`python: config ${key}`, ["config", "set", ...onPython, key, value], python));
+            }
+            ok(pulumi("python: up", ["up", "--yes", "--skip-preview", ...onPython], python, pythonEnv));
+            assert.deepEqual(await helmRelease("dynamo-platform", "dynamo-py"), { revision: 1, status: "deployed" });
+            const outputs = JSON.parse(
+                ok(pulumi("python: stack output", ["stack", "output", "--json", "--stack", PYTHON_STACK], python, pythonEnv)).output,
+            );
+            assert.equal(outputs.etcdEndpoint, "dynamo-platform-etcd.dynamo-py.svc.cluster.local:2379");
+            assert.equal(outputs.namespace, "dynamo-py");
+        });
+
+        it("destroys cleanly", async () => {
+            ok(pulumi("python: destroy", ["destroy", "--yes", "--skip-preview", ...onPython], python, pythonEnv));
+            assert.equal(await helmRelease("dynamo-platform", "dynamo-py"), undefined);
+            await eventually("namespace dynamo-py deleted", async () => !(await exists(() => core.readNamespace({ name: "dynamo-py" }))));
+        });
     });
 });

@@ -35,11 +35,11 @@ export interface Run {
 }
 
 /** Runs the Pulumi CLI, timing it under `step`. */
-export function pulumi(step: string, args: string[], cwd = ROOT): Run {
+export function pulumi(step: string, args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Run {
     const start = Date.now();
     const result = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], {
         cwd,
-        env,
+        env: { ...env, ...extraEnv },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });
@@ -116,12 +116,12 @@ export async function helmManifest(name: string, namespace: string): Promise<str
     return JSON.parse(zlib.gunzipSync(release).toString()).manifest;
 }
 
-/** Runs npm in `cwd` for an example project, timed as a step. */
-export function npm(step: string, args: string[], cwd: string): Run {
+/** Runs a command (npm, pip, ...) for an example project, timed as a step. */
+export function run(step: string, command: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Run {
     const start = Date.now();
-    const result = spawnSync("npm", args, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(command, args, { cwd, env: { ...env, ...extraEnv }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     timings.push([step, (Date.now() - start) / 1000]);
-    return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+    return { status: result.status, output: `${result.stdout}\n${result.stderr}${result.error ? `\n${result.error.message}` : ""}` };
 }
 
 after(() => {

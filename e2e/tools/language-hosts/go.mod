@@ -1,10 +1,13 @@
-// Pins the Pulumi Node.js language host used by the end-to-end tests. Built by ../../toolchain.
+// Pins the Pulumi Node.js and Python language hosts used by the end-to-end tests. Built by ../../toolchain.
 // See ../README.md for why this is sdk/v3 v3.68.0 and not the CLI's version.
-module dynamo-e2e/tools/pulumi-language-nodejs
+module dynamo-e2e/tools/language-hosts
 
 go 1.25.11
 
-tool github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+tool (
+	github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+	github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
+)
 
 require (
 	github.com/Microsoft/go-winio v0.5.2 // indirect
