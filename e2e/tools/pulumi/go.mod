@@ -1,4 +1,4 @@
-// Pins the Pulumi CLI used by the end-to-end tests. Built by ../../toolchain.
+// Pins the Pulumi CLI (and the Python SDK generator of gen-python/) used by the end-to-end tests. Built by ../../toolchain.
 // Keep github.com/pulumi/pulumi/{pkg,sdk}/v3 at the @pulumi/pulumi version in package-lock.json.
 module dynamo-e2e/tools/pulumi
 
