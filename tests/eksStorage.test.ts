@@ -3,15 +3,7 @@ import { DynamoPlatform, DynamoPlatformArgs, EksIdentity, Platform } from "../co
 import { csiRoleTrustPolicy, planMountTargets } from "../components/eksStorage";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN, VPC_CIDR, VPC_ID } from "./awsMocks";
 import { Recording, Registered, runWithMocks } from "./harness";
-
-const ADDON = "aws:eks/addon:Addon";
-const ROLE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-const FILE_SYSTEM = "aws:efs/fileSystem:FileSystem";
-const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
-const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
-const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
+import { T } from "./types";
 
 const cluster = {
     clusterName: "gpu-cluster",
@@ -27,7 +19,7 @@ function install(args: Partial<DynamoPlatformArgs> = {}): Promise<Recording> {
 }
 
 function addon(recording: Recording, addonName: string): Registered {
-    const found = recording.ofType(ADDON).filter((a) => a.inputs.addonName === addonName);
+    const found = recording.ofType(T.addon).filter((a) => a.inputs.addonName === addonName);
     assert.equal(found.length, 1, `one ${addonName} add-on`);
     return found[0];
 }
@@ -86,7 +78,7 @@ describe("EKS storage", () => {
         });
 
         it("gives the role only the AWS managed EFS CSI policy, before the add-on starts", () => {
-            const attachments = recording.ofType(ROLE);
+            const attachments = recording.ofType(T.rolePolicyAttachment);
             assert.deepEqual(
                 attachments.map((a) => a.inputs.policyArn),
                 ["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"],
@@ -96,7 +88,7 @@ describe("EKS storage", () => {
         });
 
         it("creates an encrypted, elastic, tagged file system that is kept on destroy", () => {
-            const fs = recording.one(FILE_SYSTEM);
+            const fs = recording.one(T.fileSystem);
             assert.equal(fs.inputs.encrypted, true);
             assert.equal(fs.inputs.throughputMode, "elastic");
             assert.equal(fs.inputs.tags.team, "ml");
@@ -105,9 +97,9 @@ describe("EKS storage", () => {
         });
 
         it("creates exactly one mount target per availability zone, in the private subnets", () => {
-            const targets = recording.ofType(MOUNT_TARGET);
+            const targets = recording.ofType(T.mountTarget);
             assert.deepEqual(targets.map((t) => t.inputs.subnetId).sort(), ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
-            const group = recording.one(SECURITY_GROUP);
+            const group = recording.one(T.securityGroup);
             for (const target of targets) {
                 assert.equal(target.inputs.fileSystemId, "dynamo-model-cache-id");
                 assert.deepEqual(target.inputs.securityGroups, [`${group.name}-id`]);
@@ -115,11 +107,11 @@ describe("EKS storage", () => {
         });
 
         it("admits only TCP 2049 from the VPC CIDR", () => {
-            const group = recording.one(SECURITY_GROUP);
+            const group = recording.one(T.securityGroup);
             assert.equal(group.inputs.vpcId, VPC_ID);
             assert.equal(group.inputs.ingress, undefined, "no inline rules");
             assert.equal(group.inputs.egress, undefined, "no egress rules");
-            const rules = recording.ofType(INGRESS_RULE);
+            const rules = recording.ofType(T.ingressRule);
             assert.equal(rules.length, 1);
             const rule = rules[0].inputs;
             assert.deepEqual([rule.ipProtocol, rule.fromPort, rule.toPort], ["tcp", 2049, 2049]);
@@ -130,7 +122,7 @@ describe("EKS storage", () => {
         });
 
         it("creates the efs StorageClass on the file system, after the mount targets and the driver", () => {
-            const efs = recording.object(STORAGE_CLASS, "efs");
+            const efs = recording.object(T.storageClass, "efs");
             assert.equal(efs.inputs.provisioner, "efs.csi.aws.com");
             assert.deepEqual(efs.inputs.parameters, {
                 provisioningMode: "efs-ap",
@@ -139,15 +131,15 @@ describe("EKS storage", () => {
                 basePath: "/dynamo",
             });
             assert.equal(efs.inputs.reclaimPolicy, "Retain");
-            for (const target of recording.ofType(MOUNT_TARGET)) {
+            for (const target of recording.ofType(T.mountTarget)) {
                 assert.ok(recording.dependsOn(efs, target), `after ${target.name}`);
             }
             assert.ok(recording.dependsOn(efs, addon(recording, "aws-efs-csi-driver")));
         });
 
         it("installs the platform after the model-cache class, with EKS tolerations and ALB ingress", () => {
-            const platform = recording.object(RELEASE, "dynamo-platform");
-            assert.ok(recording.dependsOn(platform, recording.object(STORAGE_CLASS, "efs")));
+            const platform = recording.object(T.release, "dynamo-platform");
+            assert.ok(recording.dependsOn(platform, recording.object(T.storageClass, "efs")));
             const values = platform.inputs.values;
             assert.deepEqual(values["dynamo-operator"].controllerManager.tolerations, [
                 { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
@@ -166,9 +158,9 @@ describe("EKS storage", () => {
         });
 
         it("keeps etcd and NATS off EFS: no persistence class unless asked", () => {
-            const values = recording.object(RELEASE, "dynamo-platform").inputs.values;
+            const values = recording.object(T.release, "dynamo-platform").inputs.values;
             assert.equal(values.etcd.persistence.storageClass, undefined);
-            assert.equal(recording.ofType(STORAGE_CLASS).length, 1);
+            assert.equal(recording.ofType(T.storageClass).length, 1);
         });
     });
 
@@ -183,17 +175,17 @@ describe("EKS storage", () => {
 
     it("skips the add-on when the cluster already has the driver", async () => {
         const recording = await install({ eks: { ...cluster, installEfsCsiDriver: false } });
-        assert.equal(recording.ofType(ADDON).length, 0);
+        assert.equal(recording.ofType(T.addon).length, 0);
         assert.equal(recording.ofType("aws:iam/role:Role").length, 0);
-        assert.equal(recording.ofType(MOUNT_TARGET).length, 2);
+        assert.equal(recording.ofType(T.mountTarget).length, 2);
     });
 
     it("uses an existing file system: no file system, security group or mount targets of its own", async () => {
         const recording = await install({ efs: { fileSystemId: "fs-0123456789abcdef0", uid: 1000, gid: 1000, directoryPerms: "777" } });
-        assert.equal(recording.ofType(FILE_SYSTEM).length, 0);
-        assert.equal(recording.ofType(SECURITY_GROUP).length, 0);
-        assert.equal(recording.ofType(MOUNT_TARGET).length, 0);
-        const efs = recording.object(STORAGE_CLASS, "efs");
+        assert.equal(recording.ofType(T.fileSystem).length, 0);
+        assert.equal(recording.ofType(T.securityGroup).length, 0);
+        assert.equal(recording.ofType(T.mountTarget).length, 0);
+        const efs = recording.object(T.storageClass, "efs");
         assert.equal(efs.inputs.parameters.fileSystemId, "fs-0123456789abcdef0");
         assert.equal(efs.inputs.parameters.uid, "1000");
         assert.equal(efs.inputs.parameters.directoryPerms, "777");
@@ -201,7 +193,7 @@ describe("EKS storage", () => {
 
     it("admits NFS from a source security group instead of the VPC CIDR when given", async () => {
         const recording = await install({ eks: { ...cluster, nfsClientSecurityGroupId: "sg-0123456789abcdef0" } });
-        const rule = recording.one(INGRESS_RULE).inputs;
+        const rule = recording.one(T.ingressRule).inputs;
         assert.equal(rule.referencedSecurityGroupId, "sg-0123456789abcdef0");
         assert.equal(rule.cidrIpv4, undefined);
     });
@@ -216,7 +208,7 @@ describe("EKS storage", () => {
                 transitionToIa: "AFTER_30_DAYS",
             },
         });
-        const fs = recording.one(FILE_SYSTEM);
+        const fs = recording.one(T.fileSystem);
         assert.equal(fs.retainOnDelete, false);
         assert.equal(fs.inputs.throughputMode, "provisioned");
         assert.equal(fs.inputs.provisionedThroughputInMibps, 256);
@@ -229,14 +221,16 @@ describe("EKS storage", () => {
         const ebs = addon(recording, "aws-ebs-csi-driver");
         assert.equal(ebs.inputs.podIdentityAssociations[0].serviceAccount, "ebs-csi-controller-sa");
         assert.ok(
-            recording.ofType(ROLE).some((a) => a.inputs.policyArn === "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
+            recording
+                .ofType(T.rolePolicyAttachment)
+                .some((a) => a.inputs.policyArn === "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
         );
-        const gp3 = recording.object(STORAGE_CLASS, "gp3");
+        const gp3 = recording.object(T.storageClass, "gp3");
         assert.equal(gp3.inputs.provisioner, "ebs.csi.aws.com");
         assert.deepEqual(gp3.inputs.parameters, { type: "gp3", encrypted: "true" });
         assert.equal(gp3.inputs.volumeBindingMode, "WaitForFirstConsumer");
         assert.ok(recording.dependsOn(gp3, ebs));
-        const platform = recording.object(RELEASE, "dynamo-platform");
+        const platform = recording.object(T.release, "dynamo-platform");
         assert.equal(platform.inputs.values.etcd.persistence.storageClass, "gp3");
         assert.equal(platform.inputs.values.nats.config.jetstream.fileStore.pvc.storageClassName, "gp3");
         assert.ok(recording.dependsOn(platform, gp3));

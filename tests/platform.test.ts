@@ -2,20 +2,14 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs } from "../components";
 import { Recording, Registered, runWithMocks, secretValue } from "./harness";
-
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const SECRET = "kubernetes:core/v1:Secret";
-const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+import { T } from "./types";
 
 async function install(args: DynamoPlatformArgs, options: Parameters<typeof runWithMocks>[1] = {}): Promise<Recording> {
     return runWithMocks(() => new DynamoPlatform("dynamo", args), options);
 }
 
 function release(recording: Recording, releaseName: string): Registered {
-    return recording.object(RELEASE, releaseName);
+    return recording.object(T.release, releaseName);
 }
 
 describe("DynamoPlatform", () => {
@@ -35,7 +29,7 @@ describe("DynamoPlatform", () => {
         });
 
         it("creates the platform namespace", () => {
-            assert.equal(recording.one(NAMESPACE, "dynamo-namespace").inputs.metadata.name, "dynamo-system");
+            assert.equal(recording.one(T.namespace, "dynamo-namespace").inputs.metadata.name, "dynamo-system");
         });
 
         it("installs dynamo-crds at the base version of a -postN release, from NGC, kept on destroy", () => {
@@ -48,7 +42,7 @@ describe("DynamoPlatform", () => {
         });
 
         it("applies the bundled DynamoWorkerMetadata CRD by server-side apply, after the CRDs chart", () => {
-            const crd = recording.one(CRD_PATCH);
+            const crd = recording.one(T.crdPatch);
             assert.equal(crd.inputs.metadata.name, "dynamoworkermetadatas.nvidia.com");
             assert.equal(crd.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
             assert.equal(crd.inputs.metadata.annotations["meta.helm.sh/release-name"], "dynamo-crds");
@@ -71,9 +65,9 @@ describe("DynamoPlatform", () => {
             assert.equal(platform.inputs.namespace, "dynamo-system");
             assert.equal(platform.inputs.skipAwait, true);
             assert.ok(recording.dependsOn(platform, release(recording, "dynamo-crds")));
-            assert.ok(recording.dependsOn(platform, recording.one(CRD_PATCH)));
-            assert.ok(recording.dependsOn(platform, recording.object(STORAGE_CLASS, "local-path")));
-            assert.ok(recording.dependsOn(platform, recording.one(NAMESPACE, "dynamo-namespace")));
+            assert.ok(recording.dependsOn(platform, recording.one(T.crdPatch)));
+            assert.ok(recording.dependsOn(platform, recording.object(T.storageClass, "local-path")));
+            assert.ok(recording.dependsOn(platform, recording.one(T.namespace, "dynamo-namespace")));
             assert.equal(platform.retainOnDelete, false);
         });
 
@@ -88,7 +82,7 @@ describe("DynamoPlatform", () => {
         });
 
         it("installs local-path-provisioner pinned, and its class, without touching other classes", () => {
-            const classes = recording.ofType(STORAGE_CLASS);
+            const classes = recording.ofType(T.storageClass);
             assert.deepEqual(
                 classes.map((c) => c.inputs.metadata.name),
                 ["local-path"],
@@ -108,7 +102,7 @@ describe("DynamoPlatform", () => {
 
         it("installs no NFS driver or ingress controller it was not asked for", () => {
             assert.deepEqual(
-                recording.ofType(RELEASE).map((r) => r.inputs.name),
+                recording.ofType(T.release).map((r) => r.inputs.name),
                 ["dynamo-crds", "dynamo-platform"],
             );
         });
@@ -128,9 +122,9 @@ describe("DynamoPlatform", () => {
 
     it("takes CRDs from the platform chart on 1.x and uses the global switches", async () => {
         const recording = await install({ releaseVersion: "1.2.0" });
-        assert.equal(recording.ofType(CRD_PATCH).length, 0);
+        assert.equal(recording.ofType(T.crdPatch).length, 0);
         assert.deepEqual(
-            recording.ofType(RELEASE).map((r) => r.inputs.name),
+            recording.ofType(T.release).map((r) => r.inputs.name),
             ["dynamo-platform"],
         );
         const values = release(recording, "dynamo-platform").inputs.values;
@@ -143,7 +137,7 @@ describe("DynamoPlatform", () => {
         const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
         const crds = release(recording, "dynamo-crds");
         assert.equal(crds.retainOnDelete, false);
-        const patch = recording.one(CRD_PATCH);
+        const patch = recording.one(T.crdPatch);
         assert.equal(patch.retainOnDelete, false);
         // A CRD patch cannot give up its fields (spec.versions); Helm removes the CRD with the release.
         assert.equal(patch.deletedWith, crds.urn);
@@ -157,7 +151,7 @@ describe("DynamoPlatform", () => {
         assert.deepEqual(driver.inputs.repositoryOpts, {
             repo: "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts",
         });
-        const nfs = recording.object(STORAGE_CLASS, "nfs");
+        const nfs = recording.object(T.storageClass, "nfs");
         assert.equal(nfs.inputs.provisioner, "nfs.csi.k8s.io");
         assert.deepEqual(nfs.inputs.parameters, { server: "10.0.0.5", share: "/exports/models" });
         assert.deepEqual(nfs.inputs.mountOptions, ["nfsvers=4.1"]);
@@ -168,8 +162,8 @@ describe("DynamoPlatform", () => {
 
     it("skips the NFS driver when the cluster already has it", async () => {
         const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "nfs.lan", share: "/m", installDriver: false } });
-        assert.equal(recording.ofType(RELEASE).length, 2);
-        assert.equal(recording.object(STORAGE_CLASS, "nfs").dependencies.length, 0);
+        assert.equal(recording.ofType(T.release).length, 2);
+        assert.equal(recording.object(T.storageClass, "nfs").dependencies.length, 0);
     });
 
     it("installs ingress-nginx and passes its class to the operator", async () => {
@@ -186,7 +180,7 @@ describe("DynamoPlatform", () => {
 
     it("creates an image pull secret from a Pulumi secret and hands its name to the operator", async () => {
         const recording = await install({ releaseVersion: "0.9.1", imagePullSecret: { password: pulumi.secret("nvapi-key") } });
-        const secret = recording.one(SECRET);
+        const secret = recording.one(T.secret);
         assert.equal(secret.inputs.type, "kubernetes.io/dockerconfigjson");
         assert.equal(secret.inputs.metadata.name, "nvcr-imagepullsecret");
         assert.equal(secret.inputs.metadata.namespace, "dynamo-system");
@@ -203,13 +197,13 @@ describe("DynamoPlatform", () => {
 
     it("references an existing pull secret without creating one", async () => {
         const recording = await install({ releaseVersion: "0.9.1", imagePullSecret: { name: "ngc" } });
-        assert.equal(recording.ofType(SECRET).length, 0);
+        assert.equal(recording.ofType(T.secret).length, 0);
         assert.deepEqual(release(recording, "dynamo-platform").inputs.values["dynamo-operator"].imagePullSecrets, [{ name: "ngc" }]);
     });
 
     it("installs into an existing namespace without owning it", async () => {
         const recording = await install({ releaseVersion: "0.9.1", namespace: "ml-platform", createNamespace: false });
-        assert.equal(recording.ofType(NAMESPACE).length, 0);
+        assert.equal(recording.ofType(T.namespace).length, 0);
         assert.equal(release(recording, "dynamo-platform").inputs.namespace, "ml-platform");
     });
 
@@ -243,7 +237,7 @@ describe("DynamoPlatform", () => {
             new DynamoPlatform("east", { releaseVersion: "0.9.1" });
             new DynamoPlatform("west", { releaseVersion: "0.9.1" });
         });
-        assert.equal(recording.ofType(RELEASE).length, 4);
+        assert.equal(recording.ofType(T.release).length, 4);
     });
 
     describe("Prometheus endpoint", () => {
@@ -258,7 +252,7 @@ describe("DynamoPlatform", () => {
                 { releaseVersion: "0.9.1", monitoringStack: "acme/monitoring/prod" },
                 { stackOutputs: monitoring },
             );
-            assert.equal(recording.one(STACK_REFERENCE).inputs.name, "acme/monitoring/prod");
+            assert.equal(recording.one(T.stackReference).inputs.name, "acme/monitoring/prod");
             const values = release(recording, "dynamo-platform").inputs.values;
             assert.equal(
                 values["dynamo-operator"].dynamo.metrics.prometheusEndpoint,
@@ -271,7 +265,7 @@ describe("DynamoPlatform", () => {
                 { releaseVersion: "0.9.1", monitoringStack: "acme/monitoring/prod", prometheusEndpoint: "https://prom.example:9090" },
                 { stackOutputs: monitoring },
             );
-            assert.equal(recording.ofType(STACK_REFERENCE).length, 0);
+            assert.equal(recording.ofType(T.stackReference).length, 0);
             assert.equal(
                 release(recording, "dynamo-platform").inputs.values["dynamo-operator"].dynamo.metrics.prometheusEndpoint,
                 "https://prom.example:9090",

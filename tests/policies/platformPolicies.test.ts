@@ -7,9 +7,7 @@ import {
     platformReleaseName,
 } from "../../policies/platformPolicies";
 import { policyResource, resourceArgs, stackArgs, violations } from "./policyHarness";
-
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+import { T } from "../types";
 
 function platform(props: Record<string, any> = {}) {
     return {
@@ -23,36 +21,36 @@ function platform(props: Record<string, any> = {}) {
 
 describe("platform policies", () => {
     describe("dynamo-discovery-backend-etcd (advisory)", () => {
-        it("passes etcd", async () => assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(RELEASE, platform())), []));
+        it("passes etcd", async () => assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(T.release, platform())), []));
         it("reports kubernetes with the KVBM reason", async () => {
             const found = await violations(
                 discoveryBackendEtcd,
-                resourceArgs(RELEASE, platform({ values: { "dynamo-operator": { discoveryBackend: "kubernetes" } } })),
+                resourceArgs(T.release, platform({ values: { "dynamo-operator": { discoveryBackend: "kubernetes" } } })),
             );
             assert.equal(found.length, 1);
             assert.match(found[0].message, /"kubernetes".*KVBM/);
         });
         it("reports the chart default when unset", async () => {
-            const found = await violations(discoveryBackendEtcd, resourceArgs(RELEASE, platform({ values: {} })));
+            const found = await violations(discoveryBackendEtcd, resourceArgs(T.release, platform({ values: {} })));
             assert.match(found[0].message, /chart default/);
         });
         it("recognises the chart from a local archive path", async () => {
             const found = await violations(
                 discoveryBackendEtcd,
-                resourceArgs(RELEASE, platform({ chart: "/mirror/dynamo-platform-0.9.1.tgz", values: {} })),
+                resourceArgs(T.release, platform({ chart: "/mirror/dynamo-platform-0.9.1.tgz", values: {} })),
             );
             assert.equal(found.length, 1);
         });
         it("ignores other charts", async () =>
-            assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(RELEASE, { chart: "ingress-nginx", values: {} })), []));
+            assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(T.release, { chart: "ingress-nginx", values: {} })), []));
         it("is advisory", () => assert.equal(discoveryBackendEtcd.enforcementLevel, "advisory"));
     });
 
     describe("dynamo-platform-release-name (mandatory)", () => {
         it("passes dynamo-platform", async () =>
-            assert.deepEqual(await violations(platformReleaseName, resourceArgs(RELEASE, platform())), []));
+            assert.deepEqual(await violations(platformReleaseName, resourceArgs(T.release, platform())), []));
         it("reports another name", async () => {
-            const found = await violations(platformReleaseName, resourceArgs(RELEASE, platform({ name: "dynamo" })));
+            const found = await violations(platformReleaseName, resourceArgs(T.release, platform({ name: "dynamo" })));
             assert.match(found[0].message, /"dynamo".*dynamo-platform-etcd/);
         });
     });
@@ -60,18 +58,18 @@ describe("platform policies", () => {
     describe("dynamo-chart-version-pinned (mandatory)", () => {
         for (const version of ["0.9.1", "0.9.0-post1", "1.2.0"]) {
             it(`passes ${version}`, async () =>
-                assert.deepEqual(await violations(dynamoChartVersionPinned, resourceArgs(RELEASE, platform({ version }))), []));
+                assert.deepEqual(await violations(dynamoChartVersionPinned, resourceArgs(T.release, platform({ version }))), []));
         }
         for (const version of [undefined, "", "^0.9.0", "~0.9", "0.9.x", ">=0.9.0", "latest"]) {
             it(`reports ${JSON.stringify(version)}`, async () => {
-                const found = await violations(dynamoChartVersionPinned, resourceArgs(RELEASE, { ...platform(), version }));
+                const found = await violations(dynamoChartVersionPinned, resourceArgs(T.release, { ...platform(), version }));
                 assert.equal(found.length, 1);
             });
         }
         it("checks the CRDs chart too", async () => {
             const found = await violations(
                 dynamoChartVersionPinned,
-                resourceArgs(RELEASE, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9" }),
+                resourceArgs(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9" }),
             );
             assert.match(found[0].message, /dynamo-crds/);
         });
@@ -80,16 +78,16 @@ describe("platform policies", () => {
     describe("dynamo-crds-version-matches-platform (mandatory, stack)", () => {
         it("passes the base version of a -postN release", async () => {
             const resources = [
-                policyResource(RELEASE, platform({ version: "0.9.0-post1" }), "p"),
-                policyResource(RELEASE, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.0" }, "c"),
+                policyResource(T.release, platform({ version: "0.9.0-post1" }), "p"),
+                policyResource(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.0" }, "c"),
             ];
             assert.deepEqual(await violations(crdsVersionMatchesPlatform, stackArgs(resources)), []);
         });
         it("reports a mismatch, naming the CRDs release", async () => {
-            const crds = policyResource(RELEASE, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.0-post1" }, "c");
+            const crds = policyResource(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.0-post1" }, "c");
             const found = await violations(
                 crdsVersionMatchesPlatform,
-                stackArgs([policyResource(RELEASE, platform({ version: "0.9.0-post1" }), "p"), crds]),
+                stackArgs([policyResource(T.release, platform({ version: "0.9.0-post1" }), "p"), crds]),
             );
             assert.equal(found.length, 1);
             assert.equal(found[0].urn, crds.urn);
@@ -98,14 +96,18 @@ describe("platform policies", () => {
     });
 
     describe("dynamo-platform-after-crds-and-storage (mandatory, stack)", () => {
-        const crds = policyResource(RELEASE, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.1" }, "crds");
+        const crds = policyResource(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.1" }, "crds");
         const modelCache = policyResource(
-            STORAGE_CLASS,
+            T.storageClass,
             { metadata: { name: "nfs", labels: { "dynamo.nvidia.com/storage-role": "model-cache" } }, provisioner: "nfs.csi.k8s.io" },
             "nfs",
         );
-        const localPath = policyResource(STORAGE_CLASS, { metadata: { name: "local-path" }, provisioner: "rancher.io/local-path" }, "lp");
-        const unrelated = policyResource(STORAGE_CLASS, { metadata: { name: "scratch" }, provisioner: "rancher.io/local-path" }, "scratch");
+        const localPath = policyResource(T.storageClass, { metadata: { name: "local-path" }, provisioner: "rancher.io/local-path" }, "lp");
+        const unrelated = policyResource(
+            T.storageClass,
+            { metadata: { name: "scratch" }, provisioner: "rancher.io/local-path" },
+            "scratch",
+        );
 
         it("passes when the platform depends on all of them", async () => {
             const resources = [
@@ -113,12 +115,12 @@ describe("platform policies", () => {
                 modelCache,
                 localPath,
                 unrelated,
-                policyResource(RELEASE, platform(), "p", [crds, modelCache, localPath]),
+                policyResource(T.release, platform(), "p", [crds, modelCache, localPath]),
             ];
             assert.deepEqual(await violations(platformAfterCrdsAndStorage, stackArgs(resources)), []);
         });
         it("reports each missing dependency", async () => {
-            const resources = [crds, modelCache, localPath, policyResource(RELEASE, platform(), "p", [modelCache])];
+            const resources = [crds, modelCache, localPath, policyResource(T.release, platform(), "p", [modelCache])];
             const found = await violations(platformAfterCrdsAndStorage, stackArgs(resources));
             assert.equal(found.length, 2);
             assert.match(found[0].message, /dynamo-crds/);

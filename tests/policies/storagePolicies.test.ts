@@ -1,23 +1,22 @@
 import { strict as assert } from "assert";
 import { modelCacheReadWriteMany, persistenceNotOnNetworkStorage } from "../../policies/storagePolicies";
 import { policyResource, resourceArgs, stackArgs, violations } from "./policyHarness";
+import { T } from "../types";
 
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const role = (r: string) => ({ "dynamo.nvidia.com/storage-role": r });
 
 describe("storage policies", () => {
     describe("dynamo-model-cache-read-write-many (mandatory)", () => {
         for (const provisioner of ["nfs.csi.k8s.io", "efs.csi.aws.com"]) {
             it(`passes ${provisioner}`, async () => {
-                const args = resourceArgs(STORAGE_CLASS, { metadata: { name: "cache", labels: role("model-cache") }, provisioner });
+                const args = resourceArgs(T.storageClass, { metadata: { name: "cache", labels: role("model-cache") }, provisioner });
                 assert.deepEqual(await violations(modelCacheReadWriteMany, args), []);
             });
         }
         it("reports a block-storage provisioner", async () => {
             const found = await violations(
                 modelCacheReadWriteMany,
-                resourceArgs(STORAGE_CLASS, { metadata: { name: "cache", labels: role("model-cache") }, provisioner: "ebs.csi.aws.com" }),
+                resourceArgs(T.storageClass, { metadata: { name: "cache", labels: role("model-cache") }, provisioner: "ebs.csi.aws.com" }),
             );
             assert.match(found[0].message, /cache.*"ebs\.csi\.aws\.com".*ReadWriteMany/);
         });
@@ -25,7 +24,7 @@ describe("storage policies", () => {
             assert.deepEqual(
                 await violations(
                     modelCacheReadWriteMany,
-                    resourceArgs(STORAGE_CLASS, { metadata: { name: "gp3" }, provisioner: "ebs.csi.aws.com" }),
+                    resourceArgs(T.storageClass, { metadata: { name: "gp3" }, provisioner: "ebs.csi.aws.com" }),
                 ),
                 [],
             );
@@ -35,7 +34,7 @@ describe("storage policies", () => {
     describe("dynamo-persistence-not-on-nfs (mandatory, stack)", () => {
         const platform = (persistence: string) =>
             policyResource(
-                RELEASE,
+                T.release,
                 {
                     chart: "dynamo-platform",
                     name: "dynamo-platform",
@@ -47,12 +46,12 @@ describe("storage policies", () => {
                 "p",
             );
         const efs = policyResource(
-            STORAGE_CLASS,
+            T.storageClass,
             { metadata: { name: "efs", labels: role("model-cache") }, provisioner: "efs.csi.aws.com" },
             "efs",
         );
         const gp3 = policyResource(
-            STORAGE_CLASS,
+            T.storageClass,
             { metadata: { name: "gp3", labels: role("persistence") }, provisioner: "ebs.csi.aws.com" },
             "gp3",
         );
@@ -68,7 +67,7 @@ describe("storage policies", () => {
         });
         it("reports a persistence-labelled class on NFS", async () => {
             const nfs = policyResource(
-                STORAGE_CLASS,
+                T.storageClass,
                 { metadata: { name: "fast", labels: role("persistence") }, provisioner: "nfs.csi.k8s.io" },
                 "fast",
             );
