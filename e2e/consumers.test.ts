@@ -130,6 +130,41 @@ describe("end-to-end: other stacks consume the component", function () {
             assert.equal(outputs.namespace, "dynamo-py");
         });
 
+        it("passes the policy pack, run by the CLI's policy runtime", () => {
+            // Without a Node.js language host on PATH the CLI starts Node.js packs through
+            // pulumi-analyzer-policy-nodejs (the v3.68.0 host cannot start them itself).
+            const policyBin = path.join(work, "policy-bin");
+            fs.mkdirSync(policyBin, { recursive: true });
+            const binDir = path.dirname(run("which pulumi", "sh", ["-c", "command -v pulumi"], ROOT).output.trim().split("\n")[0]);
+            for (const binary of fs.readdirSync(binDir).filter((b) => b !== "pulumi-language-nodejs")) {
+                // The CLI also looks beside its own resolved executable, so `pulumi` must not be a symlink.
+                if (binary === "pulumi") {
+                    fs.copyFileSync(path.join(binDir, binary), path.join(policyBin, binary));
+                    fs.chmodSync(path.join(policyBin, binary), 0o755);
+                } else {
+                    fs.symlinkSync(path.join(binDir, binary), path.join(policyBin, binary));
+                }
+            }
+            const withoutNodeHost = {
+                ...pythonEnv,
+                PATH: pythonEnv
+                    .PATH!.split(":")
+                    .filter((dir) => dir !== binDir)
+                    .concat(policyBin)
+                    .join(":"),
+            };
+            const preview = ok(
+                pulumi(
+                    "python: preview --policy-pack",
+                    ["preview", ...onPython, "--policy-pack", path.join(ROOT, "policies")],
+                    python,
+                    withoutNodeHost,
+                ),
+            );
+            assert.match(preview.output, /dynamo-platform@v0\.1\.0/);
+            assert.doesNotMatch(preview.output, /mandatory|advisory/i, "no violation");
+        });
+
         it("destroys cleanly", async () => {
             ok(pulumi("python: destroy", ["destroy", "--yes", "--skip-preview", ...onPython], python, pythonEnv));
             assert.equal(await helmRelease("dynamo-platform", "dynamo-py"), undefined);
