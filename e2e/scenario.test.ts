@@ -189,6 +189,15 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
     });
 
     it("4b. a kube-prometheus-stack appearing is detected when no monitoring stack is configured", async () => {
+        writeStackConfig({ ...baseConfig, monitoringStack: undefined });
+        const before = ok(
+            pulumi("preview --json (no Prometheus yet)", ["preview", "--json", "--stack", "e2e", "--config-file", stackConfigFile]),
+        );
+        const diagnostics: { message: string }[] = JSON.parse(before.output.slice(0, before.output.lastIndexOf("}") + 1)).diagnostics ?? [];
+        assert.ok(
+            diagnostics.some((d) => /auto-configuration: prometheus: no CRD podmonitors\.monitoring\.coreos\.com/.test(d.message)),
+            JSON.stringify(diagnostics),
+        );
         await apiextensions.createCustomResourceDefinition({
             body: {
                 metadata: { name: "podmonitors.monitoring.coreos.com" },
@@ -215,7 +224,6 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
                 spec: { ports: [{ name: "http-web", port: 9090 }], selector: { app: "prometheus" } },
             },
         });
-        writeStackConfig({ ...baseConfig, monitoringStack: undefined });
         ok(up("up (Prometheus detected)"));
         const detectedUrl = "http://kps-kube-prometheus-prometheus.observability.svc.cluster.local:9090";
         assert.equal((await receivedValues()).values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, detectedUrl);
