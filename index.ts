@@ -4,11 +4,12 @@ import { autoConfigure } from "./components/autoConfigure";
 import { applyDetection } from "./components/detection";
 import { CONFIG_NAMESPACE, loadStackConfig } from "./components/stackConfig";
 
-export = async () => {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const kubernetesConfig = new pulumi.Config("kubernetes");
-    const stack = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
+// Config is validated while the program loads, so bad input stops it at once.
+const config = new pulumi.Config(CONFIG_NAMESPACE);
+const kubernetesConfig = new pulumi.Config("kubernetes");
+const stack = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
 
+export = async () => {
     const detection = stack.autoConfigure
         ? await autoConfigure({ ...stack, kubeconfig: kubernetesConfig.get("kubeconfig"), context: kubernetesConfig.get("context") })
         : undefined;
