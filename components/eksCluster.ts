@@ -198,9 +198,6 @@ export type EksClusterSource =
     /** A new cluster created by this stack. */
     | { kind: "create"; cluster: DynamoEksClusterArgs };
 
-/** Outputs a cluster stack exports for `dynamo:eks.clusterStack`. */
-export const CLUSTER_STACK_OUTPUTS = ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn", "kubeconfig"] as const;
-
 /** The cluster's coordinates for the platform, and the Kubernetes provider to reach it. */
 export interface ConnectedEksCluster {
     eks: EksArgs;
