@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectEksCluster, DynamoPlatform } from "./components";
-import { autoConfigure } from "./components/autoConfigure";
-import { applyDetection } from "./components/detection";
-import { CONFIG_NAMESPACE, loadStackConfig } from "./components/stackConfig";
+import { autoConfigure } from "./components/live/autoConfigure";
+import { applyDetection } from "./components/live/detection";
+import { CONFIG_NAMESPACE, loadStackConfig } from "./stackConfig";
 
 // Config is validated while the program loads, so bad input stops it at once.
 const config = new pulumi.Config(CONFIG_NAMESPACE);

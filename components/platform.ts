@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DynamoPlatformArgs } from "./args";
-import { PlatformCharts, resolveCharts } from "./charts";
-import { ownedLabels } from "./labels";
-import { EXPECTED_CRDS, installCrds } from "./crds";
-import { DynamoConfigError } from "./errors";
+import { DynamoPlatformArgs } from "./core/args";
+import { PlatformCharts, resolveCharts } from "./core/charts";
+import { ownedLabels } from "./core/labels";
+import { EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
+import { DynamoConfigError } from "./core/errors";
 import {
     createCsiDriverAddon,
     createEfsModelCache,
@@ -12,12 +12,12 @@ import {
     createPodIdentityAgent,
     EBS_CSI_DRIVER,
     EFS_CSI_DRIVER,
-} from "./eksStorage";
-import { createIngressNginx } from "./ingress";
-import { createLocalPathStorage, createNfsModelCache } from "./k8sStorage";
-import { resolvePrometheusEndpoint } from "./monitoring";
-import { PlatformSettings, resolveSettings } from "./settings";
-import { buildPlatformValues, installsEtcd, Values } from "./values";
+} from "./eks/storage";
+import { createIngressNginx } from "./kubernetes/ingress";
+import { createLocalPathStorage, createNfsModelCache } from "./kubernetes/storage";
+import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
+import { PlatformSettings, resolveSettings } from "./core/settings";
+import { buildPlatformValues, installsEtcd, Values } from "./core/values";
 
 /**
  * The platform release name. The operator derives the etcd and NATS service names

@@ -1,5 +1,5 @@
 /** How the policies recognise Dynamo resources among everything a stack registers. */
-import { STORAGE_ROLE_LABEL, StorageRole } from "../components/labels";
+import { STORAGE_ROLE_LABEL, StorageRole } from "../components/core/labels";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";

@@ -1,6 +1,6 @@
 /** Policies on the two kinds of storage: ReadWriteMany model cache, ReadWriteOnce etcd/NATS. */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { StorageRole } from "../components/labels";
+import { StorageRole } from "../components/core/labels";
 import { dynamoChartOf, objectName, persistenceClassesOf, READ_WRITE_MANY_PROVISIONERS, storageRole, STORAGE_CLASS } from "./resources";
 
 export const modelCacheReadWriteMany: ResourceValidationPolicy = {

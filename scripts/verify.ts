@@ -8,8 +8,8 @@
  * fails, 2 when the stack or the cluster cannot be read.
  */
 import { spawnSync } from "child_process";
-import { kubernetesClusterReader, providerKubeConfig } from "../components/cluster";
-import { formatResults, PlatformOutputs, verifyPlatform } from "../components/verification";
+import { kubernetesClusterReader, providerKubeConfig } from "../components/live/reader";
+import { formatResults, PlatformOutputs, verifyPlatform } from "../components/live/verification";
 
 function option(name: string): string | undefined {
     const at = process.argv.indexOf(`--${name}`);

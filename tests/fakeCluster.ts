@@ -1,5 +1,5 @@
 /** An in-memory cluster for the auto-configuration and verification logic. */
-import { ClusterReader, DeploymentInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/cluster";
+import { ClusterReader, DeploymentInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
 
 export interface FakeCluster {
     version?: string;

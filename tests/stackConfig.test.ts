@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DynamoConfigError } from "../components/errors";
-import { ConfigReader, loadStackConfig, readEksConfig, readStackConfig } from "../components/stackConfig";
+import { DynamoConfigError } from "../components/core/errors";
+import { ConfigReader, loadStackConfig, readEksConfig, readStackConfig } from "../stackConfig";
 
 function reader(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigReader {
     return {

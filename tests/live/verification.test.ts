@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { formatResults, verifyPlatform } from "../components/verification";
-import { FakeCluster, fakeReader } from "./fakeCluster";
+import { formatResults, verifyPlatform } from "../../components/live/verification";
+import { FakeCluster, fakeReader } from "../fakeCluster";
 
 const outputs = {
     namespace: "dynamo-system",

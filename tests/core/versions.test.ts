@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { chartLineFor, compareReleases, parseReleaseVersion, ValuesLayout } from "../components/versions";
+import { chartLineFor, compareReleases, parseReleaseVersion, ValuesLayout } from "../../components/core/versions";
 
 function parsed(text: string) {
     const version = parseReleaseVersion(text);

@@ -1,6 +1,6 @@
 /** The Prometheus endpoint the operator is given: explicit config, else a monitoring stack's output. */
 import * as pulumi from "@pulumi/pulumi";
-import { checkHttpUrl } from "./settings";
+import { checkHttpUrl } from "../core/settings";
 
 /** The output a monitoring stack exports for this package to read. */
 export const MONITORING_STACK_OUTPUT = "prometheusEndpoint";

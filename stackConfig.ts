@@ -13,11 +13,11 @@ import {
     NfsArgs,
     Platform,
     TolerationArgs,
-} from "./args";
-import { resolveCharts } from "./charts";
-import { DynamoEksClusterArgs, EksClusterSource, layoutSubnets } from "./eksCluster";
-import { DynamoConfigError } from "./errors";
-import { PlatformSettings, resolveSettings } from "./settings";
+} from "./components/core/args";
+import { resolveCharts } from "./components/core/charts";
+import { DynamoEksClusterArgs, EksClusterSource, layoutSubnets } from "./components/eks/cluster";
+import { DynamoConfigError } from "./components/core/errors";
+import { PlatformSettings, resolveSettings } from "./components/core/settings";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dynamo";

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
-import { DynamoPlatformArgs, Platform } from "../components/args";
-import { applyDetection, detect, Detection, DetectionInput } from "../components/detection";
-import { DynamoConfigError } from "../components/errors";
-import { OWNER_LABEL } from "../components/labels";
-import { resolveSettings } from "../components/settings";
-import { FakeCluster, fakeReader } from "./fakeCluster";
+import { DynamoPlatformArgs, Platform } from "../../components/core/args";
+import { applyDetection, detect, Detection, DetectionInput } from "../../components/live/detection";
+import { DynamoConfigError } from "../../components/core/errors";
+import { OWNER_LABEL } from "../../components/core/labels";
+import { resolveSettings } from "../../components/core/settings";
+import { FakeCluster, fakeReader } from "../fakeCluster";
 
 const OWNER = "dynamo.k8s";
 const ours = { [OWNER_LABEL]: OWNER };

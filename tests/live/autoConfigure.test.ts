@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { autoConfigure } from "../components/autoConfigure";
-import { resolveSettings } from "../components/settings";
-import { fakeReader } from "./fakeCluster";
+import { autoConfigure } from "../../components/live/autoConfigure";
+import { resolveSettings } from "../../components/core/settings";
+import { fakeReader } from "../fakeCluster";
 
 const args = { releaseVersion: "0.9.1", persistenceStorageClass: "local-path" };
 

@@ -5,12 +5,12 @@
  * Objects this stack created carry its owner label (tag on AWS) and count as its own, so a second
  * run decides the same as the first and plans no changes.
  */
-import { DynamoPlatformArgs, Platform } from "./args";
-import { ClusterReader } from "./cluster";
-import { EFS_PROVISIONER } from "./eksStorage";
-import { DynamoConfigError } from "./errors";
-import { OWNER_LABEL } from "./labels";
-import { PlatformSettings } from "./settings";
+import { DynamoPlatformArgs, Platform } from "../core/args";
+import { ClusterReader } from "./reader";
+import { EFS_PROVISIONER } from "../eks/storage";
+import { DynamoConfigError } from "../core/errors";
+import { OWNER_LABEL } from "../core/labels";
+import { PlatformSettings } from "../core/settings";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
 export const GPU_OPERATOR_CRD = "clusterpolicies.nvidia.com";

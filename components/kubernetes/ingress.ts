@@ -1,7 +1,7 @@
 /** The optional ingress-nginx controller for graph frontends on plain Kubernetes. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "./charts";
+import { ChartReference } from "../core/charts";
 
 export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 

@@ -6,9 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EksIdentity } from "./args";
-import { OWNER_LABEL, stackOwner, storageClassLabels, StorageRole } from "./labels";
-import { EfsSettings, EksSettings } from "./settings";
+import { EksIdentity } from "../core/args";
+import { OWNER_LABEL, stackOwner, storageClassLabels, StorageRole } from "../core/labels";
+import { EfsSettings, EksSettings } from "../core/settings";
 
 export const EFS_PROVISIONER = "efs.csi.aws.com";
 export const EBS_PROVISIONER = "ebs.csi.aws.com";

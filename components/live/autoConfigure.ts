@@ -1,14 +1,14 @@
 /** The program's auto-configuration step: which cluster to read, reading it, logging each decision. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DynamoPlatformArgs } from "./args";
-import { ClusterReader, kubernetesClusterReader, providerKubeConfig } from "./cluster";
+import { DynamoPlatformArgs } from "../core/args";
+import { ClusterReader, kubernetesClusterReader, providerKubeConfig } from "./reader";
 import { detect, Detection, skippedDetection } from "./detection";
-import { EksClusterSource } from "./eksCluster";
-import { EFS_CSI_DRIVER } from "./eksStorage";
-import { DynamoConfigError } from "./errors";
-import { OWNER_LABEL, stackOwner } from "./labels";
-import { PlatformSettings } from "./settings";
+import { EksClusterSource } from "../eks/cluster";
+import { EFS_CSI_DRIVER } from "../eks/storage";
+import { DynamoConfigError } from "../core/errors";
+import { OWNER_LABEL, stackOwner } from "../core/labels";
+import { PlatformSettings } from "../core/settings";
 
 /** How long the cluster may take to answer before detection is skipped. */
 const REACH_TIMEOUT_MS = 8000;

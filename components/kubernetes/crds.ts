@@ -4,8 +4,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "./charts";
-import { PlatformSettings } from "./settings";
+import { ChartReference } from "../core/charts";
+import { PlatformSettings } from "../core/settings";
 
 /** The CRDs every Dynamo Platform install must have (the product's verification list). */
 export const EXPECTED_CRDS = [

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { PrometheusEndpoint, PrometheusEndpointSource, resolvePrometheusEndpoint } from "../components/monitoring";
-import { runWithMocks, settle } from "./harness";
+import { PrometheusEndpoint, PrometheusEndpointSource, resolvePrometheusEndpoint } from "../../components/kubernetes/monitoring";
+import { runWithMocks, settle } from "../harness";
 
 const STACK = "acme/monitoring/prod";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { connectEksCluster, DynamoEksCluster, layoutSubnets } from "../components/eksCluster";
-import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "./awsMocks";
-import { resolved, runWithMocks } from "./harness";
+import { connectEksCluster, DynamoEksCluster, layoutSubnets } from "../../components/eks/cluster";
+import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "../awsMocks";
+import { resolved, runWithMocks } from "../harness";
 
 describe("EKS cluster", () => {
     describe("layoutSubnets", () => {

@@ -2,10 +2,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DiscoveryBackend } from "../components/args";
-import { GPU_TOLERATION } from "../components/settings";
-import { buildPlatformValues, deepMerge, PlatformValuesInput, Values } from "../components/values";
-import { chartLineFor, parseReleaseVersion } from "../components/versions";
+import { DiscoveryBackend } from "../../components/core/args";
+import { GPU_TOLERATION } from "../../components/core/settings";
+import { buildPlatformValues, deepMerge, PlatformValuesInput, Values } from "../../components/core/values";
+import { chartLineFor, parseReleaseVersion } from "../../components/core/versions";
 
 function input(release: string, overrides: Partial<PlatformValuesInput> = {}): PlatformValuesInput {
     return {
@@ -152,7 +152,7 @@ describe("values", () => {
     });
 
     describe("keys exist in the upstream chart values", function () {
-        const referenceDir = process.env.DYNAMO_REFERENCE_DIR ?? path.join(__dirname, "..", "..", "shared", "reference", "dynamo");
+        const referenceDir = process.env.DYNAMO_REFERENCE_DIR ?? path.join(__dirname, "..", "..", "..", "shared", "reference", "dynamo");
         const lines: [string, string][] = [
             ["0.9.0", "0.9.x/platform-values.yaml"],
             ["0.9.1", "0.9.x/platform-values.yaml"],

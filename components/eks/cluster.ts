@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EksArgs } from "./args";
+import { EksArgs } from "../core/args";
 
 /** Settings of a new cluster. */
 export interface DynamoEksClusterArgs {

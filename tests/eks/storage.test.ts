@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { DynamoPlatform, DynamoPlatformArgs, EksIdentity, Platform } from "../components";
-import { csiRoleTrustPolicy, planMountTargets } from "../components/eksStorage";
-import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN, VPC_CIDR, VPC_ID } from "./awsMocks";
-import { Recording, Registered, runWithMocks } from "./harness";
-import { T } from "./types";
+import { DynamoPlatform, DynamoPlatformArgs, EksIdentity, Platform } from "../../components";
+import { csiRoleTrustPolicy, planMountTargets } from "../../components/eks/storage";
+import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN, VPC_CIDR, VPC_ID } from "../awsMocks";
+import { Recording, Registered, runWithMocks } from "../harness";
+import { T } from "../types";
 
 const cluster = {
     clusterName: "gpu-cluster",

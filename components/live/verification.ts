@@ -2,7 +2,7 @@
  * The product's verification checklist, run against a live cluster from a stack's outputs:
  * namespace, CRDs, the Dynamo pods, etcd and NATS pods, the operator and its recent logs.
  */
-import { ClusterReader, PodInfo } from "./cluster";
+import { ClusterReader, PodInfo } from "./reader";
 
 export interface CheckResult {
     check: string;

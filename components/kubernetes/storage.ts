@@ -4,9 +4,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "./charts";
-import { ownedLabels, storageClassLabels, StorageRole } from "./labels";
-import { LocalPathSettings, NfsSettings } from "./settings";
+import { ChartReference } from "../core/charts";
+import { ownedLabels, storageClassLabels, StorageRole } from "../core/labels";
+import { LocalPathSettings, NfsSettings } from "../core/settings";
 
 export const NFS_PROVISIONER = "nfs.csi.k8s.io";
 export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { DiscoveryBackend, DynamoPlatformArgs, Platform } from "../components/args";
-import { DynamoConfigError } from "../components/errors";
-import { resolveSettings } from "../components/settings";
-import { ValuesLayout } from "../components/versions";
+import { DiscoveryBackend, DynamoPlatformArgs, Platform } from "../../components/core/args";
+import { DynamoConfigError } from "../../components/core/errors";
+import { resolveSettings } from "../../components/core/settings";
+import { ValuesLayout } from "../../components/core/versions";
 
 const base: DynamoPlatformArgs = { releaseVersion: "0.9.1" };
 const eks = {
