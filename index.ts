@@ -1,22 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectEksCluster, DynamoPlatform } from "./components";
+import { fromStackConfig } from "./components/core/errors";
 import { autoConfigure } from "./components/live/autoConfigure";
 import { applyDetection } from "./components/live/detection";
+import { readOtherStacks } from "./otherStacks";
 import { CONFIG_NAMESPACE, loadStackConfig } from "./stackConfig";
 
 // Config is validated while the program loads, so bad input stops it at once.
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const kubernetesConfig = new pulumi.Config("kubernetes");
-const stack = loadStackConfig({ get: (key) => config.get(key), getSecret: (key) => config.getSecret(key) });
+const stack = loadStackConfig({
+    get: (key) => config.get(key),
+    getSecret: (key) => config.getSecret(key),
+    keys: () =>
+        Object.keys(pulumi.runtime.allConfig())
+            .filter((key) => key.startsWith(`${CONFIG_NAMESPACE}:`))
+            .map((key) => key.slice(CONFIG_NAMESPACE.length + 1)),
+});
 
 export = async () => {
-    const detection = stack.autoConfigure
-        ? await autoConfigure({ ...stack, kubeconfig: kubernetesConfig.get("kubeconfig"), context: kubernetesConfig.get("context") })
+    // Other stacks' outputs are read and checked before anything is built.
+    const resolved = await readOtherStacks(stack);
+    const detection = resolved.autoConfigure
+        ? await autoConfigure({ ...resolved, kubeconfig: kubernetesConfig.get("kubeconfig"), context: kubernetesConfig.get("context") })
         : undefined;
-    const args = detection ? applyDetection(stack.args, detection) : stack.args;
+    const args = detection ? applyDetection(resolved.args, detection) : resolved.args;
 
-    const cluster = stack.eksCluster && args.eks ? connectEksCluster("dynamo", stack.eksCluster, args.eks) : undefined;
-    const platform = new DynamoPlatform("dynamo", { ...args, eks: cluster?.eks ?? args.eks }, { provider: cluster?.provider });
+    const cluster = resolved.eksCluster && args.eks ? connectEksCluster("dynamo", resolved.eksCluster, args.eks) : undefined;
+    const platform = new DynamoPlatform("dynamo", fromStackConfig({ ...args, eks: cluster?.eks ?? args.eks }), {
+        provider: cluster?.provider,
+    });
 
     return {
         namespace: platform.namespace,
@@ -29,7 +42,9 @@ export = async () => {
         natsEndpoint: platform.natsEndpoint,
         prometheusEndpoint: platform.prometheusEndpoint,
         prometheusEndpointSource:
-            args.prometheusEndpoint !== stack.args.prometheusEndpoint ? "detected" : platform.prometheusEndpointSource,
+            args.prometheusEndpoint !== resolved.args.prometheusEndpoint
+                ? "detected"
+                : (resolved.prometheusEndpointSource ?? platform.prometheusEndpointSource),
         modelCacheStorageClass: platform.modelCacheStorageClass,
         persistenceStorageClass: platform.persistenceStorageClass,
         efsFileSystemId: stack.eksCluster ? platform.efsFileSystemId : undefined,

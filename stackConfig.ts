@@ -1,26 +1,27 @@
 /**
- * The program's stack configuration (`dynamo:*` keys) turned into component arguments. Pure: the
- * caller passes the config readers, so every rule is tested without a Pulumi runtime.
+ * The program's stack configuration (`dynamo:*` keys) turned into component arguments, read and
+ * checked through the one input schema. Pure: the caller passes the config readers, so every rule is
+ * tested without a Pulumi runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    DynamoPlatformArgs,
-    EfsArgs,
-    EksArgs,
-    ImagePullSecretArgs,
-    IngressArgs,
-    LocalPathArgs,
-    NfsArgs,
-    Platform,
-    TolerationArgs,
-} from "./components/core/args";
+import { DynamoPlatformArgs, EksArgs, Platform } from "./components/core/args";
 import { resolveCharts } from "./components/core/charts";
-import { DynamoEksClusterArgs, EksClusterSource, layoutSubnets } from "./components/eks/cluster";
 import { DynamoConfigError } from "./components/core/errors";
+import { layoutSubnets } from "./components/core/network";
+import {
+    checkValue,
+    EKS_CLUSTER_SHAPE,
+    FieldSpec,
+    PULL_SECRET_PASSWORD_KEY,
+    STACK_CONFIG_SHAPE,
+    unknownTopLevel,
+} from "./components/core/schema";
 import { PlatformSettings, resolveSettings } from "./components/core/settings";
+import { DynamoEksClusterArgs } from "./components/eks/cluster";
 
 /** The config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "dynamo";
+const KEY_PREFIX = `${CONFIG_NAMESPACE}:`;
 
 /** How the program reads config; `pulumi.Config` methods in the program, a map in tests. */
 export interface ConfigReader {
@@ -28,226 +29,162 @@ export interface ConfigReader {
     get(key: string): string | undefined;
     /** A secret key as a secret Output, undefined when unset. */
     getSecret(key: string): pulumi.Output<string> | undefined;
+    /** Every key set in the namespace, without the `dynamo:` prefix. */
+    keys(): string[];
 }
 
-/** Keys with string values, named exactly as the component arguments they set. */
-const STRING_KEYS = [
-    "platform",
-    "releaseVersion",
-    "crdsVersion",
-    "namespace",
-    "discoveryBackend",
-    "storageClass",
-    "persistenceStorageClass",
-    "prometheusEndpoint",
-    "monitoringStack",
-    "chartRepository",
-] as const;
+type ConfigKey = keyof typeof STACK_CONFIG_SHAPE;
+type EksClusterFields = {
+    [K in keyof typeof EKS_CLUSTER_SHAPE]?: K extends "create"
+        ? boolean
+        : K extends "clusterStack" | "kubernetesVersion" | "instanceType"
+          ? string
+          : number;
+};
 
-const BOOLEAN_KEYS = ["createNamespace", "groveEnabled", "kaiSchedulerEnabled", "removeCrdsOnDestroy", "skipAwait"] as const;
+/** Where the program's EKS cluster comes from, as the config asks for it. */
+export type EksClusterRequest =
+    /** Coordinates in `dynamo:eks`, the provider from the ambient kubeconfig (or `kubernetes:*` config). */
+    | { kind: "existing" }
+    /** Coordinates and kubeconfig from another stack's outputs, read before anything is built. */
+    | { kind: "stack"; stack: string }
+    /** A new cluster created by this stack. */
+    | { kind: "create"; cluster: DynamoEksClusterArgs };
 
-/** The secret key holding the registry password of `dynamo:imagePullSecret`. */
-export const PULL_SECRET_PASSWORD_KEY = "imagePullSecretPassword";
-
-function fullKey(key: string): string {
-    return `${CONFIG_NAMESPACE}:${key}`;
-}
-
-function parseBoolean(key: string, raw: string | undefined): boolean | undefined {
+/** Reads one key: secrets through `getSecret`, structured keys as JSON, then the schema's checks. */
+function readKey(config: ConfigReader, name: ConfigKey): unknown {
+    const spec: FieldSpec = STACK_CONFIG_SHAPE[name];
+    if (spec.type === "secret") {
+        return config.getSecret(name);
+    }
+    const raw = config.get(name);
     if (raw === undefined) {
         return undefined;
     }
-    if (raw !== "true" && raw !== "false") {
-        throw DynamoConfigError.invalid(fullKey(key), raw, "true or false");
+    const place = { label: `${KEY_PREFIX}${name}`, key: `${KEY_PREFIX}${name}` };
+    if (spec.type !== "object" && spec.type !== "list" && spec.type !== "values") {
+        return checkValue(place, raw, spec, "config");
     }
-    return raw === "true";
-}
-
-function parseStructured<T>(key: string, raw: string | undefined, shape: "object" | "list"): T | undefined {
-    if (raw === undefined) {
-        return undefined;
-    }
-    const accepted = shape === "object" ? "a YAML/JSON object (set it with `pulumi config set --path`)" : "a YAML/JSON list";
     let parsed: unknown;
     try {
         parsed = JSON.parse(raw);
     } catch {
-        throw DynamoConfigError.invalid(fullKey(key), raw, accepted);
+        parsed = raw;
     }
-    const isList = Array.isArray(parsed);
-    const isObject = typeof parsed === "object" && parsed !== null && !isList;
-    if ((shape === "object" && !isObject) || (shape === "list" && !isList)) {
-        throw DynamoConfigError.invalid(fullKey(key), parsed, accepted);
-    }
-    return parsed as T;
+    return checkValue(place, parsed, spec, "config");
 }
 
-/**
- * Pulumi stores booleans and numbers nested in structured config as JSON values, but users also
- * write them quoted; accept `"true"`/`"false"` for the boolean fields of an object.
- */
-function normaliseBooleans<T extends object>(value: T | undefined, fields: (keyof T)[]): T | undefined {
-    if (value === undefined) {
-        return undefined;
+/** Every `dynamo:*` key, checked against the schema: unknown keys, types, values and plain-text credentials. */
+function readKeys(config: ConfigReader): Partial<Record<ConfigKey, unknown>> {
+    const known = Object.keys(STACK_CONFIG_SHAPE);
+    const unknown = config.keys().find((key) => !known.includes(key));
+    if (unknown !== undefined) {
+        throw unknownTopLevel(KEY_PREFIX, unknown, known);
     }
-    const copy = { ...value } as Record<string, unknown>;
-    for (const field of fields) {
-        const raw = copy[field as string];
-        if (raw === "true" || raw === "false") {
-            copy[field as string] = raw === "true";
+    const values: Partial<Record<ConfigKey, unknown>> = {};
+    for (const name of known as ConfigKey[]) {
+        const value = readKey(config, name);
+        if (value !== undefined) {
+            values[name] = value;
         }
     }
-    return copy as T;
+    return values;
 }
 
-/** Reads every `dynamo:*` key into component arguments, checking only the shape of each value. */
-export function readStackConfig(config: ConfigReader): DynamoPlatformArgs {
-    const args: Record<string, unknown> = {};
-    for (const key of STRING_KEYS) {
-        args[key] = config.get(key);
-    }
-    for (const key of BOOLEAN_KEYS) {
-        args[key] = parseBoolean(key, config.get(key));
-    }
-    args.nfs = normaliseBooleans(parseStructured<NfsArgs>("nfs", config.get("nfs"), "object"), ["installDriver"]);
-    args.localPath = normaliseBooleans(parseStructured<LocalPathArgs>("localPath", config.get("localPath"), "object"), ["install"]);
-    args.ingress = normaliseBooleans(parseStructured<IngressArgs>("ingress", config.get("ingress"), "object"), ["installNginx"]);
-    args.tolerations = parseStructured<TolerationArgs[]>("tolerations", config.get("tolerations"), "list");
-    args.helmValues = parseStructured<Record<string, unknown>>("helmValues", config.get("helmValues"), "object");
-
-    const pullSecret = parseStructured<ImagePullSecretArgs>("imagePullSecret", config.get("imagePullSecret"), "object");
-    const password = config.getSecret(PULL_SECRET_PASSWORD_KEY);
-    if (pullSecret && "password" in pullSecret) {
+/** Reads every `dynamo:*` key into component arguments (`dynamo:eks` still holds its cluster fields). */
+export function readStackConfig(config: ConfigReader): DynamoPlatformArgs & { eks?: EksArgs & EksClusterFields; autoConfigure?: boolean } {
+    const { [PULL_SECRET_PASSWORD_KEY]: password, ...values } = readKeys(config);
+    if (values.releaseVersion === undefined) {
         throw new DynamoConfigError(
-            fullKey("imagePullSecret.password"),
-            `${fullKey("imagePullSecret.password")} must not be stored in plain config: run \`pulumi config set --secret ${fullKey(PULL_SECRET_PASSWORD_KEY)}\` instead.`,
+            `${KEY_PREFIX}releaseVersion`,
+            `${KEY_PREFIX}releaseVersion is required: set an exact platform chart version, e.g. \`pulumi config set ${KEY_PREFIX}releaseVersion 0.9.1\`.`,
         );
     }
-    if (password !== undefined && pullSecret === undefined) {
-        args.imagePullSecret = { password };
-    } else if (pullSecret !== undefined) {
-        args.imagePullSecret = { ...pullSecret, password };
+    const args = values as DynamoPlatformArgs & { eks?: EksArgs & EksClusterFields; autoConfigure?: boolean };
+    if (password !== undefined || args.imagePullSecret !== undefined) {
+        args.imagePullSecret = { ...args.imagePullSecret, password: password as pulumi.Output<string> | undefined };
     }
-
-    for (const key of Object.keys(args)) {
-        if (args[key] === undefined) {
-            delete args[key];
-        }
-    }
-    if (args.releaseVersion === undefined) {
-        throw new DynamoConfigError(
-            fullKey("releaseVersion"),
-            `${fullKey("releaseVersion")} is required: set an exact platform chart version, e.g. \`pulumi config set ${fullKey("releaseVersion")} 0.9.1\`.`,
-        );
-    }
-    return args as unknown as DynamoPlatformArgs;
+    return args;
 }
-
-/** Fields of `dynamo:eks` that choose or shape the cluster rather than configure the platform on it. */
-interface EksClusterFields {
-    create?: boolean;
-    clusterStack?: string;
-    kubernetesVersion?: string;
-    availabilityZoneCount?: number;
-    instanceType?: string;
-    desiredNodes?: number;
-    minNodes?: number;
-    maxNodes?: number;
-}
-
-const CLUSTER_FIELDS: (keyof EksClusterFields)[] = [
-    "create",
-    "clusterStack",
-    "kubernetesVersion",
-    "availabilityZoneCount",
-    "instanceType",
-    "desiredNodes",
-    "minNodes",
-    "maxNodes",
-];
 
 /** Fields a new cluster provides; setting them alongside `create` would be ignored, so it is refused. */
 const CREATED_FIELDS: (keyof EksArgs)[] = ["vpcId", "privateSubnetIds", "oidcProviderArn"];
+/** Fields a cluster stack provides, unless `dynamo:eks` sets them. */
+export const CLUSTER_STACK_FIELDS: (keyof EksArgs)[] = ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"];
 
 /** Stands in, during validation, for a value the cluster (new or referenced) will provide. */
 const FROM_CLUSTER = pulumi.output("<provided by the cluster>");
 
-function positiveInteger(key: string, value: unknown, fallback: number): number {
-    const n = value ?? fallback;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-        throw DynamoConfigError.invalid(fullKey(key), value, "a whole number");
-    }
-    return n;
-}
-
-/** Splits `dynamo:eks` into the cluster source and the platform's EKS arguments. */
-export function readEksConfig(raw: (EksArgs & EksClusterFields) | undefined): { source: EksClusterSource; eks: EksArgs } {
-    const eks =
-        normaliseBooleans(raw, ["create", "installEfsCsiDriver", "installPodIdentityAgent", "installEbsCsiDriver"]) ??
-        ({} as EksArgs & EksClusterFields);
-    const fields: Record<string, unknown> = { ...eks };
-    for (const field of CLUSTER_FIELDS) {
-        delete fields[field];
-    }
-    const platformEks = fields as unknown as EksArgs;
-    if (eks.create === true) {
-        if (eks.clusterStack !== undefined) {
+/** Splits `dynamo:eks` into the cluster request and the platform's EKS arguments. */
+export function readEksConfig(raw: (EksArgs & EksClusterFields) | undefined): { request: EksClusterRequest; eks: EksArgs } {
+    const { create, clusterStack, kubernetesVersion, availabilityZoneCount, instanceType, desiredNodes, minNodes, maxNodes, ...eks } =
+        raw ?? ({} as EksArgs & EksClusterFields);
+    const key = (field: string) => `${KEY_PREFIX}eks.${field}`;
+    if (create === true) {
+        if (clusterStack !== undefined) {
             throw DynamoConfigError.conflict(
-                fullKey("eks.create"),
-                fullKey("eks.clusterStack"),
+                key("create"),
+                key("clusterStack"),
                 "a stack either creates its cluster or reads one from another stack",
             );
         }
         const given = CREATED_FIELDS.find((field) => eks[field] !== undefined);
         if (given !== undefined) {
-            throw DynamoConfigError.conflict(fullKey(`eks.${given}`), fullKey("eks.create"), "the new cluster provides it");
+            throw DynamoConfigError.conflict(key(given), key("create"), "the new cluster provides it");
         }
         if (typeof eks.clusterName !== "string") {
-            throw DynamoConfigError.invalid(fullKey("eks.clusterName"), eks.clusterName, "the name of the cluster to create");
+            throw DynamoConfigError.invalid(key("clusterName"), eks.clusterName, "the name of the cluster to create");
         }
         const vpcCidr = typeof eks.vpcCidr === "string" ? eks.vpcCidr : "10.0.0.0/16";
-        const zones = positiveInteger("eks.availabilityZoneCount", eks.availabilityZoneCount, 2);
+        const zones = availabilityZoneCount ?? 2;
         try {
             layoutSubnets(vpcCidr, zones);
         } catch (error) {
-            throw new DynamoConfigError(fullKey("eks.vpcCidr"), `Invalid ${fullKey("eks")} network: ${(error as Error).message}.`);
+            throw new DynamoConfigError(key("vpcCidr"), `Invalid ${KEY_PREFIX}eks network: ${(error as Error).message}.`);
         }
         const cluster: DynamoEksClusterArgs = {
             clusterName: eks.clusterName,
-            kubernetesVersion: eks.kubernetesVersion,
+            kubernetesVersion,
             vpcCidr,
             availabilityZoneCount: zones,
-            instanceType: eks.instanceType,
-            desiredNodes: positiveInteger("eks.desiredNodes", eks.desiredNodes, 2),
-            minNodes: positiveInteger("eks.minNodes", eks.minNodes, 1),
-            maxNodes: positiveInteger("eks.maxNodes", eks.maxNodes, 3),
+            instanceType,
+            desiredNodes: desiredNodes ?? 2,
+            minNodes: minNodes ?? 1,
+            maxNodes: maxNodes ?? 3,
             tags: eks.tags,
         };
         if (cluster.minNodes! > cluster.desiredNodes! || cluster.desiredNodes! > cluster.maxNodes!) {
             throw DynamoConfigError.invalid(
-                fullKey("eks.desiredNodes"),
+                key("desiredNodes"),
                 cluster.desiredNodes,
                 `a node count between minNodes (${cluster.minNodes}) and maxNodes (${cluster.maxNodes})`,
             );
         }
-        return { source: { kind: "create", cluster }, eks: platformEks };
+        return { request: { kind: "create", cluster }, eks };
     }
-    if (eks.clusterStack !== undefined) {
-        if (typeof eks.clusterStack !== "string" || !/^[A-Za-z0-9_.\-/]+$/.test(eks.clusterStack)) {
-            throw DynamoConfigError.invalid(fullKey("eks.clusterStack"), eks.clusterStack, "a stack name such as acme/eks/prod");
-        }
-        return { source: { kind: "stack", stack: eks.clusterStack }, eks: platformEks };
+    const newClusterField = Object.entries({
+        kubernetesVersion,
+        availabilityZoneCount,
+        instanceType,
+        desiredNodes,
+        minNodes,
+        maxNodes,
+    }).find(([, value]) => value !== undefined);
+    if (newClusterField !== undefined) {
+        throw DynamoConfigError.conflict(key(newClusterField[0]), key("create"), "it shapes a new cluster; set create: true or remove it");
     }
-    return { source: { kind: "existing" }, eks: platformEks };
+    if (clusterStack !== undefined) {
+        return { request: { kind: "stack", stack: clusterStack }, eks };
+    }
+    return { request: { kind: "existing" }, eks };
 }
 
-/** The EKS arguments as validation sees them: values the cluster will provide stand in as unknowns. */
-function eksForValidation(source: EksClusterSource, eks: EksArgs): EksArgs {
-    if (source.kind === "existing") {
+/** The EKS arguments as validation sees them before the cluster exists: values it will provide stand in as unknowns. */
+function eksForValidation(request: EksClusterRequest, eks: EksArgs): EksArgs {
+    if (request.kind === "existing") {
         return eks;
     }
-    const provided =
-        source.kind === "create" ? [...CREATED_FIELDS, "clusterName"] : ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"];
+    const provided = request.kind === "create" ? [...CREATED_FIELDS, "clusterName"] : CLUSTER_STACK_FIELDS;
     const withStandIns: Record<string, unknown> = { ...eks };
     for (const field of provided) {
         withStandIns[field] = withStandIns[field] ?? FROM_CLUSTER;
@@ -259,28 +196,30 @@ function eksForValidation(source: EksClusterSource, eks: EksArgs): EksArgs {
 export interface StackConfig {
     args: DynamoPlatformArgs;
     settings: PlatformSettings;
-    eksCluster?: EksClusterSource;
+    eksCluster?: EksClusterRequest;
     /** `dynamo:autoConfigure`: read the live cluster and adapt (default true). */
     autoConfigure: boolean;
 }
 
+/** Resolves settings from stack-config arguments, naming `dynamo:` keys, and finds every chart they need. */
+export function validateStackArgs(args: DynamoPlatformArgs): PlatformSettings {
+    const settings = resolveSettings(args, KEY_PREFIX);
+    resolveCharts(settings);
+    return settings;
+}
+
 /**
  * Reads and fully validates the stack config, including local chart folders, so that bad config
- * stops the program before it registers any resource.
+ * stops the program before it registers any resource. Values other stacks provide are checked by
+ * {@link readOtherStacks} once read.
  */
 export function loadStackConfig(config: ConfigReader): StackConfig {
-    const args = readStackConfig(config);
-    const autoConfigure = parseBoolean("autoConfigure", config.get("autoConfigure")) ?? true;
-    const isEks = args.platform === Platform.Eks;
-    const rawEks = parseStructured<EksArgs & EksClusterFields>("eks", config.get("eks"), "object");
-    const efs = normaliseBooleans(parseStructured<EfsArgs>("efs", config.get("efs"), "object"), ["deleteOnDestroy"]);
-    if (!isEks) {
-        const settings = resolveSettings({ ...args, eks: rawEks, efs }, `${CONFIG_NAMESPACE}:`);
-        resolveCharts(settings);
-        return { args, settings, autoConfigure };
+    const { autoConfigure, eks: rawEks, ...args } = readStackConfig(config);
+    if (args.platform !== Platform.Eks) {
+        const platformArgs = rawEks === undefined ? args : { ...args, eks: readEksConfig(rawEks).eks };
+        return { args, settings: validateStackArgs(platformArgs), autoConfigure: autoConfigure ?? true };
     }
-    const { source, eks } = readEksConfig(rawEks);
-    const settings = resolveSettings({ ...args, eks: rawEks && eksForValidation(source, eks), efs }, `${CONFIG_NAMESPACE}:`);
-    resolveCharts(settings);
-    return { args: { ...args, eks, efs }, settings, eksCluster: source, autoConfigure };
+    const { request, eks } = readEksConfig(rawEks);
+    const settings = validateStackArgs({ ...args, eks: rawEks && eksForValidation(request, eks) });
+    return { args: { ...args, eks }, settings, eksCluster: request, autoConfigure: autoConfigure ?? true };
 }

@@ -1,7 +1,8 @@
 export * from "./core/args";
 export { DynamoConfigError } from "./core/errors";
 export { DynamoPlatform, PLATFORM_RELEASE_NAME } from "./platform";
-export { DynamoEksCluster, DynamoEksClusterArgs, connectEksCluster, EksClusterSource, layoutSubnets } from "./eks/cluster";
+export { DynamoEksCluster, DynamoEksClusterArgs, connectEksCluster, EksClusterSource } from "./eks/cluster";
+export { layoutSubnets, SubnetLayout } from "./core/network";
 export { CRDS_RELEASE_NAME, EXPECTED_CRDS } from "./kubernetes/crds";
 export { MONITORING_STACK_OUTPUT, PrometheusEndpointSource } from "./kubernetes/monitoring";
 export { OWNER_LABEL, ownedLabels, stackOwner, STORAGE_ROLE_LABEL, StorageRole } from "./core/labels";

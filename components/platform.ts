@@ -4,7 +4,7 @@ import { DynamoPlatformArgs } from "./core/args";
 import { PlatformCharts, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
 import { EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
-import { DynamoConfigError } from "./core/errors";
+import { checkedFor, keyPrefixFor } from "./core/errors";
 import {
     createCsiDriverAddon,
     createEfsModelCache,
@@ -16,7 +16,7 @@ import {
 import { createIngressNginx } from "./kubernetes/ingress";
 import { createLocalPathStorage, createNfsModelCache } from "./kubernetes/storage";
 import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
-import { PlatformSettings, resolveSettings } from "./core/settings";
+import { checkHelmValues, PlatformSettings, resolveSettings } from "./core/settings";
 import { buildPlatformValues, installsEtcd, Values } from "./core/values";
 
 /**
@@ -66,19 +66,17 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
 
-        let settings: PlatformSettings;
-        let charts: PlatformCharts;
-        try {
-            settings = resolveSettings(args);
-            charts = resolveCharts(settings);
-        } catch (error) {
-            throw error instanceof DynamoConfigError ? new pulumi.ResourceError(error.message, this, true) : error;
-        }
+        const keyPrefix = keyPrefixFor(args);
+        const settings = checkedFor(this, () => resolveSettings(args, keyPrefix));
+        const charts = checkedFor(this, () => resolveCharts(settings));
         for (const warning of settings.warnings) {
             pulumi.log.warn(warning, this);
         }
         if (args.prometheusEndpoint !== undefined && settings.monitoringStack !== undefined) {
-            pulumi.log.info(`prometheusEndpoint is set, so monitoringStack "${settings.monitoringStack}" is not read.`, this);
+            pulumi.log.info(
+                `${keyPrefix}prometheusEndpoint is set, so ${keyPrefix}monitoringStack "${settings.monitoringStack}" is not read.`,
+                this,
+            );
         }
 
         const namespace = settings.createNamespace
@@ -95,10 +93,19 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             createIngressNginx(name, charts.ingressNginx, settings.ingress.className, settings.skipAwait, this);
         }
         const pullSecret = createPullSecret(name, settings, namespace, this);
-        const prometheus = resolvePrometheusEndpoint(name, settings.prometheusEndpoint, settings.monitoringStack, this);
+        const prometheus = resolvePrometheusEndpoint(name, settings.prometheusEndpoint, settings.monitoringStack, keyPrefix, this);
+        // Values that were still Outputs get the same checks once they resolve.
+        const helmValues = pulumi.output(settings.helmValues ?? {}).apply((values) =>
+            checkedFor(this, () =>
+                checkHelmValues(`${keyPrefix}helmValues`, values as Values, {
+                    chartLine: settings.chartLine,
+                    storageClass: settings.storageClass,
+                }),
+            ),
+        );
 
         const values = pulumi
-            .all([prometheus.url, pulumi.output(settings.helmValues ?? {}), pullSecret ?? pulumi.output(undefined)])
+            .all([prometheus.url, helmValues, pullSecret ?? pulumi.output(undefined)])
             .apply(([prometheusUrl, overrides, pullSecretName]) =>
                 buildPlatformValues({
                     chartLine: settings.chartLine,

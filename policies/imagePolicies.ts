@@ -1,16 +1,7 @@
 /** Container images must be pinned, in workloads and in Helm values. */
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { isUnpinnedImage, unpinnedImagesInValues } from "../components/core/images";
 import { HELM_RELEASE } from "./resources";
-
-/** Whether an image reference lacks a tag or digest, or uses `latest`. */
-export function isUnpinnedImage(image: string): boolean {
-    const name = image.slice(image.lastIndexOf("/") + 1);
-    if (name.includes("@")) {
-        return false;
-    }
-    const colon = name.lastIndexOf(":");
-    return colon === -1 || name.slice(colon + 1) === "latest";
-}
 
 const WORKLOAD_POD_SPECS: Record<string, string[]> = {
     "kubernetes:core/v1:Pod": ["spec"],
@@ -20,24 +11,6 @@ const WORKLOAD_POD_SPECS: Record<string, string[]> = {
     "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
     "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
 };
-
-/** Image references and `tag` values anywhere in a Helm values tree that are `latest`. */
-function latestInValues(node: unknown, path: string, found: string[]): void {
-    if (Array.isArray(node)) {
-        node.forEach((child, i) => latestInValues(child, `${path}[${i}]`, found));
-    } else if (typeof node === "object" && node !== null) {
-        for (const [key, value] of Object.entries(node)) {
-            const at = path ? `${path}.${key}` : key;
-            if (key === "tag" && value === "latest") {
-                found.push(at);
-            } else if (key === "image" && typeof value === "string" && value.endsWith(":latest")) {
-                found.push(at);
-            } else {
-                latestInValues(value, at, found);
-            }
-        }
-    }
-}
 
 export const noLatestImageTags: ResourceValidationPolicy = {
     name: "no-latest-image-tags",
@@ -64,7 +37,7 @@ export const noLatestImageTags: ResourceValidationPolicy = {
                 }
             }
         } else if (args.type === HELM_RELEASE) {
-            latestInValues(args.props.values, "values", unpinned);
+            unpinned.push(...unpinnedImagesInValues(args.props.values, "values"));
         }
         if (unpinned.length > 0) {
             reportViolation(`Unpinned container images: ${unpinned.join(", ")}; use an explicit version tag or digest.`);

@@ -1,5 +1,7 @@
 /** How the policies recognise Dynamo resources among everything a stack registers. */
 import { STORAGE_ROLE_LABEL, StorageRole } from "../components/core/labels";
+import { PERSISTENCE_CLASS_PATHS, valueAt } from "../components/core/values";
+import { CHART_FILE_VERSION_SUFFIX } from "../components/core/versions";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
@@ -25,7 +27,7 @@ export function chartName(props: Record<string, unknown>): string | undefined {
         return undefined;
     }
     const base = chart.slice(chart.lastIndexOf("/") + 1).replace(/\.tgz$/, "");
-    return base.replace(/-\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, "");
+    return base.replace(CHART_FILE_VERSION_SUFFIX, "");
 }
 
 /** Which Dynamo chart a resource installs, if it is a Helm release of one. */
@@ -57,10 +59,9 @@ export function storageRole(resource: ResourceLike): StorageRole | undefined {
 /** The StorageClass names the platform chart puts etcd and NATS volumes on. */
 export function persistenceClassesOf(platformRelease: ResourceLike): string[] {
     const values = platformRelease.props.values;
-    return [
-        at(values, "etcd", "persistence", "storageClass"),
-        at(values, "nats", "config", "jetstream", "fileStore", "pvc", "storageClassName"),
-    ].filter((name): name is string => typeof name === "string" && name !== "");
+    return PERSISTENCE_CLASS_PATHS.map((path) => valueAt(values, path)).filter(
+        (name): name is string => typeof name === "string" && name !== "",
+    );
 }
 
 /** The `metadata.name` of a Kubernetes object's props. */

@@ -11,6 +11,7 @@ function reader(values: Record<string, string>, secrets: Record<string, string> 
     return {
         get: (key) => values[key],
         getSecret: (key) => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+        keys: () => [...Object.keys(values), ...Object.keys(secrets)],
     };
 }
 
@@ -81,13 +82,13 @@ describe("stack config", () => {
 
 describe("stack config: dynamo:eks", () => {
     it("separates the cluster source from the platform's EKS arguments", () => {
-        const { source, eks } = readEksConfig({
-            create: "true" as unknown as boolean,
+        const { request: source, eks } = readEksConfig({
+            create: true,
             clusterName: "dynamo-dev",
             kubernetesVersion: "1.34",
             instanceType: "g6.xlarge",
             desiredNodes: 2,
-            installEbsCsiDriver: "true" as unknown as boolean,
+            installEbsCsiDriver: true,
         });
         assert.equal(source.kind, "create");
         assert.deepEqual(source.kind === "create" && source.cluster, {
@@ -105,11 +106,11 @@ describe("stack config: dynamo:eks", () => {
     });
 
     it("reads a cluster stack", () => {
-        assert.deepEqual(readEksConfig({ clusterStack: "acme/eks/prod" } as never).source, { kind: "stack", stack: "acme/eks/prod" });
+        assert.deepEqual(readEksConfig({ clusterStack: "acme/eks/prod" } as never).request, { kind: "stack", stack: "acme/eks/prod" });
     });
 
     it("defaults to an existing cluster", () => {
-        assert.deepEqual(readEksConfig({ clusterName: "c" }).source, { kind: "existing" });
+        assert.deepEqual(readEksConfig({ clusterName: "c" }).request, { kind: "existing" });
     });
 
     it("refuses node counts out of order", () => {

@@ -18,7 +18,7 @@ export enum DiscoveryBackend {
 
 /** A toleration added to every platform pod (operator, etcd, NATS, Grove, KAI). */
 export interface TolerationArgs {
-    /** Taint key to tolerate, e.g. `nvidia.com/gpu`. Empty with operator `Exists` tolerates every taint. */
+    /** Taint key to tolerate, e.g. `nvidia.com/gpu`. Required: a toleration without a key would tolerate every taint. */
     key?: string;
     /** `Exists` (default) or `Equal`. */
     operator?: string;
@@ -116,7 +116,7 @@ export interface EksArgs {
     vpcId?: pulumi.Input<string>;
     /** Private subnets of the cluster's nodes; one EFS mount target is created per availability zone among them. */
     privateSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-    /** CIDR allowed to reach EFS on TCP 2049. Default: the VPC's primary CIDR, looked up. */
+    /** IPv4 CIDR allowed to reach EFS on TCP 2049, a /8 or narrower. Default: the VPC's primary CIDR, looked up. */
     vpcCidr?: pulumi.Input<string>;
     /** Security group (e.g. the node group's) allowed to reach EFS instead of the whole VPC CIDR. */
     nfsClientSecurityGroupId?: pulumi.Input<string>;
@@ -147,9 +147,9 @@ export interface EfsArgs {
     fileSystemId?: string;
     /** `elastic` (default), `bursting` or `provisioned`. */
     throughputMode?: string;
-    /** MiB/s, only with `provisioned`. */
+    /** MiB/s, at least 1, only with `provisioned` (3414 is the usual regional quota). */
     provisionedThroughputMibps?: number;
-    /** KMS key for encryption at rest. Default: the AWS-managed EFS key (always encrypted). */
+    /** ARN of the KMS key (or alias) for encryption at rest. Default: the AWS-managed EFS key (always encrypted). */
     kmsKeyId?: pulumi.Input<string>;
     /** Move files unused for this long to Infrequent Access, e.g. `AFTER_30_DAYS`. Default: never. */
     transitionToIa?: string;
@@ -180,9 +180,15 @@ export interface DynamoPlatformArgs {
      * whether CRDs come from the separate `dynamo-crds` chart (before 1.0) or the platform chart.
      */
     releaseVersion: string;
-    /** Exact `dynamo-crds` chart version. Default: `releaseVersion` without `-postN`. Only before 1.0. */
+    /**
+     * Exact `dynamo-crds` chart version on the release's own minor line (e.g. `0.9.1` CRDs under a 0.9.0
+     * platform). Default: `releaseVersion` without `-postN`. Only before 1.0.
+     */
     crdsVersion?: string;
-    /** Namespace of the platform release, a DNS-1123 label. Default `dynamo-system`. */
+    /**
+     * Namespace of the platform release, a DNS-1123 label. Default `dynamo-system`. System namespaces
+     * (`default`, `kube-*`, and those of the add-ons this package installs) are refused.
+     */
     namespace?: string;
     /**
      * Create the namespace (and delete it on destroy). Default true. Set false to install into a
@@ -195,6 +201,10 @@ export interface DynamoPlatformArgs {
      * Default `https://helm.ngc.nvidia.com/nvidia/ai-dynamo`.
      */
     chartRepository?: string;
+    /** User name for an http(s) `chartRepository` that needs credentials. Default none. */
+    chartRepositoryUsername?: string;
+    /** Password for an http(s) `chartRepository`, with `chartRepositoryUsername`; pass a Pulumi secret. Default none. */
+    chartRepositoryPassword?: pulumi.Input<string>;
     /** Install Grove (KV-aware routing). Default true. */
     groveEnabled?: boolean;
     /** Install KAI Scheduler (GPU scheduling). Default true. */

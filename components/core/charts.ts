@@ -1,4 +1,5 @@
 /** Helm chart references for `kubernetes.helm.v3.Release`, from a repository or a local mirror. */
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { DynamoConfigError } from "./errors";
@@ -8,7 +9,7 @@ import { ChartSource, PlatformSettings } from "./settings";
 export interface ChartReference {
     chart: string;
     version: string;
-    repositoryOpts?: { repo: string };
+    repositoryOpts?: { repo: string; username?: string; password?: pulumi.Input<string> };
 }
 
 /** Every chart one platform install uses, resolved before any resource is registered. */
@@ -25,7 +26,8 @@ export interface PlatformCharts {
  */
 export function chartReference(source: ChartSource, chart: string, version: string): ChartReference {
     if (source.kind === "repository") {
-        return { chart, version, repositoryOpts: { repo: source.url } };
+        const credentials = source.username !== undefined ? { username: source.username, password: pulumi.secret(source.password!) } : {};
+        return { chart, version, repositoryOpts: { repo: source.url, ...credentials } };
     }
     const candidates = [`${chart}-${version}.tgz`, `${chart}-${version}`].map((name) => path.resolve(source.directory, name));
     const found = candidates.find((candidate) => fs.existsSync(candidate));

@@ -1,8 +1,10 @@
 /**
  * Validation and defaults: turns {@link DynamoPlatformArgs} into plain, fully-resolved settings.
  *
- * Pure functions only, so every rule is tested without a Pulumi runtime. Each error names the
- * config key (or argument path) through `keyPrefix`, the bad value and what is accepted.
+ * The schema ({@link checkArgs}) checks every field's shape and value first; this file adds the
+ * rules that span several fields and applies the defaults. Pure functions only, so every rule is
+ * tested without a Pulumi runtime. Each error names the config key (or argument path) through
+ * `keyPrefix`, the bad value and what is accepted.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -19,7 +21,12 @@ import {
     TolerationArgs,
 } from "./args";
 import { DynamoConfigError } from "./errors";
-import { ChartLine, chartLineFor, compareReleases, OLDEST_SUPPORTED_RELEASE, parseReleaseVersion } from "./versions";
+import { unpinnedImagesInValues } from "./images";
+import { isPrivateIpv4 } from "./network";
+import { RELEASE_VERSION } from "./rules";
+import { checkArgs, isUnresolved } from "./schema";
+import { foreignSwitchKeys, PERSISTENCE_CLASS_PATHS, valueAt, Values } from "./values";
+import { ChartLine, chartLineFor, compareReleases, crdsVersionProblem, OLDEST_SUPPORTED_RELEASE, parseReleaseVersion } from "./versions";
 
 export const DEFAULT_NAMESPACE = "dynamo-system";
 export const DEFAULT_CHART_REPOSITORY = "https://helm.ngc.nvidia.com/nvidia/ai-dynamo";
@@ -47,7 +54,9 @@ export interface Toleration {
 }
 
 /** Where a chart is read from. */
-export type ChartSource = ({ kind: "repository"; url: string } | { kind: "local"; directory: string }) & {
+export type ChartSource = (
+    { kind: "repository"; url: string; username?: string; password?: pulumi.Input<string> } | { kind: "local"; directory: string }
+) & {
     /** The config key or argument that chose this source, for error messages. */
     key: string;
 };
@@ -142,120 +151,22 @@ export interface PlatformSettings {
     warnings: string[];
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/;
-const TOLERATION_OPERATORS = ["Exists", "Equal"];
-const TOLERATION_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+/** The usual regional quota of provisioned EFS throughput; more needs an AWS quota increase. */
+const EFS_PROVISIONED_QUOTA_MIBPS = 3414;
 
-function enumValues(e: Record<string, string>): string[] {
-    return Object.values(e);
+function defaultTo<T>(value: T | undefined, fallback: T): T {
+    return value === undefined ? fallback : value;
 }
 
-function oneOf<T extends string>(key: string, value: unknown, accepted: readonly T[], fallback: T): T {
-    if (value === undefined) {
-        return fallback;
-    }
-    if (typeof value === "string" && (accepted as readonly string[]).includes(value)) {
-        return value as T;
-    }
-    throw DynamoConfigError.invalid(key, value, `one of ${accepted.map((a) => `"${a}"`).join(", ")}`);
-}
-
-function bool(key: string, value: unknown, fallback: boolean): boolean {
-    if (value === undefined) {
-        return fallback;
-    }
-    if (typeof value !== "boolean") {
-        throw DynamoConfigError.invalid(key, value, "true or false");
-    }
-    return value;
-}
-
-function text(key: string, value: unknown): string | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (typeof value !== "string" || value.trim() === "") {
-        throw DynamoConfigError.invalid(key, value, "a non-empty string");
-    }
-    return value;
-}
-
-/** A Kubernetes object name (DNS-1123 subdomain), e.g. a StorageClass or Secret name. */
-export function checkObjectName(key: string, value: unknown): string | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (typeof value !== "string" || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-        throw DynamoConfigError.invalid(
-            key,
-            value,
-            "a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
-        );
-    }
-    return value;
-}
-
-/** A namespace name (DNS-1123 label). */
-export function checkNamespace(key: string, value: unknown): string | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
-        throw DynamoConfigError.invalid(
-            key,
-            value,
-            "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
-        );
-    }
-    return value;
-}
-
-/** An http(s) URL with a host, such as a Prometheus endpoint. */
-export function checkHttpUrl(key: string, value: unknown): string {
-    const accepted = "an http:// or https:// URL with a host, e.g. http://prometheus.monitoring.svc.cluster.local:9090";
-    if (typeof value !== "string") {
-        throw DynamoConfigError.invalid(key, value, accepted);
-    }
-    let url: URL;
-    try {
-        url = new URL(value);
-    } catch {
-        throw DynamoConfigError.invalid(key, value, accepted);
-    }
-    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
-        throw DynamoConfigError.invalid(key, value, accepted);
-    }
-    return value;
-}
-
-/** A Helm repository URL or a local folder of charts. */
-export function checkChartSource(key: string, value: unknown, fallback: string): ChartSource {
-    const raw = value === undefined ? fallback : value;
-    const accepted =
-        "an http(s) Helm repository URL or a local folder (absolute, ./relative or file://) of <chart>-<version>.tgz archives or chart folders";
-    if (typeof raw !== "string" || raw.trim() === "") {
-        throw DynamoConfigError.invalid(key, raw, accepted);
-    }
+/** Where a chart comes from: a local folder (absolute, ./relative or file://) or an http(s) repository. */
+function chartSource(key: string, raw: string): ChartSource {
     if (raw.startsWith("file://")) {
         return { kind: "local", directory: raw.slice("file://".length), key };
     }
     if (raw.startsWith("/") || raw.startsWith("./") || raw.startsWith("../")) {
         return { kind: "local", directory: raw, key };
     }
-    if (/^https?:\/\/[^/\s]+/.test(raw)) {
-        return { kind: "repository", url: raw.replace(/\/+$/, ""), key };
-    }
-    throw DynamoConfigError.invalid(key, raw, accepted);
-}
-
-function exactChartVersion(key: string, value: unknown, fallback: string): string {
-    const version = value === undefined ? fallback : value;
-    if (typeof version !== "string" || !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
-        throw DynamoConfigError.invalid(key, version, "an exact chart version such as 1.2.3 (no ranges)");
-    }
-    return version;
+    return { kind: "repository", url: raw.replace(/\/+$/, ""), key };
 }
 
 function resolveNfs(prefix: string, nfs: NfsArgs | undefined): NfsSettings | undefined {
@@ -263,57 +174,42 @@ function resolveNfs(prefix: string, nfs: NfsArgs | undefined): NfsSettings | und
         return undefined;
     }
     const key = `${prefix}nfs`;
-    const server = text(`${key}.server`, nfs.server);
-    if (server === undefined || !HOST.test(server)) {
-        throw DynamoConfigError.invalid(`${key}.server`, nfs.server, "the NFS server's host name or IP address");
-    }
-    if (typeof nfs.share !== "string" || !nfs.share.startsWith("/")) {
-        throw DynamoConfigError.invalid(`${key}.share`, nfs.share, "the exported directory as an absolute path, e.g. /exports/models");
-    }
-    const mountOptions = nfs.mountOptions ?? ["nfsvers=4.1"];
-    if (!Array.isArray(mountOptions) || mountOptions.some((o) => typeof o !== "string" || o === "")) {
-        throw DynamoConfigError.invalid(`${key}.mountOptions`, nfs.mountOptions, 'a list of mount options, e.g. ["nfsvers=4.1"]');
+    for (const field of ["server", "share"] as const) {
+        if (nfs[field] === undefined) {
+            throw DynamoConfigError.invalid(
+                `${key}.${field}`,
+                undefined,
+                field === "server"
+                    ? "the NFS server's host name or IP address"
+                    : "the exported directory as an absolute path, e.g. /exports/models",
+            );
+        }
     }
     return {
-        server,
+        server: nfs.server,
         share: nfs.share,
-        mountOptions,
-        installDriver: bool(`${key}.installDriver`, nfs.installDriver, true),
-        driverChartVersion: exactChartVersion(`${key}.driverChartVersion`, nfs.driverChartVersion, NFS_DRIVER_CHART_VERSION),
-        driverChartSource: checkChartSource(`${key}.driverChartRepository`, nfs.driverChartRepository, NFS_DRIVER_CHART_REPOSITORY),
-        reclaimPolicy: oneOf(`${key}.reclaimPolicy`, nfs.reclaimPolicy, ["Retain", "Delete"] as const, "Retain"),
+        mountOptions: nfs.mountOptions ?? ["nfsvers=4.1"],
+        installDriver: nfs.installDriver ?? true,
+        driverChartVersion: nfs.driverChartVersion ?? NFS_DRIVER_CHART_VERSION,
+        driverChartSource: chartSource(`${key}.driverChartRepository`, nfs.driverChartRepository ?? NFS_DRIVER_CHART_REPOSITORY),
+        reclaimPolicy: (nfs.reclaimPolicy as NfsSettings["reclaimPolicy"]) ?? "Retain",
     };
 }
 
-function resolveLocalPath(prefix: string, localPath: LocalPathArgs | undefined): LocalPathSettings | undefined {
-    const key = `${prefix}localPath`;
-    if (!bool(`${key}.install`, localPath?.install, false)) {
+function resolveLocalPath(localPath: LocalPathArgs | undefined): LocalPathSettings | undefined {
+    if (localPath?.install !== true) {
         return undefined;
     }
-    const nodePath = localPath?.nodePath ?? "/opt/local-path-provisioner";
-    if (typeof nodePath !== "string" || !nodePath.startsWith("/")) {
-        throw DynamoConfigError.invalid(`${key}.nodePath`, localPath?.nodePath, "an absolute directory on the nodes");
-    }
     return {
-        nodePath,
-        image: checkPinnedImage(`${key}.image`, localPath?.image ?? LOCAL_PATH_IMAGE),
-        helperImage: checkPinnedImage(`${key}.helperImage`, localPath?.helperImage ?? LOCAL_PATH_HELPER_IMAGE),
+        nodePath: localPath.nodePath ?? "/opt/local-path-provisioner",
+        image: localPath.image ?? LOCAL_PATH_IMAGE,
+        helperImage: localPath.helperImage ?? LOCAL_PATH_HELPER_IMAGE,
     };
-}
-
-/** An image reference with an explicit tag or digest other than `latest`. */
-export function checkPinnedImage(key: string, value: unknown): string {
-    const lastSegment = typeof value === "string" ? value.slice(value.lastIndexOf("/") + 1) : "";
-    const pinned = lastSegment.includes("@") || (lastSegment.includes(":") && !lastSegment.endsWith(":latest"));
-    if (typeof value !== "string" || /\s/.test(value) || !pinned) {
-        throw DynamoConfigError.invalid(key, value, "an image with a pinned tag or digest, e.g. registry/name:1.2.3 (not latest)");
-    }
-    return value;
 }
 
 function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs | undefined, eks: EksArgs | undefined): IngressSettings {
     const key = `${prefix}ingress`;
-    const installNginx = bool(`${key}.installNginx`, ingress?.installNginx, false);
+    const installNginx = ingress?.installNginx ?? false;
     if (installNginx && platform === Platform.Eks) {
         throw DynamoConfigError.conflict(
             `${key}.installNginx`,
@@ -321,8 +217,7 @@ function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs
             "on EKS the frontends use ALB ingress; leave installNginx off",
         );
     }
-    const defaultClass = installNginx ? "nginx" : platform === Platform.Eks ? "alb" : undefined;
-    const className = checkObjectName(`${key}.className`, ingress?.className) ?? defaultClass;
+    const className = ingress?.className ?? (installNginx ? "nginx" : platform === Platform.Eks ? "alb" : undefined);
     if (installNginx && className !== "nginx") {
         throw DynamoConfigError.conflict(
             `${key}.className`,
@@ -330,58 +225,50 @@ function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs
             `the installed controller serves IngressClass "nginx", not "${className}"`,
         );
     }
-    const albScheme = oneOf(`${prefix}eks.albScheme`, eks?.albScheme, ["internet-facing", "internal"] as const, "internet-facing");
-    const albGroupName = checkObjectName(`${prefix}eks.albGroupName`, eks?.albGroupName) ?? "dynamo";
     return {
         className,
         annotations:
             className === "alb"
                 ? {
-                      "alb.ingress.kubernetes.io/scheme": albScheme,
+                      "alb.ingress.kubernetes.io/scheme": eks?.albScheme ?? "internet-facing",
                       "alb.ingress.kubernetes.io/target-type": "ip",
-                      "alb.ingress.kubernetes.io/group.name": albGroupName,
+                      "alb.ingress.kubernetes.io/group.name": eks?.albGroupName ?? "dynamo",
                   }
                 : undefined,
         nginx: installNginx
             ? {
-                  chartVersion: exactChartVersion(`${key}.nginxChartVersion`, ingress?.nginxChartVersion, INGRESS_NGINX_CHART_VERSION),
-                  chartSource: checkChartSource(
-                      `${key}.nginxChartRepository`,
-                      ingress?.nginxChartRepository,
-                      INGRESS_NGINX_CHART_REPOSITORY,
-                  ),
+                  chartVersion: ingress?.nginxChartVersion ?? INGRESS_NGINX_CHART_VERSION,
+                  chartSource: chartSource(`${key}.nginxChartRepository`, ingress?.nginxChartRepository ?? INGRESS_NGINX_CHART_REPOSITORY),
               }
             : undefined,
-        tlsSecretName: checkObjectName(`${key}.tlsSecretName`, ingress?.tlsSecretName),
+        tlsSecretName: ingress?.tlsSecretName,
     };
 }
 
-function resolveImagePullSecret(prefix: string, secret: ImagePullSecretArgs | undefined): ImagePullSecretSettings | undefined {
+function resolveImagePullSecret(secret: ImagePullSecretArgs | undefined): ImagePullSecretSettings | undefined {
     if (secret === undefined) {
         return undefined;
     }
-    const key = `${prefix}imagePullSecret`;
-    const registry = text(`${key}.registry`, secret.registry) ?? "nvcr.io";
-    if (!HOST.test(registry.split(":")[0])) {
-        throw DynamoConfigError.invalid(`${key}.registry`, registry, "a registry host such as nvcr.io");
-    }
     return {
-        name: checkObjectName(`${key}.name`, secret.name) ?? DEFAULT_PULL_SECRET_NAME,
-        registry,
-        username: text(`${key}.username`, secret.username) ?? "$oauthtoken",
+        name: secret.name ?? DEFAULT_PULL_SECRET_NAME,
+        registry: secret.registry ?? "nvcr.io",
+        username: secret.username ?? "$oauthtoken",
         password: secret.password,
     };
 }
 
 function resolveTolerations(key: string, platform: Platform, extra: TolerationArgs[] | undefined): Toleration[] {
-    if (extra !== undefined && !Array.isArray(extra)) {
-        throw DynamoConfigError.invalid(key, extra, "a list of tolerations");
-    }
     const checked = (extra ?? []).map((t, i): Toleration => {
         const at = `${key}[${i}]`;
-        const operator = oneOf(`${at}.operator`, t.operator, TOLERATION_OPERATORS, "Exists");
-        const effect =
-            t.effect === undefined || t.effect === "" ? undefined : oneOf(`${at}.effect`, t.effect, TOLERATION_EFFECTS, "NoSchedule");
+        if (t.key === undefined) {
+            throw DynamoConfigError.invalid(
+                `${at}.key`,
+                undefined,
+                "the taint key to tolerate, e.g. dedicated",
+                "a toleration without a key tolerates every taint, so platform pods could land on any node",
+            );
+        }
+        const operator = t.operator ?? "Exists";
         if (operator === "Exists" && t.value !== undefined) {
             throw DynamoConfigError.conflict(
                 `${at}.value`,
@@ -389,26 +276,15 @@ function resolveTolerations(key: string, platform: Platform, extra: TolerationAr
                 'operator "Exists" matches any value; use "Equal" to match one',
             );
         }
-        return { key: text(`${at}.key`, t.key), operator, value: t.value, effect };
+        return { key: t.key, operator, value: t.value, effect: t.effect };
     });
     const all = [GPU_TOLERATION, ...(platform === Platform.Eks ? [EKS_AUTO_MODE_TOLERATION] : []), ...checked];
     return all.filter((t, i) => all.findIndex((u) => JSON.stringify(u) === JSON.stringify(t)) === i);
 }
 
-/** Whether an Input is a plain value that can be checked now (Outputs are checked by AWS or Kubernetes later). */
-function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
-    return value !== undefined && !pulumi.Output.isInstance(value) && !(value instanceof Promise);
-}
-
-function matches(key: string, value: pulumi.Input<string> | undefined, pattern: RegExp, accepted: string): void {
-    if (isPlain(value) && (typeof value !== "string" || !pattern.test(value))) {
-        throw DynamoConfigError.invalid(key, value, accepted);
-    }
-}
-
-function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | undefined): EksSettings {
+function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | undefined, warnings: string[]): EksSettings {
     const key = `${prefix}eks`;
-    if (eks === undefined || typeof eks !== "object") {
+    if (eks === undefined) {
         throw DynamoConfigError.invalid(
             key,
             eks,
@@ -418,29 +294,7 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
     if (eks.clusterName === undefined) {
         throw DynamoConfigError.invalid(`${key}.clusterName`, undefined, "the EKS cluster's name");
     }
-    matches(
-        `${key}.clusterName`,
-        eks.clusterName,
-        /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
-        "an EKS cluster name (letters, digits, '-' and '_', at most 100)",
-    );
-    matches(`${key}.vpcId`, eks.vpcId, /^vpc-[0-9a-f]{8,17}$/, "a VPC id such as vpc-0a1b2c3d4e5f60718");
-    matches(`${key}.vpcCidr`, eks.vpcCidr, /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 10.0.0.0/16");
-    matches(
-        `${key}.nfsClientSecurityGroupId`,
-        eks.nfsClientSecurityGroupId,
-        /^sg-[0-9a-f]{8,17}$/,
-        "a security group id such as sg-0a1b2c3d",
-    );
     const subnets = eks.privateSubnetIds;
-    if (isPlain(subnets)) {
-        if (!Array.isArray(subnets) || subnets.length === 0) {
-            throw DynamoConfigError.invalid(`${key}.privateSubnetIds`, subnets, "a non-empty list of the cluster's private subnet ids");
-        }
-        subnets.forEach((subnet, i) =>
-            matches(`${key}.privateSubnetIds[${i}]`, subnet, /^subnet-[0-9a-f]{8,17}$/, "a subnet id such as subnet-0a1b2c3d"),
-        );
-    }
     if (subnets !== undefined && eks.vpcId === undefined) {
         throw DynamoConfigError.conflict(`${key}.privateSubnetIds`, `${key}.vpcId`, "subnets are given without their VPC; set vpcId too");
     }
@@ -451,19 +305,14 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
             `the cluster's private subnets, with ${key}.vpcId, to create the EFS file system and its mount targets (or set ${prefix}efs.fileSystemId to use an existing one)`,
         );
     }
-    const identity = oneOf(`${key}.identity`, eks.identity, enumValues(EksIdentity) as EksIdentity[], EksIdentity.PodIdentity);
+    const identity = (eks.identity as EksIdentity | undefined) ?? EksIdentity.PodIdentity;
     if (identity === EksIdentity.Irsa && eks.oidcProviderArn === undefined) {
         throw DynamoConfigError.conflict(`${key}.identity`, `${key}.oidcProviderArn`, "IRSA needs the cluster's IAM OIDC provider ARN");
     }
-    matches(
-        `${key}.oidcProviderArn`,
-        eks.oidcProviderArn,
-        /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/,
-        "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE",
-    );
-    const tags = eks.tags ?? {};
-    if (typeof tags !== "object" || Object.values(tags).some((v) => typeof v !== "string")) {
-        throw DynamoConfigError.invalid(`${key}.tags`, tags, "a map of tag names to string values");
+    if (typeof eks.vpcCidr === "string" && !isPrivateIpv4(eks.vpcCidr)) {
+        warnings.push(
+            `${key}.vpcCidr ${eks.vpcCidr} is not private address space: every address in it may reach the model cache over NFS.`,
+        );
     }
     return {
         clusterName: eks.clusterName,
@@ -473,51 +322,19 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
         nfsClientSecurityGroupId: eks.nfsClientSecurityGroupId,
         identity,
         oidcProviderArn: eks.oidcProviderArn,
-        installEfsCsiDriver: bool(`${key}.installEfsCsiDriver`, eks.installEfsCsiDriver, true),
-        installPodIdentityAgent: bool(`${key}.installPodIdentityAgent`, eks.installPodIdentityAgent, false),
-        installEbsCsiDriver: bool(`${key}.installEbsCsiDriver`, eks.installEbsCsiDriver, false),
-        tags,
+        installEfsCsiDriver: eks.installEfsCsiDriver ?? true,
+        installPodIdentityAgent: eks.installPodIdentityAgent ?? false,
+        installEbsCsiDriver: eks.installEbsCsiDriver ?? false,
+        tags: eks.tags ?? {},
     };
 }
 
-const IA_TRANSITIONS = [
-    "AFTER_1_DAY",
-    "AFTER_7_DAYS",
-    "AFTER_14_DAYS",
-    "AFTER_30_DAYS",
-    "AFTER_60_DAYS",
-    "AFTER_90_DAYS",
-    "AFTER_180_DAYS",
-    "AFTER_270_DAYS",
-    "AFTER_365_DAYS",
-];
-
-function optionalId(key: string, value: unknown): number | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-        throw DynamoConfigError.invalid(key, value, "a non-negative integer");
-    }
-    return value;
-}
-
-function resolveEfs(prefix: string, efs: EfsArgs | undefined): EfsSettings {
+function resolveEfs(prefix: string, efs: EfsArgs | undefined, warnings: string[]): EfsSettings {
     const key = `${prefix}efs`;
     const args = efs ?? {};
-    if (
-        args.fileSystemId !== undefined &&
-        (typeof args.fileSystemId !== "string" || !/^fs-([0-9a-f]{8}|[0-9a-f]{17})$/.test(args.fileSystemId))
-    ) {
-        throw DynamoConfigError.invalid(
-            `${key}.fileSystemId`,
-            args.fileSystemId,
-            "an EFS file system id: fs- followed by 8 or 17 hex digits",
-        );
-    }
-    const throughputMode = oneOf(`${key}.throughputMode`, args.throughputMode, ["elastic", "bursting", "provisioned"] as const, "elastic");
+    const throughputMode = (args.throughputMode as EfsSettings["throughputMode"] | undefined) ?? "elastic";
     const mibps = args.provisionedThroughputMibps;
-    if (throughputMode === "provisioned" && (typeof mibps !== "number" || !(mibps > 0))) {
+    if (throughputMode === "provisioned" && mibps === undefined) {
         throw DynamoConfigError.invalid(
             `${key}.provisionedThroughputMibps`,
             mibps,
@@ -531,19 +348,12 @@ function resolveEfs(prefix: string, efs: EfsArgs | undefined): EfsSettings {
             `it only applies to "provisioned", not "${throughputMode}"`,
         );
     }
-    const transitionToIa =
-        args.transitionToIa === undefined
-            ? undefined
-            : oneOf(`${key}.transitionToIa`, args.transitionToIa, IA_TRANSITIONS, "AFTER_30_DAYS");
-    const directoryPerms = args.directoryPerms ?? "700";
-    if (typeof directoryPerms !== "string" || !/^[0-7]{3,4}$/.test(directoryPerms)) {
-        throw DynamoConfigError.invalid(`${key}.directoryPerms`, args.directoryPerms, 'an octal mode as a string, e.g. "700" or "777"');
+    if (mibps !== undefined && mibps > EFS_PROVISIONED_QUOTA_MIBPS) {
+        warnings.push(
+            `${key}.provisionedThroughputMibps ${mibps} is above the usual EFS quota of ${EFS_PROVISIONED_QUOTA_MIBPS} MiB/s: the file system fails to create unless AWS raised your quota.`,
+        );
     }
-    const basePath = args.basePath ?? "/dynamo";
-    if (typeof basePath !== "string" || !basePath.startsWith("/")) {
-        throw DynamoConfigError.invalid(`${key}.basePath`, args.basePath, "an absolute directory such as /dynamo");
-    }
-    const deleteOnDestroy = bool(`${key}.deleteOnDestroy`, args.deleteOnDestroy, false);
+    const deleteOnDestroy = args.deleteOnDestroy ?? false;
     if (deleteOnDestroy && args.fileSystemId !== undefined) {
         throw DynamoConfigError.conflict(
             `${key}.deleteOnDestroy`,
@@ -556,41 +366,89 @@ function resolveEfs(prefix: string, efs: EfsArgs | undefined): EfsSettings {
         throughputMode,
         provisionedThroughputMibps: mibps,
         kmsKeyId: args.kmsKeyId,
-        transitionToIa,
-        directoryPerms,
-        uid: optionalId(`${key}.uid`, args.uid),
-        gid: optionalId(`${key}.gid`, args.gid),
-        basePath,
-        reclaimPolicy: oneOf(`${key}.reclaimPolicy`, args.reclaimPolicy, ["Retain", "Delete"] as const, "Retain"),
+        transitionToIa: args.transitionToIa,
+        directoryPerms: args.directoryPerms ?? "700",
+        uid: args.uid,
+        gid: args.gid,
+        basePath: args.basePath ?? "/dynamo",
+        reclaimPolicy: (args.reclaimPolicy as EfsSettings["reclaimPolicy"] | undefined) ?? "Retain",
         deleteOnDestroy,
     };
+}
+
+/** What the helm values may not do, judged against the settings the component itself applies. */
+export interface HelmValuesContext {
+    chartLine: ChartLine;
+    /** The ReadWriteMany model-cache class, which must never hold etcd or NATS data. */
+    storageClass: string;
+}
+
+/**
+ * Checks `helmValues` (once known) against what the component guarantees: etcd and NATS off the
+ * model-cache class, pinned images, the release name the operator relies on, and only the subchart
+ * switches this chart line reads.
+ */
+export function checkHelmValues(key: string, values: Values, context: HelmValuesContext): Values {
+    for (const path of PERSISTENCE_CLASS_PATHS) {
+        if (valueAt(values, path) === context.storageClass) {
+            throw DynamoConfigError.invalid(
+                `${key}.${path.join(".")}`,
+                context.storageClass,
+                "a ReadWriteOnce block-storage class (set it with persistenceStorageClass)",
+                `"${context.storageClass}" is the ReadWriteMany model-cache class, and etcd and NATS on NFS/EFS suffer fsync latency`,
+            );
+        }
+    }
+    const unpinned = unpinnedImagesInValues(values);
+    if (unpinned.length > 0) {
+        throw DynamoConfigError.invalid(
+            `${key}.${unpinned[0]}`,
+            valueAt(values, unpinned[0].split(/[.[\]]+/).filter(Boolean)),
+            "an image with a pinned tag or digest, e.g. registry/name:1.2.3 (not latest)",
+        );
+    }
+    for (const name of ["fullnameOverride", "nameOverride"]) {
+        if (values[name] !== undefined) {
+            throw DynamoConfigError.invalid(
+                `${key}.${name}`,
+                values[name],
+                "no override of the chart's names",
+                "the operator finds etcd and NATS as dynamo-platform-etcd and dynamo-platform-nats",
+            );
+        }
+    }
+    const foreign = foreignSwitchKeys(context.chartLine.layout, values);
+    if (foreign.length > 0) {
+        throw DynamoConfigError.invalid(
+            `${key}.${foreign[0]}`,
+            valueAt(values, foreign[0].split(".")),
+            `the switches release ${context.chartLine.platformChartVersion} reads, set through groveEnabled, kaiSchedulerEnabled and discoveryBackend`,
+            `release ${context.chartLine.platformChartVersion} does not read this key (the 1.2+ charts refuse it, the others ignore it)`,
+        );
+    }
+    return values;
 }
 
 /**
  * Validates component arguments and applies every default.
  *
- * @param keyPrefix prepended to field paths in error messages: `dynamo:` for stack config,
- *   `args.` for a program that constructs the component directly.
+ * @param keyPrefix prepended to field paths in messages: `dynamo:` for stack config, `args.` for a
+ *   program that constructs the component directly.
  */
-export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): PlatformSettings {
+export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."): PlatformSettings {
+    const args = checkArgs(input, keyPrefix);
     const key = (field: string) => `${keyPrefix}${field}`;
     const warnings: string[] = [];
 
-    const platform = oneOf(key("platform"), args.platform, enumValues(Platform) as Platform[], Platform.Kubernetes);
+    const platform = (args.platform as Platform | undefined) ?? Platform.Kubernetes;
 
-    const release = typeof args.releaseVersion === "string" ? parseReleaseVersion(args.releaseVersion) : undefined;
+    const release = args.releaseVersion === undefined ? undefined : parseReleaseVersion(args.releaseVersion);
     if (release === undefined) {
-        throw DynamoConfigError.invalid(
-            key("releaseVersion"),
-            args.releaseVersion,
-            "an exact published version such as 0.9.1, 0.9.0-post1 or 1.2.0 (no ranges, no 'v' prefix)",
-        );
+        throw DynamoConfigError.invalid(key("releaseVersion"), args.releaseVersion, RELEASE_VERSION.accepted);
     }
-    const oldest = parseReleaseVersion(OLDEST_SUPPORTED_RELEASE)!;
-    if (compareReleases(release, oldest) < 0) {
+    if (compareReleases(release, parseReleaseVersion(OLDEST_SUPPORTED_RELEASE)!) < 0) {
         throw DynamoConfigError.invalid(key("releaseVersion"), args.releaseVersion, `${OLDEST_SUPPORTED_RELEASE} or later`);
     }
-    let crdsVersion: string | undefined;
     if (args.crdsVersion !== undefined) {
         if (release.major >= 1) {
             throw DynamoConfigError.conflict(
@@ -599,45 +457,26 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
                 `release ${release.text} has no dynamo-crds chart (its CRDs ship inside dynamo-platform); remove crdsVersion`,
             );
         }
-        const crds = typeof args.crdsVersion === "string" ? parseReleaseVersion(args.crdsVersion) : undefined;
-        if (crds === undefined || crds.post !== undefined) {
-            throw DynamoConfigError.invalid(
-                key("crdsVersion"),
-                args.crdsVersion,
-                "an exact dynamo-crds version such as 0.9.0 (never -postN)",
-            );
+        const problem = crdsVersionProblem(release, args.crdsVersion);
+        if (problem !== undefined) {
+            throw DynamoConfigError.invalid(key("crdsVersion"), args.crdsVersion, problem);
         }
-        crdsVersion = crds.text;
     }
-    const chartLine = chartLineFor(release, crdsVersion);
+    const chartLine = chartLineFor(release, args.crdsVersion);
 
-    const discoveryBackend = oneOf(
-        key("discoveryBackend"),
-        args.discoveryBackend,
-        enumValues(DiscoveryBackend) as DiscoveryBackend[],
-        DiscoveryBackend.Etcd,
-    );
+    const discoveryBackend = (args.discoveryBackend as DiscoveryBackend | undefined) ?? DiscoveryBackend.Etcd;
     if (discoveryBackend === DiscoveryBackend.Kubernetes) {
         warnings.push(
             `${key("discoveryBackend")} is "kubernetes": KVBM handshakes may fail in multi-replica disaggregated deployments; "etcd" is recommended.`,
         );
     }
 
-    let prometheusEndpoint = args.prometheusEndpoint;
-    if (typeof prometheusEndpoint === "string") {
-        prometheusEndpoint = checkHttpUrl(key("prometheusEndpoint"), prometheusEndpoint);
-    }
-    const monitoringStack = text(key("monitoringStack"), args.monitoringStack);
-    if (monitoringStack !== undefined && !/^[A-Za-z0-9_.\-/]+$/.test(monitoringStack)) {
-        throw DynamoConfigError.invalid(key("monitoringStack"), monitoringStack, "a stack name such as org/monitoring/prod");
-    }
-
-    const localPath = resolveLocalPath(keyPrefix, args.localPath);
+    const localPath = resolveLocalPath(args.localPath);
     let eks: EksSettings | undefined;
     let efs: EfsSettings | undefined;
     if (platform === Platform.Eks) {
-        efs = resolveEfs(keyPrefix, args.efs);
-        eks = resolveEks(keyPrefix, args.eks, args.efs);
+        efs = resolveEfs(keyPrefix, args.efs, warnings);
+        eks = resolveEks(keyPrefix, args.eks, args.efs, warnings);
     } else if (args.eks !== undefined || args.efs !== undefined) {
         throw DynamoConfigError.conflict(
             key(args.eks !== undefined ? "eks" : "efs"),
@@ -645,10 +484,9 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
             `EKS and EFS settings need platform "eks"`,
         );
     }
-    const storageClass = checkObjectName(key("storageClass"), args.storageClass) ?? (platform === Platform.Eks ? "efs" : "nfs");
+    const storageClass = args.storageClass ?? (platform === Platform.Eks ? "efs" : "nfs");
     const persistenceStorageClass =
-        checkObjectName(key("persistenceStorageClass"), args.persistenceStorageClass) ??
-        (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver ? EKS_GP3_CLASS : undefined);
+        args.persistenceStorageClass ?? (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver ? EKS_GP3_CLASS : undefined);
     if (persistenceStorageClass === storageClass) {
         throw DynamoConfigError.conflict(
             key("persistenceStorageClass"),
@@ -665,24 +503,49 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
         throw DynamoConfigError.conflict(key("localPath.install"), key("platform"), "on EKS etcd and NATS use EBS block storage");
     }
 
-    const removeCrdsOnDestroy = bool(key("removeCrdsOnDestroy"), args.removeCrdsOnDestroy, false);
+    const source = chartSource(key("chartRepository"), args.chartRepository ?? DEFAULT_CHART_REPOSITORY);
+    if ((args.chartRepositoryUsername === undefined) !== (args.chartRepositoryPassword === undefined)) {
+        const [given, missing] =
+            args.chartRepositoryUsername === undefined
+                ? ["chartRepositoryPassword", "chartRepositoryUsername"]
+                : ["chartRepositoryUsername", "chartRepositoryPassword"];
+        throw DynamoConfigError.conflict(key(given), key(missing), "repository credentials need both the user name and the password");
+    }
+    if (args.chartRepositoryUsername !== undefined && source.kind === "local") {
+        throw DynamoConfigError.conflict(
+            key("chartRepositoryUsername"),
+            key("chartRepository"),
+            "a local chart folder takes no credentials",
+        );
+    }
+    if (source.kind === "repository" && args.chartRepositoryUsername !== undefined) {
+        source.username = args.chartRepositoryUsername;
+        source.password = args.chartRepositoryPassword;
+    }
+
+    const removeCrdsOnDestroy = args.removeCrdsOnDestroy ?? false;
     if (removeCrdsOnDestroy && !chartLine.crdsChartVersion) {
         warnings.push(
             `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs are installed by the platform chart's hook and stay after destroy; delete them with kubectl if you really mean to.`,
         );
     }
 
+    const helmValues =
+        args.helmValues === undefined || isUnresolved(args.helmValues)
+            ? args.helmValues
+            : checkHelmValues(key("helmValues"), args.helmValues as Values, { chartLine, storageClass });
+
     return {
         platform,
         chartLine,
-        namespace: checkNamespace(key("namespace"), args.namespace) ?? DEFAULT_NAMESPACE,
-        createNamespace: bool(key("createNamespace"), args.createNamespace, true),
-        chartSource: checkChartSource(key("chartRepository"), args.chartRepository, DEFAULT_CHART_REPOSITORY),
-        groveEnabled: bool(key("groveEnabled"), args.groveEnabled, true),
-        kaiSchedulerEnabled: bool(key("kaiSchedulerEnabled"), args.kaiSchedulerEnabled, true),
+        namespace: args.namespace ?? DEFAULT_NAMESPACE,
+        createNamespace: defaultTo(args.createNamespace, true),
+        chartSource: source,
+        groveEnabled: defaultTo(args.groveEnabled, true),
+        kaiSchedulerEnabled: defaultTo(args.kaiSchedulerEnabled, true),
         discoveryBackend,
-        prometheusEndpoint,
-        monitoringStack,
+        prometheusEndpoint: args.prometheusEndpoint,
+        monitoringStack: args.monitoringStack,
         storageClass,
         persistenceStorageClass,
         nfs,
@@ -690,11 +553,11 @@ export function resolveSettings(args: DynamoPlatformArgs, keyPrefix = "args."): 
         eks,
         efs,
         ingress: resolveIngress(keyPrefix, platform, args.ingress, args.eks),
-        imagePullSecret: resolveImagePullSecret(keyPrefix, args.imagePullSecret),
+        imagePullSecret: resolveImagePullSecret(args.imagePullSecret),
         tolerations: resolveTolerations(key("tolerations"), platform, args.tolerations),
-        helmValues: args.helmValues,
+        helmValues,
         removeCrdsOnDestroy,
-        skipAwait: bool(key("skipAwait"), args.skipAwait, false),
+        skipAwait: defaultTo(args.skipAwait, false),
         warnings,
     };
 }

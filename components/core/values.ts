@@ -40,6 +40,47 @@ export function deepMerge(base: Values, override: Values): Values {
     return merged;
 }
 
+/** Where the chart reads the StorageClass of each ReadWriteOnce volume (etcd data, NATS JetStream). */
+export const PERSISTENCE_CLASS_PATHS: readonly (readonly string[])[] = [
+    ["etcd", "persistence", "storageClass"],
+    ["nats", "config", "jetstream", "fileStore", "pvc", "storageClassName"],
+];
+
+/** The value at `path` in a values tree, if any. */
+export function valueAt(values: unknown, path: readonly string[]): unknown {
+    return path.reduce<unknown>(
+        (node, key) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+        values,
+    );
+}
+
+/** A values tree holding `value` at `path`. */
+function valuesAt(path: readonly string[], value: unknown): Values {
+    return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;
+}
+
+/** Every leaf path of a values tree, as dotted text. */
+function leafPaths(values: Values, prefix = ""): string[] {
+    return Object.entries(values).flatMap(([key, value]) =>
+        isPlainObject(value) && Object.keys(value).length > 0 ? leafPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+    );
+}
+
+/** The subchart switch keys a chart line reads. */
+export function switchKeys(layout: ValuesLayout): string[] {
+    return leafPaths(subchartSwitches(layout, { etcd: true, nats: true, grove: true, kai: true }));
+}
+
+/**
+ * Subchart switch keys that a chart line does not read: set through `helmValues`, 1.2+ charts fail
+ * the install on them ("BREAKING CHANGE") and 1.0/1.1 charts silently ignore them.
+ */
+export function foreignSwitchKeys(layout: ValuesLayout, values: Values): string[] {
+    const own = switchKeys(layout);
+    const everyLayout = new Set(Object.values(ValuesLayout).flatMap(switchKeys));
+    return [...everyLayout].filter((key) => !own.includes(key) && valueAt(values, key.split(".")) !== undefined);
+}
+
 /** Whether the etcd subchart is installed: 0.9 workloads keep their state in etcd even with Kubernetes discovery. */
 export function installsEtcd(chartLine: ChartLine, discoveryBackend: DiscoveryBackend): boolean {
     return chartLine.layout === ValuesLayout.SubchartToggles || discoveryBackend === DiscoveryBackend.Etcd;
@@ -108,24 +149,12 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     const values: Values = {
         "dynamo-operator": operatorValues(input),
         nats: {
-            config: {
-                jetstream: {
-                    fileStore: {
-                        pvc: {
-                            enabled: true,
-                            ...(input.persistenceStorageClass ? { storageClassName: input.persistenceStorageClass } : {}),
-                        },
-                    },
-                },
-            },
+            config: { jetstream: { fileStore: { pvc: { enabled: true } } } },
             podTemplate: { merge: { spec: { tolerations: input.tolerations } } },
         },
     };
     if (etcd) {
-        values.etcd = {
-            persistence: { enabled: true, ...(input.persistenceStorageClass ? { storageClass: input.persistenceStorageClass } : {}) },
-            tolerations: input.tolerations,
-        };
+        values.etcd = { persistence: { enabled: true }, tolerations: input.tolerations };
     }
     if (input.groveEnabled) {
         values.grove = { tolerations: input.tolerations };
@@ -133,8 +162,13 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     if (input.kaiSchedulerEnabled) {
         values["kai-scheduler"] = { global: { tolerations: input.tolerations } };
     }
-    const withSwitches = deepMerge(
+    const persistence = input.persistenceStorageClass;
+    const withClasses = PERSISTENCE_CLASS_PATHS.filter((path) => persistence && valueAt(values, path.slice(0, 1)) !== undefined).reduce(
+        (tree, path) => deepMerge(tree, valuesAt(path, persistence)),
         values,
+    );
+    const withSwitches = deepMerge(
+        withClasses,
         subchartSwitches(input.chartLine.layout, { etcd, nats: true, grove: input.groveEnabled, kai: input.kaiSchedulerEnabled }),
     );
     return input.overrides ? deepMerge(withSwitches, input.overrides) : withSwitches;

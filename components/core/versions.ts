@@ -43,6 +43,12 @@ export const OLDEST_SUPPORTED_RELEASE = "0.9.0";
 
 const RELEASE_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-post([1-9]\d*))?$/;
 
+const CHART_VERSION_CORE = String.raw`\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?`;
+/** An exact version of any chart (add-ons included): no ranges, an optional `v` and pre-release suffix. */
+export const EXACT_CHART_VERSION = new RegExp(`^v?${CHART_VERSION_CORE}$`);
+/** The version at the end of a chart archive or folder name, as in `dynamo-platform-0.9.0-post1.tgz`. */
+export const CHART_FILE_VERSION_SUFFIX = new RegExp(`-${CHART_VERSION_CORE}$`);
+
 /** Parses an exact published-style version; returns undefined for anything else (ranges, `v` prefixes, tags). */
 export function parseReleaseVersion(text: string): ReleaseVersion | undefined {
     const match = RELEASE_PATTERN.exec(text);
@@ -67,6 +73,22 @@ export function compareReleases(a: ReleaseVersion, b: ReleaseVersion): number {
 /** The `dynamo-crds` chart version that pairs with a platform release: the same version without `-postN`. */
 export function crdsVersionFor(release: ReleaseVersion): string {
     return `${release.major}.${release.minor}.${release.patch}`;
+}
+
+/**
+ * Why a `dynamo-crds` version cannot serve a platform release, or undefined when it can: it must be an
+ * exact published CRDs version (never `-postN`) on the platform's own minor line. The component refuses
+ * what this refuses, and the policy pack reports the same in any stack.
+ */
+export function crdsVersionProblem(platform: ReleaseVersion, crdsVersion: string): string | undefined {
+    const crds = parseReleaseVersion(crdsVersion);
+    if (crds === undefined || crds.post !== undefined) {
+        return "an exact dynamo-crds version such as 0.9.0 (never -postN)";
+    }
+    if (crds.major !== platform.major || crds.minor !== platform.minor) {
+        return `a dynamo-crds version on the platform's ${platform.major}.${platform.minor} line (default ${crdsVersionFor(platform)})`;
+    }
+    return undefined;
 }
 
 /** Whether a release still ships its CRDs as the separate `dynamo-crds` chart (every release before 1.0). */

@@ -7,6 +7,9 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksArgs } from "../core/args";
+import { DynamoConfigError } from "../core/errors";
+import { layoutSubnets } from "../core/network";
+import { checkValue, EKS_SHAPE, FieldSpec, otherStackOutput } from "../core/schema";
 
 /** Settings of a new cluster. */
 export interface DynamoEksClusterArgs {
@@ -28,43 +31,6 @@ export interface DynamoEksClusterArgs {
     maxNodes?: number;
     /** Tags on every AWS resource created. */
     tags?: Record<string, string>;
-}
-
-/** Subnet CIDRs carved out of a VPC CIDR: large private subnets (pods take VPC addresses), small public ones. */
-export interface SubnetLayout {
-    privateCidrs: string[];
-    publicCidrs: string[];
-}
-
-function ipToNumber(ip: string): number {
-    return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function numberToIp(n: number): string {
-    return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-}
-
-/**
- * Splits `vpcCidr` into four quarters: the first `zones` hold the private subnets, and the last
- * quarter is cut into sixteenths for the public ones. Pure; throws on a CIDR it cannot split.
- */
-export function layoutSubnets(vpcCidr: string, zones: number): SubnetLayout {
-    const match = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(vpcCidr);
-    const prefix = match ? Number(match[2]) : NaN;
-    if (!match || match[1].split(".").some((o) => Number(o) > 255) || prefix < 16 || prefix > 20) {
-        throw new Error(`VPC CIDR ${JSON.stringify(vpcCidr)} must be an IPv4 CIDR from /16 to /20`);
-    }
-    if (!Number.isInteger(zones) || zones < 2 || zones > 3) {
-        throw new Error(`availability zone count ${zones} must be 2 or 3`);
-    }
-    const size = 2 ** (32 - prefix);
-    const base = ipToNumber(match[1]) - (ipToNumber(match[1]) % size);
-    const quarter = size / 4;
-    const sixteenth = quarter / 16;
-    return {
-        privateCidrs: Array.from({ length: zones }, (_, i) => `${numberToIp(base + i * quarter)}/${prefix + 2}`),
-        publicCidrs: Array.from({ length: zones }, (_, i) => `${numberToIp(base + 3 * quarter + i * sixteenth)}/${prefix + 6}`),
-    };
 }
 
 /** A new EKS cluster in its own VPC, ready for the Dynamo Platform. */
@@ -189,14 +155,62 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
     }
 }
 
-/** Where the program's EKS cluster comes from. */
+/** What a cluster stack exports for this package, checked. */
+export interface ClusterStackOutputs {
+    clusterName: string;
+    vpcId: string;
+    privateSubnetIds: string[];
+    oidcProviderArn?: string;
+    /** Kubeconfig of the cluster, kept secret. */
+    kubeconfig: pulumi.Output<string>;
+}
+
+/** Where the platform's EKS cluster comes from. */
 export type EksClusterSource =
-    /** Coordinates in `dynamo:eks`, the provider from the ambient kubeconfig (or `kubernetes:*` config). */
+    /** Coordinates in the EKS arguments, the provider from the ambient kubeconfig (or `kubernetes:*` config). */
     | { kind: "existing" }
-    /** Coordinates and kubeconfig from another stack's outputs; `dynamo:eks` fields override them. */
-    | { kind: "stack"; stack: string }
+    /** Coordinates and kubeconfig read from another stack (see {@link readClusterStack}); EKS arguments set win. */
+    | { kind: "stack"; stack: string; outputs: ClusterStackOutputs }
     /** A new cluster created by this stack. */
     | { kind: "create"; cluster: DynamoEksClusterArgs };
+
+/**
+ * Reads a cluster stack's outputs (a StackReference read, nothing created) and checks them with the
+ * same rules as the EKS arguments, so a bad output stops the program before it builds anything.
+ *
+ * @param stackKey the setting that names the stack, blamed in messages (e.g. `dynamo:eks.clusterStack`).
+ */
+export async function readClusterStack(name: string, stack: string, stackKey: string): Promise<ClusterStackOutputs> {
+    const reference = new pulumi.StackReference(`${name}-cluster`, { name: stack });
+    const read = async (output: string, spec: FieldSpec, required: boolean): Promise<unknown> => {
+        const details = await reference.getOutputDetails(output);
+        const value = details.value ?? details.secretValue;
+        if (value === undefined || value === null) {
+            if (required) {
+                throw new DynamoConfigError(
+                    stackKey,
+                    `Stack "${stack}" (${stackKey}) has no output "${output}"; export it there or set it in the EKS settings.`,
+                );
+            }
+            return undefined;
+        }
+        return checkValue(otherStackOutput(stackKey, stack, output), value, spec, "args");
+    };
+    const [clusterName, vpcId, privateSubnetIds, oidcProviderArn, kubeconfig] = await Promise.all([
+        read("clusterName", EKS_SHAPE.clusterName, true),
+        read("vpcId", EKS_SHAPE.vpcId, true),
+        read("privateSubnetIds", EKS_SHAPE.privateSubnetIds, true),
+        read("oidcProviderArn", EKS_SHAPE.oidcProviderArn, false),
+        read("kubeconfig", { type: "string", spaces: true }, true),
+    ]);
+    return {
+        clusterName: clusterName as string,
+        vpcId: vpcId as string,
+        privateSubnetIds: privateSubnetIds as string[],
+        oidcProviderArn: oidcProviderArn as string | undefined,
+        kubeconfig: pulumi.secret(kubeconfig as string),
+    };
+}
 
 /** The cluster's coordinates for the platform, and the Kubernetes provider to reach it. */
 export interface ConnectedEksCluster {
@@ -206,7 +220,7 @@ export interface ConnectedEksCluster {
     created?: DynamoEksCluster;
 }
 
-/** Creates or looks up the cluster named by `source` and fills in the coordinates `eks` leaves out. */
+/** Creates the cluster named by `source`, or connects to it, and fills in the coordinates `eks` leaves out. */
 export function connectEksCluster(name: string, source: EksClusterSource, eksArgs: EksArgs): ConnectedEksCluster {
     switch (source.kind) {
         case "existing":
@@ -228,18 +242,22 @@ export function connectEksCluster(name: string, source: EksClusterSource, eksArg
                 },
             };
         }
-        case "stack": {
-            const reference = new pulumi.StackReference(`${name}-cluster`, { name: source.stack });
+        case "stack":
             return {
-                provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: reference.getOutput("kubeconfig") }),
-                eks: {
-                    ...eksArgs,
-                    clusterName: eksArgs.clusterName ?? reference.requireOutput("clusterName"),
-                    vpcId: eksArgs.vpcId ?? reference.requireOutput("vpcId"),
-                    privateSubnetIds: eksArgs.privateSubnetIds ?? reference.requireOutput("privateSubnetIds"),
-                    oidcProviderArn: eksArgs.oidcProviderArn ?? reference.getOutput("oidcProviderArn"),
-                },
+                provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: source.outputs.kubeconfig }),
+                eks: withClusterStackOutputs(eksArgs, source.outputs),
             };
-        }
     }
+}
+
+/** The EKS arguments with the coordinates a cluster stack provides; fields the arguments set win. */
+export function withClusterStackOutputs(eksArgs: EksArgs, outputs: ClusterStackOutputs): EksArgs {
+    const coordinates = {
+        clusterName: outputs.clusterName,
+        vpcId: outputs.vpcId,
+        privateSubnetIds: outputs.privateSubnetIds,
+        oidcProviderArn: outputs.oidcProviderArn,
+    };
+    const set = Object.entries(eksArgs).filter(([, value]) => value !== undefined);
+    return { ...coordinates, ...Object.fromEntries(set) } as EksArgs;
 }

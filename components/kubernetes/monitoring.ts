@@ -1,6 +1,7 @@
 /** The Prometheus endpoint the operator is given: explicit config, else a monitoring stack's output. */
 import * as pulumi from "@pulumi/pulumi";
-import { checkHttpUrl } from "../core/settings";
+import { checkedFor, DynamoConfigError } from "../core/errors";
+import { checkField, checkValue, otherStackOutput, PLATFORM_ARGS_SHAPE } from "../core/schema";
 
 /** The output a monitoring stack exports for this package to read. */
 export const MONITORING_STACK_OUTPUT = "prometheusEndpoint";
@@ -19,18 +20,38 @@ export interface PrometheusEndpoint {
 }
 
 /**
+ * The monitoring stack's endpoint, checked like `prometheusEndpoint` itself, with messages that name
+ * the stack and `monitoringStack`.
+ */
+export function checkMonitoringStackOutput(keyPrefix: string, monitoringStack: string, value: unknown): string {
+    const stackKey = `${keyPrefix}monitoringStack`;
+    if (value === undefined || value === null || value === "") {
+        throw new DynamoConfigError(
+            stackKey,
+            `Stack "${monitoringStack}" (${stackKey}) has no output "${MONITORING_STACK_OUTPUT}"; export the Prometheus URL there or set ${keyPrefix}prometheusEndpoint.`,
+        );
+    }
+    const place = otherStackOutput(stackKey, monitoringStack, MONITORING_STACK_OUTPUT);
+    return checkValue(place, value, PLATFORM_ARGS_SHAPE.prometheusEndpoint, "args") as string;
+}
+
+/**
  * Resolves the endpoint. An explicit endpoint wins; otherwise the monitoring stack's output is read
- * through a StackReference (a child of `parent`) and must be an http(s) URL.
+ * through a StackReference (a child of `parent`). Values that are Outputs are checked when they
+ * resolve; `keyPrefix` names the keys in messages.
  */
 export function resolvePrometheusEndpoint(
     name: string,
     explicit: pulumi.Input<string> | undefined,
     monitoringStack: string | undefined,
+    keyPrefix: string,
     parent: pulumi.Resource,
 ): PrometheusEndpoint {
     if (explicit !== undefined) {
         return {
-            url: pulumi.output(explicit).apply((url) => checkHttpUrl("prometheusEndpoint", url)),
+            url: pulumi
+                .output(explicit)
+                .apply((url) => checkedFor(parent, () => checkField(keyPrefix, "prometheusEndpoint", url) as string)),
             source: PrometheusEndpointSource.Explicit,
         };
     }
@@ -38,14 +59,8 @@ export function resolvePrometheusEndpoint(
         return { url: pulumi.output(""), source: PrometheusEndpointSource.None };
     }
     const reference = new pulumi.StackReference(`${name}-monitoring`, { name: monitoringStack }, { parent });
-    const url = reference.getOutput(MONITORING_STACK_OUTPUT).apply((value: unknown) => {
-        if (value === undefined || value === null || value === "") {
-            throw new pulumi.ResourceError(
-                `Stack "${monitoringStack}" (monitoringStack) has no output "${MONITORING_STACK_OUTPUT}"; export the Prometheus URL there or set prometheusEndpoint.`,
-                parent,
-            );
-        }
-        return checkHttpUrl(`output "${MONITORING_STACK_OUTPUT}" of stack "${monitoringStack}"`, value);
-    });
+    const url = reference
+        .getOutput(MONITORING_STACK_OUTPUT)
+        .apply((value: unknown) => checkedFor(parent, () => checkMonitoringStackOutput(keyPrefix, monitoringStack, value)));
     return { url, source: PrometheusEndpointSource.MonitoringStack };
 }

@@ -16,7 +16,8 @@ const REACH_TIMEOUT_MS = 8000;
 export interface AutoConfigureOptions {
     args: DynamoPlatformArgs;
     settings: PlatformSettings;
-    eksCluster?: EksClusterSource;
+    /** Where the EKS cluster comes from; a cluster this run creates or reads from a stack is not read here. */
+    eksCluster?: { kind: EksClusterSource["kind"]; stack?: string };
     /** `kubernetes:kubeconfig` and `kubernetes:context`, which the default Kubernetes provider also reads. */
     kubeconfig?: string;
     context?: string;
@@ -46,7 +47,7 @@ async function efsAddonOwner(clusterName: pulumi.Input<string>): Promise<string 
 }
 
 /** Why the cluster cannot be read before anything is created, if it cannot. */
-function unreadableCluster(eksCluster: EksClusterSource | undefined): string | undefined {
+function unreadableCluster(eksCluster: AutoConfigureOptions["eksCluster"]): string | undefined {
     if (eksCluster?.kind === "create") {
         return "the EKS cluster is created by this stack";
     }

@@ -177,7 +177,7 @@ describe("settings", () => {
         describe("EKS and EFS", () => {
             const withEks = (change: Record<string, unknown>) => ({ ...eks, eks: { ...eks.eks, ...change } });
             it("platform eks without dynamo:eks", () => rejects({ platform: Platform.Eks }, "dynamo:eks", "required with platform eks"));
-            it("no subnets", () => rejects(withEks({ privateSubnetIds: [] }), "dynamo:eks.privateSubnetIds", "non-empty list"));
+            it("no subnets", () => rejects(withEks({ privateSubnetIds: [] }), "dynamo:eks.privateSubnetIds", "the list is empty"));
             it("a malformed subnet id", () =>
                 rejects(withEks({ privateSubnetIds: ["sub-123"] }), "dynamo:eks.privateSubnetIds[0]", '"sub-123"'));
             it("subnets without a VPC", () => rejects(withEks({ vpcId: undefined }), "dynamo:eks.privateSubnetIds", "dynamo:eks.vpcId"));
@@ -225,7 +225,7 @@ describe("settings", () => {
             it("EFS settings on plain Kubernetes", () => rejects({ efs: {} }, "dynamo:efs", 'platform "eks"'));
         });
         it("a monitoring stack with spaces", () =>
-            rejects({ monitoringStack: "my monitoring" }, "dynamo:monitoringStack", "org/monitoring/prod"));
+            rejects({ monitoringStack: "my monitoring" }, "dynamo:monitoringStack", "org/project/stack"));
     });
 
     it("names argument paths for programs that construct the component directly", () => {

@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
-import { connectEksCluster, DynamoEksCluster, layoutSubnets } from "../../components/eks/cluster";
+import { DynamoConfigError } from "../../components/core/errors";
+import { connectEksCluster, DynamoEksCluster, readClusterStack } from "../../components/eks/cluster";
+import { layoutSubnets } from "../../components/core/network";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "../awsMocks";
-import { resolved, runWithMocks } from "../harness";
+import { resolved, runWithMocks, secretValue } from "../harness";
 
 describe("EKS cluster", () => {
     describe("layoutSubnets", () => {
@@ -62,29 +64,52 @@ describe("EKS cluster", () => {
         });
     });
 
+    const clusterStackOutputs = {
+        clusterName: "prod-gpu",
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
+        oidcProviderArn: OIDC_PROVIDER_ARN,
+        kubeconfig: '{"apiVersion":"v1"}',
+    };
+
     it("reads an existing cluster's coordinates and kubeconfig from its stack, config winning", async () => {
-        const outputs = {
-            clusterName: "prod-gpu",
-            vpcId: "vpc-0123456789abcdef0",
-            privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
-            oidcProviderArn: OIDC_PROVIDER_ARN,
-            kubeconfig: '{"apiVersion":"v1"}',
-        };
         let connected: ReturnType<typeof connectEksCluster> | undefined;
         const recording = await runWithMocks(
-            () => {
+            async () => {
+                const outputs = await readClusterStack("dynamo", "acme/eks/prod", "dynamo:eks.clusterStack");
                 connected = connectEksCluster(
                     "dynamo",
-                    { kind: "stack", stack: "acme/eks/prod" },
+                    { kind: "stack", stack: "acme/eks/prod", outputs },
                     { clusterName: undefined as unknown as string, vpcId: "vpc-0fedcba9876543210" },
                 );
             },
-            { stackOutputs: { "acme/eks/prod": outputs } },
+            { stackOutputs: { "acme/eks/prod": clusterStackOutputs } },
         );
         assert.equal(recording.one("pulumi:pulumi:StackReference").inputs.name, "acme/eks/prod");
-        assert.equal(recording.one("pulumi:providers:kubernetes").inputs.kubeconfig, '{"apiVersion":"v1"}');
-        assert.equal(await resolved(connected!.eks.clusterName as never), "prod-gpu");
+        assert.equal(secretValue(recording.one("pulumi:providers:kubernetes").inputs.kubeconfig), '{"apiVersion":"v1"}');
+        assert.equal(connected!.eks.clusterName, "prod-gpu");
         assert.equal(connected!.eks.vpcId, "vpc-0fedcba9876543210");
-        assert.deepEqual(await resolved(connected!.eks.privateSubnetIds as never), ["subnet-0aaaaaaaaaaaaaaa1"]);
+        assert.deepEqual(connected!.eks.privateSubnetIds, ["subnet-0aaaaaaaaaaaaaaa1"]);
     });
+
+    for (const [output, value, fragment] of [
+        ["vpcId", "vpc-XYZ", "a VPC id such as"],
+        ["privateSubnetIds", "subnet-0aaaaaaaaaaaaaaa1", "a list such as"],
+        ["kubeconfig", undefined, 'has no output "kubeconfig"'],
+    ] as const) {
+        it(`refuses a cluster stack whose ${output} is ${JSON.stringify(value)}, before anything is created`, async () => {
+            const recording = await runWithMocks(() => readClusterStack("dynamo", "acme/eks/prod", "dynamo:eks.clusterStack"), {
+                stackOutputs: { "acme/eks/prod": { ...clusterStackOutputs, [output]: value } },
+                expectFailure: true,
+            });
+            const error = recording.error as DynamoConfigError;
+            assert.ok(error instanceof DynamoConfigError, String(error));
+            assert.equal(error.key, "dynamo:eks.clusterStack");
+            assert.ok(error.message.includes(fragment), error.message);
+            assert.deepEqual(
+                recording.resources.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack"),
+                ["pulumi:pulumi:StackReference"],
+            );
+        });
+    }
 });

@@ -204,7 +204,7 @@ describe("EKS storage", () => {
                 deleteOnDestroy: true,
                 throughputMode: "provisioned",
                 provisionedThroughputMibps: 256,
-                kmsKeyId: "arn:aws:kms:us-west-2:123456789012:key/abc",
+                kmsKeyId: "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 transitionToIa: "AFTER_30_DAYS",
             },
         });
@@ -212,7 +212,7 @@ describe("EKS storage", () => {
         assert.equal(fs.retainOnDelete, false);
         assert.equal(fs.inputs.throughputMode, "provisioned");
         assert.equal(fs.inputs.provisionedThroughputInMibps, 256);
-        assert.equal(fs.inputs.kmsKeyId, "arn:aws:kms:us-west-2:123456789012:key/abc");
+        assert.equal(fs.inputs.kmsKeyId, "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
         assert.deepEqual(fs.inputs.lifecyclePolicies, [{ transitionToIa: "AFTER_30_DAYS" }]);
     });
 

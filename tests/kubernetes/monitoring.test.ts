@@ -14,7 +14,7 @@ async function resolveWith(
     const recording = await runWithMocks(
         () => {
             const parent = new pulumi.ComponentResource("test:index:Parent", "parent");
-            endpoint = resolvePrometheusEndpoint("dynamo", explicit, monitoringStack, parent);
+            endpoint = resolvePrometheusEndpoint("dynamo", explicit, monitoringStack, "args.", parent);
         },
         { stackOutputs: { [STACK]: outputs } },
     );
@@ -41,7 +41,7 @@ describe("monitoring", () => {
 
     it("checks an explicit endpoint that arrives as an Output", async () => {
         const { endpoint } = await resolveWith(pulumi.output("prometheus:9090"), undefined);
-        await assert.rejects(settle(endpoint.url), /Invalid prometheusEndpoint "prometheus:9090"/);
+        await assert.rejects(settle(endpoint.url), /Invalid args.prometheusEndpoint "prometheus:9090"/);
     });
 
     it("is empty without either", async () => {
@@ -55,7 +55,7 @@ describe("monitoring", () => {
         const { endpoint } = await resolveWith(undefined, STACK, { prometheusEndpoint: "prometheus:9090" });
         await assert.rejects(
             settle(endpoint.url),
-            /Invalid output "prometheusEndpoint" of stack "acme\/monitoring\/prod" "prometheus:9090"/,
+            /Invalid output "prometheusEndpoint" of stack "acme\/monitoring\/prod" \(args.monitoringStack\) "prometheus:9090"/,
         );
     });
 
