@@ -1,7 +1,6 @@
 /** Policies on the AWS side of EKS mode: EFS encryption, network exposure, CSI driver permissions. */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-
-const WORLD = ["0.0.0.0/0", "::/0"];
+import { admitsWorld } from "../components/core/network";
 
 export const efsEncrypted: ResourceValidationPolicy = {
     name: "efs-encrypted",
@@ -35,7 +34,7 @@ export const noWorldOpenIngress: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const report = (rule: Record<string, unknown>, sources: string[]) => {
-            const open = sources.filter((s) => WORLD.includes(s));
+            const open = sources.filter(admitsWorld);
             if (open.length > 0) {
                 reportViolation(
                     `A security group rule admits ${portRange(rule)} from ${open.join(" and ")}; restrict it to the VPC CIDR or a security group.`,

@@ -1,8 +1,7 @@
 /** Policies on the Dynamo Helm releases themselves: names, versions, discovery, order. */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { crdsVersionProblem, parseReleaseVersion } from "../components/core/versions";
 import { at, dynamoChartOf, objectName, persistenceClassesOf, ResourceLike, storageRole, STORAGE_CLASS } from "./resources";
-
-const EXACT_RELEASE = /^\d+\.\d+\.\d+(-post\d+)?$/;
 
 export const discoveryBackendEtcd: ResourceValidationPolicy = {
     name: "dynamo-discovery-backend-etcd",
@@ -47,7 +46,7 @@ export const dynamoChartVersionPinned: ResourceValidationPolicy = {
             return;
         }
         const version = args.props.version;
-        if (typeof version !== "string" || !EXACT_RELEASE.test(version)) {
+        if (typeof version !== "string" || parseReleaseVersion(version) === undefined) {
             reportViolation(
                 `The ${chart} release has chart version ${JSON.stringify(version ?? "")}; pin an exact version such as 0.9.1 or 0.9.0-post1.`,
             );
@@ -61,19 +60,20 @@ function releasesOf(resources: ResourceLike[], chart: "dynamo-crds" | "dynamo-pl
 
 export const crdsVersionMatchesPlatform: StackValidationPolicy = {
     name: "dynamo-crds-version-matches-platform",
-    description: "The dynamo-crds release must be the platform release's version without -postN, so the operator and its CRDs agree.",
+    description:
+        "The dynamo-crds release must be an exact CRDs version on the platform release's minor line (by default the platform version without -postN), so the operator and its CRDs agree.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const platform of releasesOf(args.resources, "dynamo-platform")) {
-            const platformVersion = platform.props.version;
-            if (typeof platformVersion !== "string") {
+            const release = typeof platform.props.version === "string" ? parseReleaseVersion(platform.props.version) : undefined;
+            if (release === undefined) {
                 continue;
             }
-            const expected = platformVersion.replace(/-post\d+$/, "");
             for (const crds of releasesOf(args.resources, "dynamo-crds")) {
-                if (crds.props.version !== expected) {
+                const problem = crdsVersionProblem(release, String(crds.props.version));
+                if (problem !== undefined) {
                     reportViolation(
-                        `dynamo-crds is at ${JSON.stringify(crds.props.version)} but dynamo-platform is at ${platformVersion}; install dynamo-crds ${expected}.`,
+                        `dynamo-crds is at ${JSON.stringify(crds.props.version)} but dynamo-platform is at ${release.text}; install ${problem}.`,
                         crds.urn,
                     );
                 }

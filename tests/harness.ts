@@ -29,6 +29,7 @@ export interface Registered {
 export interface Logs {
     info: string[];
     warn: string[];
+    error: string[];
 }
 
 /** A finished run: what was registered and the stack's outputs. */
@@ -115,7 +116,7 @@ class RecordingMonitor extends MockMonitor {
  */
 export async function runWithMocks(program: () => unknown, options: MockOptions = {}): Promise<Recording> {
     const inputsByKey = new Map<string, Record<string, any>>();
-    const logs: Logs = { info: [], warn: [] };
+    const logs: Logs = { info: [], warn: [], error: [] };
     const monitor = new RecordingMonitor({
         newResource(args) {
             inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
@@ -142,8 +143,10 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
 
     const originalInfo = pulumi.log.info;
     const originalWarn = pulumi.log.warn;
+    const originalError = pulumi.log.error;
     pulumi.log.info = async (message: string) => void logs.info.push(message);
     pulumi.log.warn = async (message: string) => void logs.warn.push(message);
+    pulumi.log.error = async (message: string) => void logs.error.push(message);
     let error: unknown;
     try {
         await pulumi.runtime.runInPulumiStack(async () => program());
@@ -153,6 +156,7 @@ export async function runWithMocks(program: () => unknown, options: MockOptions 
         await pulumi.runtime.disconnect();
         pulumi.log.info = originalInfo;
         pulumi.log.warn = originalWarn;
+        pulumi.log.error = originalError;
     }
 
     const resources: Registered[] = [];

@@ -240,4 +240,12 @@ describe("program (index.ts)", () => {
             });
         }
     });
+
+    it("names dynamo: keys in warnings, not the component's argument paths", async () => {
+        const recording = await runProgram({ config: { ...stackFileConfig("k8s"), "dynamo:discoveryBackend": "kubernetes" } });
+        assert.deepEqual(
+            recording.logs.warn.filter((w) => w.includes("KVBM")).map((w) => w.split(" ")[0]),
+            ["dynamo:discoveryBackend"],
+        );
+    });
 });

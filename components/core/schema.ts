@@ -229,7 +229,12 @@ function distance(a: string, b: string): number {
 
 /** The known name closest to `name`, if one is close enough to be a typo of it. */
 export function closestName(name: string, known: readonly string[]): string | undefined {
-    const scored = known.map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) }));
+    const lower = name.toLowerCase();
+    const extended = known.find((k) => k.toLowerCase().startsWith(lower) && lower.length >= 3);
+    if (extended !== undefined) {
+        return extended;
+    }
+    const scored = known.map((k) => ({ k, d: distance(lower, k.toLowerCase()) }));
     const best = scored.sort((a, b) => a.d - b.d)[0];
     return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.k : undefined;
 }

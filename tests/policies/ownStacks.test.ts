@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { policies } from "../../policies/policies";
 import { awsCalls, eksClusterState } from "../awsMocks";
 import { runProgram, stackFileConfig } from "../harness";
+import { runOptions, VALID_INPUTS } from "../inputCases";
 import { allViolations } from "./policyHarness";
 
 describe("the pack over this project's own stacks", () => {
@@ -46,6 +47,14 @@ describe("the pack over this project's own stacks", () => {
             const recording = await runProgram({ config, calls: awsCalls, resourceState: eksClusterState });
             assert.ok(recording.resources.length > 10);
             assert.deepEqual(await allViolations(policies, recording), []);
+        });
+    }
+
+    for (const input of VALID_INPUTS) {
+        it(`finds no mandatory violation with a supported input: ${input.name}`, async () => {
+            const recording = await runProgram(runOptions(input.stack, input.set, input.stackOutputs));
+            const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory");
+            assert.deepEqual(await allViolations(mandatory, recording), []);
         });
     }
 

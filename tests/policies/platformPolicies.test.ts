@@ -91,7 +91,25 @@ describe("platform policies", () => {
             );
             assert.equal(found.length, 1);
             assert.equal(found[0].urn, crds.urn);
-            assert.match(found[0].message, /install dynamo-crds 0\.9\.0/);
+            assert.match(found[0].message, /never -postN/);
+        });
+        it("passes the supported crdsVersion override: newer CRDs of the same minor line", async () => {
+            const resources = [
+                policyResource(T.release, platform({ version: "0.9.0" }), "p"),
+                policyResource(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.9.1" }, "c"),
+            ];
+            assert.deepEqual(await violations(crdsVersionMatchesPlatform, stackArgs(resources)), []);
+        });
+        it("reports CRDs of another minor line, naming the line", async () => {
+            const found = await violations(
+                crdsVersionMatchesPlatform,
+                stackArgs([
+                    policyResource(T.release, platform({ version: "0.9.1" }), "p"),
+                    policyResource(T.release, { chart: "dynamo-crds", name: "dynamo-crds", version: "0.8.1" }, "c"),
+                ]),
+            );
+            assert.equal(found.length, 1);
+            assert.match(found[0].message, /on the platform's 0\.9 line \(default 0\.9\.1\)/);
         });
     });
 
