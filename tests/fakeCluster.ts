@@ -8,7 +8,8 @@ export interface FakeCluster {
     services?: ServiceInfo[];
     ingressClasses?: { name: string; controller: string }[];
     csiDrivers?: string[];
-    namespaces?: string[];
+    /** Namespaces by name, with their labels. */
+    namespaces?: Record<string, Record<string, string>>;
     clusterPolicies?: { name: string; state?: string }[];
     pods?: Record<string, (PodInfo & { log?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
@@ -43,7 +44,7 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
         services: () => answer("services", cluster.services ?? []),
         ingressClasses: () => answer("ingressClasses", cluster.ingressClasses ?? []),
         csiDrivers: () => answer("csiDrivers", cluster.csiDrivers ?? []),
-        namespaceExists: (name) => answer(`namespace ${name}`, (cluster.namespaces ?? []).includes(name)),
+        namespaceLabels: (name) => answer(`namespace ${name}`, cluster.namespaces?.[name]),
         clusterCustomObjects: () => answer("clusterCustomObjects", cluster.clusterPolicies ?? []),
         pods: (namespace, selector) =>
             answer(

@@ -17,7 +17,15 @@ export const GPU_OPERATOR_CRD = "clusterpolicies.nvidia.com";
 
 /** One finding and what was done about it; exported as the stack output `detected`. */
 export interface Decision {
-    subject: "cluster" | "prometheus" | "gpuOperator" | "persistenceStorageClass" | "modelCacheStorageClass" | "ingress" | "efsCsiDriver";
+    subject:
+        | "cluster"
+        | "namespace"
+        | "prometheus"
+        | "gpuOperator"
+        | "persistenceStorageClass"
+        | "modelCacheStorageClass"
+        | "ingress"
+        | "efsCsiDriver";
     found: string;
     decision: string;
     /** `warn` when the user should act. */
@@ -70,6 +78,31 @@ async function detectPrometheus(reader: ClusterReader, input: DetectionInput, de
         subject: "prometheus",
         found: `kube-prometheus-stack service ${service.namespace}/${service.name}`,
         decision: `prometheusEndpoint ${detection.prometheusEndpoint}`,
+        level: "info",
+    });
+}
+
+/**
+ * A namespace the stack would create must not exist already unless it is this stack's: the
+ * Kubernetes provider would adopt it (server-side apply), and destroy would delete it with
+ * everything the user keeps there.
+ */
+async function detectNamespace(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { namespace, createNamespace } = input.settings;
+    if (!createNamespace) {
+        return;
+    }
+    const labels = await reader.namespaceLabels(namespace);
+    if (labels !== undefined && labels[OWNER_LABEL] !== input.owner) {
+        throw new DynamoConfigError(
+            "dynamo:namespace",
+            `The namespace "${namespace}" (dynamo:namespace) already exists and was not created by this stack: set dynamo:createNamespace to false to install into it without owning it (destroy then leaves it), or choose another namespace.`,
+        );
+    }
+    detection.decisions.push({
+        subject: "namespace",
+        found: labels === undefined ? `no namespace ${namespace}` : `namespace ${namespace}, created by this stack`,
+        decision: labels === undefined ? "create it" : "keep managing it",
         level: "info",
     });
 }
@@ -230,6 +263,7 @@ export async function detect(reader: ClusterReader, input: DetectionInput): Prom
     const detection: Detection = { decisions: [] };
     const version = await reader.serverVersion();
     detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
+    await detectNamespace(reader, input, detection);
     await detectPrometheus(reader, input, detection);
     await detectGpuOperator(reader, detection);
     await detectStorage(reader, input, detection);

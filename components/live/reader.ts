@@ -40,7 +40,8 @@ export interface ClusterReader {
     services(): Promise<ServiceInfo[]>;
     ingressClasses(): Promise<{ name: string; controller: string }[]>;
     csiDrivers(): Promise<string[]>;
-    namespaceExists(name: string): Promise<boolean>;
+    /** The labels of a namespace, undefined when it does not exist. */
+    namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
     /** Objects of a cluster-scoped custom resource, as name and `status.state`. */
     clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
     pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
@@ -97,7 +98,10 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
                 controller: c.spec?.controller ?? "",
             })),
         csiDrivers: async () => (await storage.listCSIDriver()).items.map((d) => d.metadata?.name ?? ""),
-        namespaceExists: async (name) => (await orUndefined(() => core.readNamespace({ name }))) !== undefined,
+        namespaceLabels: async (name) => {
+            const namespace = await orUndefined(() => core.readNamespace({ name }));
+            return namespace && (namespace.metadata?.labels ?? {});
+        },
         clusterCustomObjects: async (group, version, plural) => {
             const list = (await orUndefined(() => custom.listClusterCustomObject({ group, version, plural }))) as
                 { items?: { metadata?: { name?: string }; status?: { state?: string } }[] } | undefined;

@@ -53,7 +53,7 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
     const { namespace, platformReleaseName: release } = outputs;
     const results: CheckResult[] = [];
 
-    const namespaceFound = await reader.namespaceExists(namespace);
+    const namespaceFound = (await reader.namespaceLabels(namespace)) !== undefined;
     results.push(
         namespaceFound
             ? { check: `namespace ${namespace}`, status: "ok", detail: "exists" }

@@ -200,7 +200,47 @@ describe("auto-configuration rules", () => {
         const reader = fakeReader({ storageClasses: [nfsClass] });
         await detect(reader, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: false });
         for (const call of reader.calls) {
-            assert.match(call, /^(serverVersion|storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects)/);
+            assert.match(call, /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects)/);
         }
+    });
+
+    describe("the platform namespace", () => {
+        const run = (namespaces: Record<string, Record<string, string>>, createNamespace = true) =>
+            detect(fakeReader({ storageClasses: [nfsClass], namespaces }), {
+                settings: resolveSettings({ ...k8sArgs, createNamespace }),
+                owner: OWNER,
+                prometheusConfigured: false,
+            });
+
+        it("stops when the namespace exists and is not this stack's: it would be adopted and deleted on destroy", async () => {
+            await assert.rejects(
+                run({ "dynamo-system": { team: "ml" } }),
+                (error: unknown) =>
+                    error instanceof DynamoConfigError &&
+                    error.key === "dynamo:namespace" &&
+                    /already exists and was not created by this stack: set dynamo:createNamespace to false/.test(error.message),
+            );
+        });
+
+        it("keeps managing the namespace this stack created", async () => {
+            const detection = await run({ "dynamo-system": { [OWNER_LABEL]: OWNER } });
+            assert.deepEqual(
+                detection.decisions.find((d) => d.subject === "namespace"),
+                {
+                    subject: "namespace",
+                    found: "namespace dynamo-system, created by this stack",
+                    decision: "keep managing it",
+                    level: "info",
+                },
+            );
+        });
+
+        it("does not look when the namespace is the user's to manage", async () => {
+            const detection = await run({ "dynamo-system": { team: "ml" } }, false);
+            assert.equal(
+                detection.decisions.find((d) => d.subject === "namespace"),
+                undefined,
+            );
+        });
     });
 });

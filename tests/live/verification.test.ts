@@ -18,7 +18,7 @@ const pod = (name: string, app: string, ready = true, log = "") => ({
 });
 
 const healthy: FakeCluster = {
-    namespaces: ["dynamo-system"],
+    namespaces: { "dynamo-system": {} },
     crds,
     pods: {
         "dynamo-system": [
