@@ -110,7 +110,7 @@ export function readStackConfig(config: ConfigReader): DynamoPlatformArgs & { ek
 /** Fields a new cluster provides; setting them alongside `create` would be ignored, so it is refused. */
 const CREATED_FIELDS: (keyof EksArgs)[] = ["vpcId", "privateSubnetIds", "oidcProviderArn"];
 /** Fields a cluster stack provides, unless `dynamo:eks` sets them. */
-export const CLUSTER_STACK_FIELDS: (keyof EksArgs)[] = ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"];
+const CLUSTER_STACK_FIELDS: (keyof EksArgs)[] = ["clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"];
 
 /** Stands in, during validation, for a value the cluster (new or referenced) will provide. */
 const FROM_CLUSTER = pulumi.output("<provided by the cluster>");

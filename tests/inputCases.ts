@@ -526,7 +526,7 @@ export const BAD_INPUTS: BadInput[] = [
         "a chart name override the operator cannot follow",
         { "dynamo:helmValues": { fullnameOverride: "dynamo" } },
         "dynamo:helmValues.fullnameOverride",
-        "no override of the chart's names",
+        "no override of the chart's full name",
     ),
     bad(
         "security",

@@ -5,7 +5,7 @@
 import { isIPv4, isIPv6 } from "net";
 
 /** A parsed CIDR block. */
-export interface Cidr {
+interface Cidr {
     readonly text: string;
     readonly family: 4 | 6;
     readonly address: string;
@@ -13,7 +13,7 @@ export interface Cidr {
 }
 
 /** The broadest IPv4 block this package admits to NFS: a /8 holds a whole private range (10.0.0.0/8). */
-export const BROADEST_IPV4_PREFIX = 8;
+const BROADEST_IPV4_PREFIX = 8;
 
 /** Private and shared address space a VPC normally uses (RFC 1918 and RFC 6598). */
 const PRIVATE_IPV4_BLOCKS: [string, number][] = [
@@ -32,7 +32,7 @@ function numberToIpv4(n: number): string {
 }
 
 /** Parses `address/prefix` (IPv4 or IPv6); undefined for anything else. */
-export function parseCidr(text: string): Cidr | undefined {
+function parseCidr(text: string): Cidr | undefined {
     const match = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
     if (!match) {
         return undefined;

@@ -28,7 +28,7 @@ const BRACKETED_IPV6 = /^\[[0-9A-Fa-f:.]+\]$/;
  * Namespaces the platform must never take: Kubernetes' own, `default` (a destroy of a namespace the
  * stack created would empty it), and the one local-path-provisioner gets from this stack.
  */
-export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "local-path-storage", "ingress-nginx"];
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "local-path-storage", "ingress-nginx"];
 
 export const NAMESPACE: ValueRule = {
     accepted: "a DNS-1123 label of your own (lower-case letters, digits and '-', at most 63 characters), not a system namespace",

@@ -54,20 +54,20 @@ const secret = (configKey: string): FieldSpec => ({ type: "secret", configKey })
 /** The config key that holds the image pull secret's password. */
 export const PULL_SECRET_PASSWORD_KEY = "imagePullSecretPassword";
 /** The config key that holds the Dynamo chart repository's password. */
-export const CHART_REPOSITORY_PASSWORD_KEY = "chartRepositoryPassword";
+const CHART_REPOSITORY_PASSWORD_KEY = "chartRepositoryPassword";
 
 const ADD_ON_REPOSITORY = rules.chartSourceRule(
     "add-on chart repositories take no credentials here; mirror the chart into a local folder and point this key at it",
 );
 
-export const TOLERATION_SHAPE = {
+const TOLERATION_SHAPE = {
     key: string(rules.TOLERATION_KEY),
     operator: oneOf(["Exists", "Equal"]),
     value: string(rules.TOLERATION_VALUE),
     effect: oneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 } as const satisfies ShapeOf<TolerationArgs>;
 
-export const NFS_SHAPE = {
+const NFS_SHAPE = {
     server: string(rules.HOST),
     share: string(rules.NFS_SHARE),
     mountOptions: list(string(rules.MOUNT_OPTION), '["nfsvers=4.1"]', true),
@@ -77,14 +77,14 @@ export const NFS_SHAPE = {
     reclaimPolicy: oneOf(["Retain", "Delete"]),
 } as const satisfies ShapeOf<NfsArgs>;
 
-export const LOCAL_PATH_SHAPE = {
+const LOCAL_PATH_SHAPE = {
     install: boolean,
     nodePath: string(rules.NODE_DIRECTORY),
     image: string(rules.PINNED_IMAGE),
     helperImage: string(rules.PINNED_IMAGE),
 } as const satisfies ShapeOf<LocalPathArgs>;
 
-export const INGRESS_SHAPE = {
+const INGRESS_SHAPE = {
     className: string(rules.OBJECT_NAME),
     installNginx: boolean,
     nginxChartVersion: string(rules.CHART_VERSION),
@@ -92,7 +92,7 @@ export const INGRESS_SHAPE = {
     tlsSecretName: string(rules.OBJECT_NAME),
 } as const satisfies ShapeOf<IngressArgs>;
 
-export const IMAGE_PULL_SECRET_SHAPE = {
+const IMAGE_PULL_SECRET_SHAPE = {
     name: string(rules.OBJECT_NAME),
     registry: string(rules.REGISTRY_HOST),
     username: string(rules.REGISTRY_USERNAME),
@@ -228,7 +228,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known name closest to `name`, if one is close enough to be a typo of it. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+function closestName(name: string, known: readonly string[]): string | undefined {
     const lower = name.toLowerCase();
     const extended = known.find((k) => k.toLowerCase().startsWith(lower) && lower.length >= 3);
     if (extended !== undefined) {
@@ -240,7 +240,7 @@ export function closestName(name: string, known: readonly string[]): string | un
 }
 
 /** The error for a field nobody declared. */
-export function unknownField(place: Place, field: string, known: readonly string[]): DynamoConfigError {
+function unknownField(place: Place, field: string, known: readonly string[]): DynamoConfigError {
     const near = closestName(field, known);
     const hint = near !== undefined ? `did you mean ${child(place, `.${near}`).label}? ` : "";
     return new DynamoConfigError(
@@ -369,7 +369,7 @@ export function checkValue(place: Place, value: unknown, spec: FieldSpec, source
 }
 
 /** Checks an object field by field; a field the shape does not declare is refused with the closest known name. */
-export function checkObject(place: Place, value: unknown, shape: Shape, source: Source): Record<string, unknown> {
+function checkObject(place: Place, value: unknown, shape: Shape, source: Source): Record<string, unknown> {
     if (!isPlainObject(value)) {
         const reason = Array.isArray(value) ? "a list where an object is expected" : undefined;
         const how = source === "config" ? " (set fields with `pulumi config set --path`)" : "";

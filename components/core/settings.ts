@@ -23,7 +23,7 @@ import {
 import { DynamoConfigError } from "./errors";
 import { unpinnedImagesInValues } from "./images";
 import { isPrivateIpv4 } from "./network";
-import { RELEASE_VERSION } from "./rules";
+import { PINNED_IMAGE, RELEASE_VERSION } from "./rules";
 import { checkArgs, isUnresolved } from "./schema";
 import { foreignSwitchKeys, PERSISTENCE_CLASS_PATHS, valueAt, Values } from "./values";
 import { ChartLine, chartLineFor, compareReleases, crdsVersionProblem, OLDEST_SUPPORTED_RELEASE, parseReleaseVersion } from "./versions";
@@ -404,18 +404,16 @@ export function checkHelmValues(key: string, values: Values, context: HelmValues
         throw DynamoConfigError.invalid(
             `${key}.${unpinned[0]}`,
             valueAt(values, unpinned[0].split(/[.[\]]+/).filter(Boolean)),
-            "an image with a pinned tag or digest, e.g. registry/name:1.2.3 (not latest)",
+            PINNED_IMAGE.accepted,
         );
     }
-    for (const name of ["fullnameOverride", "nameOverride"]) {
-        if (values[name] !== undefined) {
-            throw DynamoConfigError.invalid(
-                `${key}.${name}`,
-                values[name],
-                "no override of the chart's names",
-                "the operator finds etcd and NATS as dynamo-platform-etcd and dynamo-platform-nats",
-            );
-        }
+    if (values.fullnameOverride !== undefined) {
+        throw DynamoConfigError.invalid(
+            `${key}.fullnameOverride`,
+            values.fullnameOverride,
+            "no override of the chart's full name",
+            "the operator finds etcd and NATS as dynamo-platform-etcd and dynamo-platform-nats",
+        );
     }
     const foreign = foreignSwitchKeys(context.chartLine.layout, values);
     if (foreign.length > 0) {

@@ -67,7 +67,7 @@ function leafPaths(values: Values, prefix = ""): string[] {
 }
 
 /** The subchart switch keys a chart line reads. */
-export function switchKeys(layout: ValuesLayout): string[] {
+function switchKeys(layout: ValuesLayout): string[] {
     return leafPaths(subchartSwitches(layout, { etcd: true, nats: true, grove: true, kai: true }));
 }
 
