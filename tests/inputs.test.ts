@@ -6,7 +6,9 @@
 import { strict as assert } from "assert";
 import { DynamoConfigError } from "../components/core/errors";
 import { runProgram } from "./harness";
-import { BAD_INPUTS, InputClass, runOptions, VALID_INPUTS } from "./inputCases";
+import { STACK_CONFIG_SHAPE } from "../components/core/schema";
+import { loadStackConfig } from "../stackConfig";
+import { BAD_INPUTS, configFor, InputClass, runOptions, VALID_INPUTS } from "./inputCases";
 
 /** What a run may register before it stops: the stack itself and reads of other stacks. */
 const READS = ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"];
@@ -47,6 +49,34 @@ describe("every input checked before anything is registered", function () {
                 assert.deepEqual(registered, [], "nothing registered");
             });
         }
+    });
+
+    it("answers any value of any key with a DynamoConfigError naming the key, never a raw error", () => {
+        const garbage: unknown[] = [null, 0, -1, 1.5, true, "", " ", "x", "\u0000", [], [null], [1], {}, { a: 1 }, { key: null }];
+        let tried = 0;
+        let accepted = 0;
+        for (const key of Object.keys(STACK_CONFIG_SHAPE)) {
+            for (const stack of ["k8s", "eks"] as const) {
+                for (const value of garbage) {
+                    const config = configFor(stack, { [`dynamo:${key}`]: typeof value === "string" ? value : JSON.stringify(value) });
+                    const values: Record<string, string> = Object.fromEntries(
+                        Object.entries(config)
+                            .filter(([k]) => k.startsWith("dynamo:"))
+                            .map(([k, v]) => [k.slice("dynamo:".length), v]),
+                    );
+                    tried++;
+                    try {
+                        loadStackConfig({ get: (k) => values[k], getSecret: () => undefined, keys: () => Object.keys(values) });
+                        accepted++;
+                    } catch (error) {
+                        assert.ok(error instanceof DynamoConfigError, `dynamo:${key} = ${JSON.stringify(value)}: ${error}`);
+                        assert.ok(error.message.includes("dynamo:"), error.message);
+                    }
+                }
+            }
+        }
+        assert.ok(tried > 500, `${tried} tries`);
+        assert.ok(accepted > 0 && accepted < tried / 2, `${accepted} of ${tried} accepted: the stacks themselves must load`);
     });
 
     describe("unusual but valid inputs", () => {
