@@ -1,4 +1,4 @@
-// Pins kube-apiserver and kube-controller-manager used by the end-to-end tests. Built by ../../toolchain.
+// Pins kube-apiserver, kube-controller-manager and kube-scheduler used by the end-to-end tests. Built by ../../toolchain.
 //
 // k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local directories, which a
 // dependent module cannot use: every k8s.io/<staging> module is replaced here by its published v0.34.4,
@@ -46,6 +46,7 @@ replace (
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
 )
 
 require (
