@@ -5,6 +5,7 @@ import * as os from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { DynamoConfigError } from "../components/core/errors";
+import { STACK_CONFIG_SHAPE } from "../components/core/schema";
 import { ConfigReader, loadStackConfig, readEksConfig, readStackConfig } from "../stackConfig";
 
 function reader(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigReader {
@@ -127,6 +128,15 @@ describe("Pulumi.yaml config schema", () => {
             config: Record<string, { type: string; default?: unknown }>;
         }
     ).config;
+
+    it("declares only keys of the input schema, with the schema's type", () => {
+        for (const [key, declaration] of Object.entries(schema)) {
+            const spec = STACK_CONFIG_SHAPE[key as keyof typeof STACK_CONFIG_SHAPE];
+            assert.ok(spec, `Pulumi.yaml declares ${key}, which the schema does not know`);
+            const type = spec.type === "enum" ? "string" : spec.type;
+            assert.equal(declaration.type, type, key);
+        }
+    });
 
     it("requires only releaseVersion: every other declared key has a default", () => {
         assert.deepEqual(
