@@ -44,8 +44,9 @@ describe("end-to-end: other stacks consume the component", function () {
         const tarball = path.join(work, `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`);
         consumer = copyExample("typescript", tarball);
         workload = copyExample("workload");
-        ok(run("npm install (TypeScript consumer)", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], consumer));
-        ok(run("npm install (workload)", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], workload));
+        // Offline: the test runs in a network namespace; e2e/run filled npm's cache with these trees before entering it.
+        ok(run("npm install (TypeScript consumer)", "npm", ["install", "--no-audit", "--no-fund", "--offline"], consumer));
+        ok(run("npm install (workload)", "npm", ["install", "--no-audit", "--no-fund", "--offline"], workload));
     });
 
     it("the package ships compiled JavaScript and declarations (no TypeScript build of its sources)", () => {
@@ -102,7 +103,16 @@ describe("end-to-end: other stacks consume the component", function () {
             fs.writeFileSync(schemaFile, await provider.getSchema());
             ok(run("python: generate SDK", "pulumi-gen-python", [schemaFile, path.join(python, "sdks", "dynamo")], python));
             ok(run("python: virtualenv", "python3", ["-m", "venv", "venv"], python));
-            ok(run("python: pip install", path.join(python, "venv", "bin", "pip"), ["install", "-q", "-r", "requirements.txt"], python));
+            // Offline (network namespace): from the wheel folder e2e/run filled before entering it.
+            const wheels = process.env.DYNAMO_E2E_WHEELS ?? assert.fail("DYNAMO_E2E_WHEELS is not set: run the e2e tests through e2e/run");
+            ok(
+                run(
+                    "python: pip install",
+                    path.join(python, "venv", "bin", "pip"),
+                    ["install", "-q", "--no-index", "--find-links", wheels, "-r", "requirements.txt"],
+                    python,
+                ),
+            );
             pythonEnv = {
                 PATH: `${path.join(python, "venv", "bin")}:${path.join(ROOT, "e2e", "plugin")}:${process.env.PATH}`,
                 VIRTUAL_ENV: path.join(python, "venv"),
