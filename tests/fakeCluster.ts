@@ -11,7 +11,8 @@ export interface FakeCluster {
     /** Namespaces by name, with their labels. */
     namespaces?: Record<string, Record<string, string>>;
     clusterPolicies?: { name: string; state?: string }[];
-    pods?: Record<string, (PodInfo & { log?: string })[]>;
+    /** Pods by namespace; `logError` makes reading the pod's log fail (an unreachable kubelet). */
+    pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
     /** Every call fails with this error (an unreachable or forbidding cluster). */
     failWith?: Error;
@@ -52,6 +53,12 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
                 (cluster.pods?.[namespace] ?? []).filter((p) => matches(p.labels, selector)),
             ),
         deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
-        podLogTail: (namespace, pod) => answer(`logs ${pod}`, cluster.pods?.[namespace]?.find((p) => p.name === pod)?.log ?? ""),
+        podLogTail: async (namespace, pod) => {
+            const found = cluster.pods?.[namespace]?.find((p) => p.name === pod);
+            if (found?.logError !== undefined) {
+                throw new Error(found.logError);
+            }
+            return answer(`logs ${pod}`, found?.log ?? "");
+        },
     };
 }

@@ -118,7 +118,18 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
             hint: "See the operator deployment check above.",
         });
     } else {
-        const lines = (await reader.podLogTail(namespace, operatorPods[0].name, LOG_LINES)).trim().split("\n").filter(Boolean);
+        const log = await reader.podLogTail(namespace, operatorPods[0].name, LOG_LINES).catch((error: Error) => error);
+        if (log instanceof Error) {
+            // The API server fetches logs from the node's kubelet: a node it cannot reach says nothing about the platform.
+            results.push({
+                check: "operator logs",
+                status: "warn",
+                detail: `cannot be read: ${log.message}`,
+                hint: `\`kubectl logs -n ${namespace} ${operatorPods[0].name}\` from where the node's kubelet is reachable.`,
+            });
+            return results;
+        }
+        const lines = log.trim().split("\n").filter(Boolean);
         const errors = lines.filter((line) => /\berror\b/i.test(line));
         results.push({
             check: "operator logs",

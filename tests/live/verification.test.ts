@@ -72,6 +72,24 @@ describe("verification", () => {
         assert.equal(results["operator logs"].status, "fail");
     });
 
+    it("warns, and does not fail, when the operator's log cannot be read (an unreachable kubelet)", async () => {
+        const unreadable = pod("op", "dynamo-operator");
+        const results = byCheck(
+            await verifyPlatform(
+                fakeReader({
+                    ...healthy,
+                    pods: {
+                        "dynamo-system": [{ ...unreadable, logError: "no preferred addresses found" }, pod("e", "etcd"), pod("n", "nats")],
+                    },
+                }),
+                outputs,
+            ),
+        );
+        assert.equal(results["operator logs"].status, "warn");
+        assert.equal(results["operator logs"].detail, "cannot be read: no preferred addresses found");
+        assert.ok(Object.values(results).every((r) => r.status !== "fail"));
+    });
+
     it("reports missing CRDs, pods that are not ready and error lines in the log", async () => {
         const cluster: FakeCluster = {
             ...healthy,
