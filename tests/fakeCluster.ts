@@ -53,12 +53,12 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
                 (cluster.pods?.[namespace] ?? []).filter((p) => matches(p.labels, selector)),
             ),
         deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
-        podLogTail: async (namespace, pod) => {
+        podLogTail: async (namespace, pod, container) => {
             const found = cluster.pods?.[namespace]?.find((p) => p.name === pod);
             if (found?.logError !== undefined) {
                 throw new Error(found.logError);
             }
-            return answer(`logs ${pod}`, found?.log ?? "");
+            return answer(`logs ${pod}/${container}`, found?.log ?? "");
         },
     };
 }

@@ -46,7 +46,8 @@ export interface ClusterReader {
     clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
     pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
     deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
-    podLogTail(namespace: string, pod: string, lines: number): Promise<string>;
+    /** The last lines of one container's log (pods of the real charts run sidecars, so the container is named). */
+    podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -118,7 +119,8 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
             return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
         },
-        podLogTail: async (namespace, pod, lines) => core.readNamespacedPodLog({ namespace, name: pod, tailLines: lines }),
+        podLogTail: async (namespace, pod, container, lines) =>
+            core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
     };
 }
 

@@ -21,6 +21,8 @@ export interface PlatformOutputs {
 }
 
 const LOG_LINES = 5;
+/** The operator pod's own container; the real charts run `kube-rbac-proxy` beside it. */
+const OPERATOR_CONTAINER = "manager";
 
 function podSummary(pods: PodInfo[]): string {
     return pods.map((p) => `${p.name} ${p.ready ? "Ready" : p.phase}`).join(", ");
@@ -118,14 +120,14 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
             hint: "See the operator deployment check above.",
         });
     } else {
-        const log = await reader.podLogTail(namespace, operatorPods[0].name, LOG_LINES).catch((error: Error) => error);
+        const log = await reader.podLogTail(namespace, operatorPods[0].name, OPERATOR_CONTAINER, LOG_LINES).catch((error: Error) => error);
         if (log instanceof Error) {
             // The API server fetches logs from the node's kubelet: a node it cannot reach says nothing about the platform.
             results.push({
                 check: "operator logs",
                 status: "warn",
                 detail: `cannot be read: ${log.message}`,
-                hint: `\`kubectl logs -n ${namespace} ${operatorPods[0].name}\` from where the node's kubelet is reachable.`,
+                hint: `\`kubectl logs -n ${namespace} ${operatorPods[0].name} -c ${OPERATOR_CONTAINER}\` from where the node's kubelet is reachable.`,
             });
             return results;
         }

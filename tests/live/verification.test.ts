@@ -40,8 +40,13 @@ function byCheck(results: Awaited<ReturnType<typeof verifyPlatform>>) {
 }
 
 describe("verification", () => {
-    it("passes a healthy platform and shows the operator's recent log lines", async () => {
-        const results = await verifyPlatform(fakeReader(healthy), outputs);
+    it("passes a healthy platform and shows the operator's recent log lines, read from its manager container", async () => {
+        const reader = fakeReader(healthy);
+        const results = await verifyPlatform(reader, outputs);
+        assert.ok(
+            reader.calls.some((call) => /^logs .+\/manager$/.test(call)),
+            reader.calls.join(", "),
+        );
         assert.deepEqual(
             results.filter((r) => r.status !== "ok"),
             [],
