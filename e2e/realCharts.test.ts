@@ -31,13 +31,17 @@ describe(`end-to-end: the real ${RELEASE} charts on simulated nodes, waits on`, 
     before(async () => {
         // The consumer tests' default destroys kept the CRDs release: the README's reinstall step first.
         await core.deleteCollectionNamespacedSecret({ namespace: "default", labelSelector: "owner=helm,name=dynamo-crds" });
-        // The scenario's stand-in Prometheus signals go: a lone PodMonitor CRD serves monitoring.coreos.com/v1, on
-        // which the real chart renders a ServiceMonitor that no such cluster can take (a real install has both CRDs).
-        await apiextensions.deleteCustomResourceDefinition({ name: "podmonitors.monitoring.coreos.com" });
+        // The scenario's stand-in Prometheus goes (its CRDs have no schema for the chart's monitors, and its
+        // service has no Prometheus behind it).
+        for (const kind of ["podmonitors", "servicemonitors"]) {
+            await apiextensions.deleteCustomResourceDefinition({ name: `${kind}.monitoring.coreos.com` });
+        }
         await core.deleteNamespace({ name: "observability" });
         await eventually(
             "monitoring.coreos.com/v1 gone",
-            async () => !(await exists(() => apiextensions.readCustomResourceDefinition({ name: "podmonitors.monitoring.coreos.com" }))),
+            async () =>
+                !(await exists(() => apiextensions.readCustomResourceDefinition({ name: "podmonitors.monitoring.coreos.com" }))) &&
+                !(await exists(() => apiextensions.readCustomResourceDefinition({ name: "servicemonitors.monitoring.coreos.com" }))),
         );
         assert.ok(fs.existsSync(path.join(CHARTS, `dynamo-platform-${RELEASE}.tgz`)), `the real charts are expected in ${CHARTS}`);
         initStack("real: stack init", STACK, ROOT, configFile);

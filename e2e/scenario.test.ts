@@ -199,24 +199,28 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
             diagnostics.some((d) => /auto-configuration: prometheus: no CRD podmonitors\.monitoring\.coreos\.com/.test(d.message)),
             JSON.stringify(diagnostics),
         );
-        await apiextensions.createCustomResourceDefinition({
-            body: {
-                metadata: { name: "podmonitors.monitoring.coreos.com" },
-                spec: {
-                    group: "monitoring.coreos.com",
-                    scope: "Namespaced",
-                    names: { kind: "PodMonitor", plural: "podmonitors", singular: "podmonitor", listKind: "PodMonitorList" },
-                    versions: [
-                        {
-                            name: "v1",
-                            served: true,
-                            storage: true,
-                            schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
-                        },
-                    ],
+        // Both monitor kinds, as a Prometheus Operator serves them (one alone is warned about).
+        for (const kind of ["PodMonitor", "ServiceMonitor"]) {
+            const singular = kind.toLowerCase();
+            await apiextensions.createCustomResourceDefinition({
+                body: {
+                    metadata: { name: `${singular}s.monitoring.coreos.com` },
+                    spec: {
+                        group: "monitoring.coreos.com",
+                        scope: "Namespaced",
+                        names: { kind, plural: `${singular}s`, singular, listKind: `${kind}List` },
+                        versions: [
+                            {
+                                name: "v1",
+                                served: true,
+                                storage: true,
+                                schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+                            },
+                        ],
+                    },
                 },
-            },
-        });
+            });
+        }
         await core.createNamespace({ body: { metadata: { name: "observability" } } });
         await core.createNamespacedService({
             namespace: "observability",

@@ -13,6 +13,7 @@ import { OWNER_LABEL } from "../core/labels";
 import { PlatformSettings } from "../core/settings";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
+export const SERVICEMONITOR_CRD = "servicemonitors.monitoring.coreos.com";
 export const GPU_OPERATOR_CRD = "clusterpolicies.nvidia.com";
 
 /** One finding and what was done about it; exported as the stack output `detected`. */
@@ -21,6 +22,7 @@ export interface Decision {
         | "cluster"
         | "namespace"
         | "prometheus"
+        | "monitoringCrds"
         | "gpuOperator"
         | "persistenceStorageClass"
         | "modelCacheStorageClass"
@@ -104,6 +106,26 @@ async function detectNamespace(reader: ClusterReader, input: DetectionInput, det
         found: labels === undefined ? `no namespace ${namespace}` : `namespace ${namespace}, created by this stack`,
         decision: labels === undefined ? "create it" : "keep managing it",
         level: "info",
+    });
+}
+
+/**
+ * The platform chart renders PodMonitors and a ServiceMonitor whenever `monitoring.coreos.com/v1` is
+ * served (measured on the real 0.9.1 chart): with only one of the two CRDs, Helm fails mid-install
+ * on the missing kind. Said before anything is created.
+ */
+async function detectMonitoringCrds(reader: ClusterReader, detection: Detection): Promise<void> {
+    const [podMonitors, serviceMonitors] = await Promise.all([reader.crd(PODMONITOR_CRD), reader.crd(SERVICEMONITOR_CRD)]);
+    if ((podMonitors === undefined) === (serviceMonitors === undefined)) {
+        return;
+    }
+    const [present, missing] = podMonitors ? [PODMONITOR_CRD, SERVICEMONITOR_CRD] : [SERVICEMONITOR_CRD, PODMONITOR_CRD];
+    detection.decisions.push({
+        subject: "monitoringCrds",
+        found: `CRD ${present} without ${missing}`,
+        decision:
+            "the platform chart renders PodMonitors and a ServiceMonitor once monitoring.coreos.com/v1 is served, so its install will fail on the missing kind: install the Prometheus Operator's CRDs completely (kube-prometheus-stack) or remove the partial one",
+        level: "warn",
     });
 }
 
@@ -265,6 +287,7 @@ export async function detect(reader: ClusterReader, input: DetectionInput): Prom
     detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
     await detectNamespace(reader, input, detection);
     await detectPrometheus(reader, input, detection);
+    await detectMonitoringCrds(reader, detection);
     await detectGpuOperator(reader, detection);
     await detectStorage(reader, input, detection);
     await detectIngress(reader, input, detection);

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DynamoPlatformArgs, Platform } from "../../components/core/args";
-import { applyDetection, detect, Detection, DetectionInput } from "../../components/live/detection";
+import { applyDetection, detect, Detection, DetectionInput, PODMONITOR_CRD, SERVICEMONITOR_CRD } from "../../components/live/detection";
 import { DynamoConfigError } from "../../components/core/errors";
 import { OWNER_LABEL } from "../../components/core/labels";
 import { resolveSettings } from "../../components/core/settings";
@@ -34,6 +34,23 @@ function decision(detection: Detection, subject: string) {
 
 describe("auto-configuration rules", () => {
     describe("Prometheus", () => {
+        it("warns before the install when only one of the PodMonitor and ServiceMonitor CRDs is served", async () => {
+            const partial = await run({ storageClasses: [nfsClass], crds: { [PODMONITOR_CRD]: { established: true } } });
+            assert.equal(decision(partial, "monitoringCrds").level, "warn");
+            assert.match(decision(partial, "monitoringCrds").found, /podmonitors\.monitoring\.coreos\.com without servicemonitors/);
+            const complete = await run({
+                storageClasses: [nfsClass],
+                crds: { [PODMONITOR_CRD]: { established: true }, [SERVICEMONITOR_CRD]: { established: true } },
+            });
+            const none = await run({ storageClasses: [nfsClass] });
+            for (const detection of [complete, none]) {
+                assert.equal(
+                    detection.decisions.find((d) => d.subject === "monitoringCrds"),
+                    undefined,
+                );
+            }
+        });
+
         it("uses a kube-prometheus-stack service when the PodMonitor CRD is there too", async () => {
             const detection = await run({
                 storageClasses: [nfsClass],
