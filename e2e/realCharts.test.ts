@@ -1,7 +1,8 @@
 /**
- * The real NVIDIA charts (`../shared/charts`, dynamo-crds and dynamo-platform 0.9.1) installed by the
+ * The real NVIDIA charts (`../shared/charts`, dynamo-crds and dynamo-platform 0.9.x) installed by the
  * project's stack on the simulated nodes, with Helm waiting for workloads and hook Jobs
- * (`skipAwait` off): what reached the cluster, verify all green, and the default destroy.
+ * (`skipAwait` off): 0.9.0 with its operator image fix, in-place upgrades through 0.9.0-post1 to
+ * 0.9.1, what reached the cluster, verify all green, and the default destroy.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
@@ -12,6 +13,7 @@ import { apiextensions, core, env, eventually, exists, helmRelease, initStack, o
 
 const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
 const RELEASE = "0.9.1";
+const OPERATOR = "dynamo-platform-dynamo-operator-controller-manager";
 const NAMESPACE = "dynamo-system";
 const STACK = "organization/dynamo/real";
 const configFile = path.join(work, "Pulumi.real.yaml");
@@ -25,7 +27,40 @@ function onStack(...args: string[]): string[] {
     return [...args, "--stack", STACK, "--config-file", configFile];
 }
 
-describe(`end-to-end: the real ${RELEASE} charts on simulated nodes, waits on`, function () {
+let encryptionSalt = "";
+
+function writeConfig(releaseVersion: string): void {
+    const config = {
+        releaseVersion,
+        namespace: NAMESPACE,
+        chartRepository: CHARTS,
+        persistenceStorageClass: "local-path",
+        localPath: { install: true },
+        nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
+    };
+    const lines = Object.entries(config).map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
+    fs.writeFileSync(configFile, `${encryptionSalt}config:\n${lines.join("\n")}\n`);
+}
+
+function up(releaseVersion: string): string {
+    writeConfig(releaseVersion);
+    return ok(pulumi(`real: up (${releaseVersion}, waits on)`, ["up", "--yes", "--skip-preview", ...onStack()])).output;
+}
+
+/** The image of the operator Deployment's manager container, and how many replicas are Ready. */
+async function operatorImage(): Promise<{ image?: string; ready?: number }> {
+    const operator = await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE });
+    const manager = operator.spec?.template.spec?.containers.find((c) => c.name === "manager");
+    return { image: manager?.image, ready: operator.status?.readyReplicas };
+}
+
+/** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
+async function stateVolumes(): Promise<string[]> {
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
+    return claims.map((c) => `${c.metadata?.name}=${c.spec?.volumeName}`).sort();
+}
+
+describe("end-to-end: the real 0.9.x charts on simulated nodes, waits on", function () {
     this.timeout(20 * 60 * 1000);
 
     before(async () => {
@@ -45,27 +80,29 @@ describe(`end-to-end: the real ${RELEASE} charts on simulated nodes, waits on`, 
         );
         assert.ok(fs.existsSync(path.join(CHARTS, `dynamo-platform-${RELEASE}.tgz`)), `the real charts are expected in ${CHARTS}`);
         initStack("real: stack init", STACK, ROOT, configFile);
-        const salt = fs.readFileSync(configFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
-        const config = {
-            releaseVersion: RELEASE,
-            namespace: NAMESPACE,
-            chartRepository: CHARTS,
-            persistenceStorageClass: "local-path",
-            localPath: { install: true },
-            nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
-        };
-        const lines = Object.entries(config).map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
-        fs.writeFileSync(configFile, `${salt}config:\n${lines.join("\n")}\n`);
+        encryptionSalt = fs.readFileSync(configFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
     });
 
-    it("pulumi up installs both charts and Helm waits until every workload and hook Job is done", () => {
-        ok(pulumi(`real: up (${RELEASE}, waits on)`, ["up", "--yes", "--skip-preview", ...onStack()]));
+    let volumesBefore: string[] = [];
+
+    it("0.9.0: Helm waits for every workload and hook Job, and the running operator has the 0.9.0 image, not the chart's 0.7.1", async () => {
+        up("0.9.0");
+        assert.deepEqual(await operatorImage(), { image: "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.0", ready: 1 });
+        volumesBefore = await stateVolumes();
+        assert.equal(volumesBefore.length, 2, volumesBefore.join(", "));
     });
 
-    it("the releases are deployed, every platform pod is Ready, the hook Jobs succeeded and the volumes are Bound", async () => {
-        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 1, status: "deployed" });
-        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+    it("upgrades in place through 0.9.0-post1 to 0.9.1, keeping etcd's and NATS's volumes", async () => {
+        for (const version of ["0.9.0-post1", RELEASE]) {
+            assert.doesNotMatch(up(version), /replaced|replacing/i, `${version}: releases are updated, not replaced`);
+        }
+        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 2, status: "deployed" });
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 3, status: "deployed" });
+        assert.deepEqual(await operatorImage(), { image: `nvcr.io/nvidia/ai-dynamo/kubernetes-operator:${RELEASE}`, ready: 1 });
+        assert.deepEqual(await stateVolumes(), volumesBefore);
+    });
 
+    it("every platform pod is Ready, the hook Jobs succeeded and the volumes are Bound", async () => {
         const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
         const running = pods.filter((p) => p.status?.phase === "Running");
         const component = (name: string) => running.filter((p) => p.metadata?.labels?.["app.kubernetes.io/name"] === name);
@@ -98,11 +135,7 @@ describe(`end-to-end: the real ${RELEASE} charts on simulated nodes, waits on`, 
             ["local-path", "Bound"],
         ]);
 
-        const operator = await apps.readNamespacedDeployment({
-            name: "dynamo-platform-dynamo-operator-controller-manager",
-            namespace: NAMESPACE,
-        });
-        assert.equal(operator.status?.readyReplicas, 1);
+        const operator = await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE });
         assert.ok(
             operator.spec?.template.spec?.tolerations?.some((t) => t.key === "nvidia.com/gpu" && t.operator === "Exists"),
             "the operator tolerates GPU nodes",
