@@ -88,6 +88,26 @@ export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     }
 }
 
+/** A stack file holding `dynamo:` keys, behind the passphrase salt line the CLI wrote. */
+export function dynamoStackFile(encryptionSalt: string, config: Record<string, unknown>): string {
+    const lines = Object.entries(config)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
+    return `${encryptionSalt}config:\n${lines.join("\n")}\n`;
+}
+
+/** A `local-path` StorageClass that no stack owns, as k3s ships it: provisioned on first consumer. */
+export async function createUnownedLocalPathClass(): Promise<void> {
+    await storage.createStorageClass({
+        body: {
+            metadata: { name: "local-path" },
+            provisioner: "rancher.io/local-path",
+            volumeBindingMode: "WaitForFirstConsumer",
+            reclaimPolicy: "Delete",
+        },
+    });
+}
+
 /** Waits (up to `seconds`) until `check` holds; namespaces and CRDs disappear asynchronously. */
 export async function eventually(what: string, check: () => Promise<boolean>, seconds = 90): Promise<void> {
     const deadline = Date.now() + seconds * 1000;

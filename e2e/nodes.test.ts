@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
-import { core, eventually, exists, storage } from "./harness";
+import { core, createUnownedLocalPathClass, eventually, exists, storage } from "./harness";
 
 const NAMESPACE = "e2e-nodes";
 const CPU_NODES = ["kwok-cpu-0", "kwok-cpu-1"];
@@ -155,15 +155,7 @@ describe("end-to-end: the cluster's KWOK nodes run pods", function () {
 
     it("a PVC of class local-path gets Bound, and a pod mounting it runs", async () => {
         if (!(await exists(() => storage.readStorageClass({ name: "local-path" })))) {
-            // As the scenario creates it (k3s's): provisioned on first consumer.
-            await storage.createStorageClass({
-                body: {
-                    metadata: { name: "local-path" },
-                    provisioner: "rancher.io/local-path",
-                    volumeBindingMode: "WaitForFirstConsumer",
-                    reclaimPolicy: "Delete",
-                },
-            });
+            await createUnownedLocalPathClass();
             createdClass = true;
         }
         await core.createNamespacedPersistentVolumeClaim({

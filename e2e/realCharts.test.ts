@@ -9,7 +9,21 @@ import * as k8s from "@kubernetes/client-node";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { apiextensions, core, env, eventually, exists, helmRelease, initStack, ok, pulumi, ROOT, timings, work } from "./harness";
+import {
+    apiextensions,
+    core,
+    dynamoStackFile,
+    env,
+    eventually,
+    exists,
+    helmRelease,
+    initStack,
+    ok,
+    pulumi,
+    ROOT,
+    timings,
+    work,
+} from "./harness";
 
 const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
 const RELEASE = "0.9.1";
@@ -38,8 +52,7 @@ function writeConfig(releaseVersion: string): void {
         localPath: { install: true },
         nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
     };
-    const lines = Object.entries(config).map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
-    fs.writeFileSync(configFile, `${encryptionSalt}config:\n${lines.join("\n")}\n`);
+    fs.writeFileSync(configFile, dynamoStackFile(encryptionSalt, config));
 }
 
 function up(releaseVersion: string): string {

@@ -10,7 +10,9 @@ import * as path from "path";
 import {
     apiextensions,
     core,
+    createUnownedLocalPathClass,
     custom,
+    dynamoStackFile,
     env,
     eventually,
     exists,
@@ -36,10 +38,7 @@ const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
 let encryptionSalt = "";
 
 function writeStackConfig(config: Record<string, unknown>): void {
-    const lines = Object.entries(config)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
-    fs.writeFileSync(stackConfigFile, `${encryptionSalt}config:\n${lines.join("\n")}\n`);
+    fs.writeFileSync(stackConfigFile, dynamoStackFile(encryptionSalt, config));
 }
 
 const baseConfig = {
@@ -104,16 +103,7 @@ describe("end-to-end: pulumi up / upgrade / destroy against a real API server", 
         writeStackConfig(baseConfig);
     });
 
-    before("a local-path class the stack does not own, as k3s ships", async () => {
-        await storage.createStorageClass({
-            body: {
-                metadata: { name: "local-path" },
-                provisioner: "rancher.io/local-path",
-                volumeBindingMode: "WaitForFirstConsumer",
-                reclaimPolicy: "Delete",
-            },
-        });
-    });
+    before("a local-path class the stack does not own, as k3s ships", createUnownedLocalPathClass);
 
     it("1. pulumi up installs the platform", () => {
         ok(up("up (0.9.0-post1)"));
