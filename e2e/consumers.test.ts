@@ -59,7 +59,7 @@ describe("end-to-end: other stacks consume the component", function () {
 
     it("the TypeScript consumer installs the platform with its own provider", async () => {
         initStack("consumer: stack init", CONSUMER_STACK, consumer, consumerConfig);
-        for (const [key, value] of Object.entries({ chartRepository: mirror, skipAwait: "true", persistenceStorageClass: "local-path" })) {
+        for (const [key, value] of Object.entries({ chartRepository: mirror, persistenceStorageClass: "local-path" })) {
             ok(pulumi(`consumer: config ${key}`, ["config", "set", ...onConsumer, key, value], consumer));
         }
         ok(pulumi("consumer: up", ["up", "--yes", "--skip-preview", ...onConsumer], consumer));
@@ -126,7 +126,6 @@ describe("end-to-end: other stacks consume the component", function () {
             initStack("python: stack init", PYTHON_STACK, python, pythonConfig);
             for (const [key, value] of Object.entries({
                 chartRepository: mirror,
-                skipAwait: "true",
                 persistenceStorageClass: "local-path",
             })) {
                 ok(pulumi(`python: config ${key}`, ["config", "set", ...onPython, key, value], python));

@@ -54,7 +54,6 @@ const baseConfig = {
     nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
     chartRepository: mirror,
     monitoringStack: MONITORING_STACK,
-    skipAwait: true,
 };
 
 function up(step: string): Run {
