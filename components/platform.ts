@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./core/args";
 import { PlatformCharts, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
-import { EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
+import { CRDS_RELEASE_NAME, EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
 import { checkedFor, keyPrefixFor } from "./core/errors";
 import {
     createCsiDriverAddon,
@@ -38,9 +38,9 @@ const PLATFORM_RELEASE_TIMEOUT = 900;
 export class DynamoPlatform extends pulumi.ComponentResource {
     /** Namespace of the platform release. */
     public readonly namespace: pulumi.Output<string>;
-    /** Name of the CRDs release (`dynamo-crds`), empty where the platform chart ships the CRDs. */
+    /** Name the `dynamo-crds` chart is rendered under, empty where the platform chart ships the CRDs. */
     public readonly crdsReleaseName: pulumi.Output<string>;
-    /** Chart version of the CRDs release, empty where the platform chart ships the CRDs. */
+    /** Version of the `dynamo-crds` chart, empty where the platform chart ships the CRDs. */
     public readonly crdsReleaseVersion: pulumi.Output<string>;
     /** Name of the platform release, always `dynamo-platform`. */
     public readonly platformReleaseName: pulumi.Output<string>;
@@ -141,15 +141,17 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                 parent: this,
                 // The chart's workloads need the CRDs and their storage classes to exist first;
                 // nothing in the values refers to them, so the order is stated here.
-                dependsOn: definedResources(crds.release, crds.workerMetadata, storage.modelCache, storage.persistence),
+                dependsOn: definedResources(crds.chart, crds.workerMetadata, storage.modelCache, storage.persistence),
             },
         );
 
         const serviceHost = (service: string) =>
             pulumi.interpolate`${PLATFORM_RELEASE_NAME}-${service}.${platformRelease.namespace}.svc.cluster.local`;
         this.namespace = platformRelease.namespace;
-        this.crdsReleaseName = crds.release ? crds.release.name : pulumi.output("");
-        this.crdsReleaseVersion = crds.release ? crds.release.version : pulumi.output("");
+        // Known once every CRD of the chart is applied, so a consumer never sees them before.
+        const afterCrds = (value: string) => (crds.chart ? crds.chart.resources.apply(() => value) : pulumi.output(""));
+        this.crdsReleaseName = afterCrds(CRDS_RELEASE_NAME);
+        this.crdsReleaseVersion = afterCrds(charts.crds?.version ?? "");
         this.platformReleaseName = platformRelease.name;
         this.platformReleaseVersion = platformRelease.version;
         this.crdNames = pulumi.output(EXPECTED_CRDS);

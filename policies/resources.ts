@@ -4,6 +4,8 @@ import { PERSISTENCE_CLASS_PATHS, valueAt } from "../components/core/values";
 import { CHART_FILE_VERSION_SUFFIX } from "../components/core/versions";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+/** A chart rendered by Pulumi (the `dynamo-crds` chart is installed this way). */
+export const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
 export const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
 
 /** The Dynamo charts whose versions and names the operator and CRDs depend on. */
@@ -30,9 +32,9 @@ export function chartName(props: Record<string, unknown>): string | undefined {
     return base.replace(CHART_FILE_VERSION_SUFFIX, "");
 }
 
-/** Which Dynamo chart a resource installs, if it is a Helm release of one. */
+/** Which Dynamo chart a resource installs, if it is a Helm release or a rendered chart of one. */
 export function dynamoChartOf(resource: ResourceLike): DynamoChart | undefined {
-    if (resource.type !== HELM_RELEASE) {
+    if (resource.type !== HELM_RELEASE && resource.type !== HELM_CHART) {
         return undefined;
     }
     const name = chartName(resource.props);

@@ -1,5 +1,5 @@
 /** An in-memory cluster for the auto-configuration and verification logic. */
-import { ClusterReader, DeploymentInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
+import { ClusterReader, DeploymentInfo, NodeInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
 
 export interface FakeCluster {
     version?: string;
@@ -14,6 +14,9 @@ export interface FakeCluster {
     /** Pods by namespace; `logError` makes reading the pod's log fail (an unreachable kubelet). */
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
+    nodes?: NodeInfo[];
+    /** The API server's refusal of every dry-run create, as its message; absent: admitted. */
+    dryRunRefusal?: string;
     /** Every call fails with this error (an unreachable or forbidding cluster). */
     failWith?: Error;
 }
@@ -60,5 +63,7 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
             }
             return answer(`logs ${pod}/${container}`, found?.log ?? "");
         },
+        nodes: () => answer("nodes", cluster.nodes ?? []),
+        dryRunCreate: (object) => answer(`dry-run create ${object.plural} in ${object.namespace}`, cluster.dryRunRefusal),
     };
 }

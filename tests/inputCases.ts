@@ -6,6 +6,7 @@
 import { strict as assert } from "assert";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "./awsMocks";
 import { MockOptions, Recording, stackFileConfig } from "./harness";
+import { T } from "./types";
 
 export type StackName = "k8s" | "eks";
 
@@ -843,7 +844,11 @@ export const VALID_INPUTS: ValidInput[] = [
         stack: "k8s",
         set: { "dynamo:crdsVersion": "0.9.1" },
         check: (r) =>
-            equal([release(r, "dynamo-crds").version, release(r, "dynamo-platform").version], ["0.9.1", "0.9.0-post1"], "versions"),
+            equal(
+                [r.object(T.chart, "dynamo-crds").inputs.version, release(r, "dynamo-platform").version],
+                ["0.9.1", "0.9.0-post1"],
+                "versions",
+            ),
     },
     {
         name: "a 63-character namespace",

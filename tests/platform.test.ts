@@ -12,6 +12,10 @@ function release(recording: Recording, releaseName: string): Registered {
     return recording.object(T.release, releaseName);
 }
 
+function crdsChart(recording: Recording): Registered {
+    return recording.object(T.chart, "dynamo-crds");
+}
+
 describe("DynamoPlatform", () => {
     describe("0.9.0-post1 with local-path (the k8s stack)", () => {
         let recording: Recording;
@@ -32,20 +36,19 @@ describe("DynamoPlatform", () => {
             assert.equal(recording.one(T.namespace, "dynamo-namespace").inputs.metadata.name, "dynamo-system");
         });
 
-        it("installs dynamo-crds at the base version of a -postN release, from NGC, kept on destroy", () => {
-            const crds = release(recording, "dynamo-crds");
+        it("renders dynamo-crds at the base version of a -postN release, from NGC", () => {
+            const crds = crdsChart(recording);
+            assert.equal(crds.inputs.name, "dynamo-crds");
             assert.equal(crds.inputs.chart, "dynamo-crds");
             assert.equal(crds.inputs.version, "0.9.0");
             assert.equal(crds.inputs.namespace, "default");
             assert.deepEqual(crds.inputs.repositoryOpts, { repo: "https://helm.ngc.nvidia.com/nvidia/ai-dynamo" });
-            assert.equal(crds.retainOnDelete, true);
         });
 
         it("applies the bundled DynamoWorkerMetadata CRD by server-side apply, after the CRDs chart", () => {
             const crd = recording.one(T.crdPatch);
             assert.equal(crd.inputs.metadata.name, "dynamoworkermetadatas.nvidia.com");
             assert.equal(crd.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
-            assert.equal(crd.inputs.metadata.annotations["meta.helm.sh/release-name"], "dynamo-crds");
             assert.equal(crd.inputs.spec.group, "nvidia.com");
             assert.equal(crd.inputs.spec.names.kind, "DynamoWorkerMetadata");
             assert.deepEqual(crd.inputs.spec.names.shortNames, ["dwm"]);
@@ -53,9 +56,8 @@ describe("DynamoPlatform", () => {
             assert.equal(version.name, "v1alpha1");
             assert.deepEqual(version.schema.openAPIV3Schema.properties.spec.required, ["data"]);
             assert.equal(version.schema.openAPIV3Schema.properties.spec.properties.data["x-kubernetes-preserve-unknown-fields"], true);
-            assert.ok(recording.dependsOn(crd, release(recording, "dynamo-crds")));
+            assert.ok(recording.dependsOn(crd, crdsChart(recording)));
             assert.equal(crd.retainOnDelete, true);
-            assert.equal(crd.deletedWith, "");
         });
 
         it("installs dynamo-platform as release dynamo-platform after the CRDs and the persistence class", () => {
@@ -64,7 +66,7 @@ describe("DynamoPlatform", () => {
             assert.equal(platform.inputs.version, "0.9.0-post1");
             assert.equal(platform.inputs.namespace, "dynamo-system");
             assert.equal(platform.inputs.skipAwait, true);
-            assert.ok(recording.dependsOn(platform, release(recording, "dynamo-crds")));
+            assert.ok(recording.dependsOn(platform, crdsChart(recording)));
             assert.ok(recording.dependsOn(platform, recording.one(T.crdPatch)));
             assert.ok(recording.dependsOn(platform, recording.object(T.storageClass, "local-path")));
             assert.ok(recording.dependsOn(platform, recording.one(T.namespace, "dynamo-namespace")));
@@ -103,7 +105,7 @@ describe("DynamoPlatform", () => {
         it("installs no NFS driver or ingress controller it was not asked for", () => {
             assert.deepEqual(
                 recording.ofType(T.release).map((r) => r.inputs.name),
-                ["dynamo-crds", "dynamo-platform"],
+                ["dynamo-platform"],
             );
         });
     });
@@ -112,12 +114,12 @@ describe("DynamoPlatform", () => {
         const recording = await install({ releaseVersion: "0.9.0" });
         const values = release(recording, "dynamo-platform").inputs.values;
         assert.equal(values["dynamo-operator"].controllerManager.manager.image.tag, "0.9.0");
-        assert.equal(release(recording, "dynamo-crds").inputs.version, "0.9.0");
+        assert.equal(crdsChart(recording).inputs.version, "0.9.0");
     });
 
     it("uses a crdsVersion override", async () => {
         const recording = await install({ releaseVersion: "0.9.0-post1", crdsVersion: "0.9.1" });
-        assert.equal(release(recording, "dynamo-crds").inputs.version, "0.9.1");
+        assert.equal(crdsChart(recording).inputs.version, "0.9.1");
     });
 
     it("takes CRDs from the platform chart on 1.x and uses the global switches", async () => {
@@ -133,14 +135,9 @@ describe("DynamoPlatform", () => {
         assert.equal(values.nats.enabled, undefined);
     });
 
-    it("removes the CRDs on destroy only when asked", async () => {
-        const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
-        const crds = release(recording, "dynamo-crds");
-        assert.equal(crds.retainOnDelete, false);
-        const patch = recording.one(T.crdPatch);
-        assert.equal(patch.retainOnDelete, false);
-        // A CRD patch cannot give up its fields (spec.versions); Helm removes the CRD with the release.
-        assert.equal(patch.deletedWith, crds.urn);
+    it("keeps the bundled CRD patch on destroy even when asked to remove the CRDs (a CRD cannot give up its versions)", async () => {
+        const recording = await install({ releaseVersion: "0.9.0-post1", removeCrdsOnDestroy: true });
+        assert.equal(recording.one(T.crdPatch).retainOnDelete, true);
     });
 
     it("creates the NFS model cache: driver in kube-system, class wired to the export, platform after it", async () => {
@@ -162,7 +159,10 @@ describe("DynamoPlatform", () => {
 
     it("skips the NFS driver when the cluster already has it", async () => {
         const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "nfs.lan", share: "/m", installDriver: false } });
-        assert.equal(recording.ofType(T.release).length, 2);
+        assert.deepEqual(
+            recording.ofType(T.release).map((r) => r.inputs.name),
+            ["dynamo-platform"],
+        );
         assert.equal(recording.object(T.storageClass, "nfs").dependencies.length, 0);
     });
 
@@ -240,7 +240,11 @@ describe("DynamoPlatform", () => {
             new DynamoPlatform("east", { releaseVersion: "0.9.1" });
             new DynamoPlatform("west", { releaseVersion: "0.9.1" });
         });
-        assert.equal(recording.ofType(T.release).length, 4);
+        assert.equal(recording.ofType(T.release).length, 2);
+        assert.deepEqual(
+            recording.ofType(T.chart).map((r) => r.name),
+            ["east-crds", "west-crds"],
+        );
     });
 
     describe("Prometheus endpoint", () => {

@@ -1,6 +1,7 @@
 /** Resource type tokens, as the engine receives them, for assertions across the tests. */
 export const T = {
     release: "kubernetes:helm.sh/v3:Release",
+    chart: "kubernetes:helm.sh/v4:Chart",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     crdPatch: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
     namespace: "kubernetes:core/v1:Namespace",

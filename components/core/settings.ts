@@ -524,7 +524,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
     const removeCrdsOnDestroy = args.removeCrdsOnDestroy ?? false;
     if (removeCrdsOnDestroy && !chartLine.crdsChartVersion) {
         warnings.push(
-            `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs are installed by the platform chart's hook and stay after destroy; delete them with kubectl if you really mean to.`,
+            `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs come with the platform chart (its crds/ folder, and the operator applies them) and Helm never deletes those; delete them with kubectl if you really mean to.`,
         );
     }
 

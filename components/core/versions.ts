@@ -25,6 +25,9 @@ export interface ReleaseVersion {
     readonly post?: number;
 }
 
+/** The `dynamo-crds` version reported to lack the DynamoWorkerMetadata CRD. */
+const CRDS_CHART_WITHOUT_WORKER_METADATA = "0.9.0";
+
 /** Everything that depends on which platform release is installed. */
 export interface ChartLine {
     /** Exact version of the `dynamo-platform` chart. */
@@ -113,14 +116,16 @@ function layoutFor(release: ReleaseVersion): ValuesLayout {
  */
 export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: string): ChartLine {
     const separateCrds = hasSeparateCrdsChart(release);
+    const crdsChartVersion = separateCrds ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined;
     const isBroken090 = release.major === 0 && release.minor === 9 && release.patch === 0 && release.post === undefined;
     return {
         platformChartVersion: release.text,
-        crdsChartVersion: separateCrds ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined,
+        crdsChartVersion,
         layout: layoutFor(release),
         // The 0.9.0 platform chart pins operator subchart 0.7.1, so its default image tag is 0.7.1.
         operatorImageTag: isBroken090 ? "0.9.0" : undefined,
-        // From 1.0 the platform chart installs every CRD itself through its upgradeCRD hook.
-        bundlesWorkerMetadataCrd: separateCrds,
+        // The product document reports the published 0.9.0 CRDs chart without this CRD; later
+        // charts carry it, and from 1.0 the platform chart ships every CRD itself.
+        bundlesWorkerMetadataCrd: crdsChartVersion === CRDS_CHART_WITHOUT_WORKER_METADATA,
     };
 }

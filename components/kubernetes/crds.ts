@@ -72,17 +72,59 @@ export const WORKER_METADATA_CRD: k8s.types.input.apiextensions.v1.CustomResourc
 };
 
 export interface InstalledCrds {
-    /** The `dynamo-crds` release, absent for chart lines that ship CRDs in the platform chart. */
-    release?: k8s.helm.v3.Release;
+    /** The `dynamo-crds` chart, absent for chart lines that ship CRDs in the platform chart. */
+    chart?: k8s.helm.v4.Chart;
     /** The bundled DynamoWorkerMetadata CRD, applied after the chart. */
     workerMetadata?: k8s.apiextensions.v1.CustomResourceDefinitionPatch;
+}
+
+const CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+
+/**
+ * The schema without its empty `required: []` lists. The API server drops them, so an applied CRD
+ * that keeps them differs from what the server stores and Pulumi would report a change on every run.
+ */
+export function withoutEmptyRequiredLists(node: unknown): unknown {
+    if (Array.isArray(node)) {
+        return node.map(withoutEmptyRequiredLists);
+    }
+    if (typeof node !== "object" || node === null) {
+        return node;
+    }
+    return Object.fromEntries(
+        Object.entries(node)
+            .filter(([key, value]) => !(key === "required" && Array.isArray(value) && value.length === 0))
+            .map(([key, value]) => [key, withoutEmptyRequiredLists(value)]),
+    );
+}
+
+/**
+ * How each CRD of the chart is managed. Server-side apply with `patchForce` lets an install adopt
+ * CRDs that a previous install left behind (the default destroy keeps them), with no manual step.
+ * Pulumi, not Helm, decides what a destroy removes: the chart's `helm.sh/resource-policy: keep`
+ * covers five of its six CRDs only, so every CRD is retained unless `removeCrdsOnDestroy` is set,
+ * and then every one is deleted.
+ */
+export function crdTransform(removeCrdsOnDestroy: boolean): pulumi.ResourceTransform {
+    return (args) => {
+        if (args.type !== CRD_TYPE) {
+            return undefined;
+        }
+        const props = withoutEmptyRequiredLists(args.props) as { metadata?: { annotations?: Record<string, string> } };
+        const metadata = props.metadata ?? {};
+        return {
+            props: { ...props, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } } },
+            opts: pulumi.mergeOptions(args.opts, { retainOnDelete: !removeCrdsOnDestroy }),
+        };
+    };
 }
 
 /**
  * Installs the CRDs chart and applies the bundled DynamoWorkerMetadata CRD.
  *
- * Both are retained on destroy unless `removeCrdsOnDestroy` is set: deleting a CRD deletes every
- * object of its kind, that is the user's DynamoGraphDeployments.
+ * The chart is rendered by Pulumi (`helm.v4.Chart`) rather than installed as a Helm release: a
+ * release kept on destroy blocks the next install under its name, and a release uninstalled by Helm
+ * deletes the one CRD the chart does not mark `keep`, that is every worker's discovery record.
  */
 export function installCrds(
     name: string,
@@ -93,8 +135,7 @@ export function installCrds(
     if (chart === undefined) {
         return {};
     }
-    const retainOnDelete = !settings.removeCrdsOnDestroy;
-    const release = new k8s.helm.v3.Release(
+    const crdsChart = new k8s.helm.v4.Chart(
         `${name}-crds`,
         {
             name: CRDS_RELEASE_NAME,
@@ -102,32 +143,26 @@ export function installCrds(
             ...chart,
             skipAwait: settings.skipAwait,
         },
-        { parent, retainOnDelete },
+        { parent, transforms: [crdTransform(settings.removeCrdsOnDestroy)] },
     );
     if (!settings.chartLine.bundlesWorkerMetadataCrd) {
-        return { release };
+        return { chart: crdsChart };
     }
     // A Patch is a server-side apply: it creates the CRD when the chart lacks it and co-owns it
-    // when the chart has it, without the AlreadyExists error a plain create would raise. The Helm
-    // ownership metadata lets a later chart version that does carry the CRD adopt it on upgrade.
+    // when the chart has it, without the AlreadyExists error a plain create would raise.
     const workerMetadata = new k8s.apiextensions.v1.CustomResourceDefinitionPatch(
         `${name}-worker-metadata-crd`,
         {
             metadata: {
                 name: "dynamoworkermetadatas.nvidia.com",
-                labels: { "app.kubernetes.io/managed-by": "Helm" },
-                annotations: {
-                    "meta.helm.sh/release-name": CRDS_RELEASE_NAME,
-                    "meta.helm.sh/release-namespace": CRDS_RELEASE_NAMESPACE,
-                    "pulumi.com/patchForce": "true",
-                },
+                annotations: { "pulumi.com/patchForce": "true" },
             },
             spec: WORKER_METADATA_CRD,
         },
         // Deleting a Patch gives up its fields, which a CRD cannot lose (it must keep a storage
-        // version). So it is never deleted on its own: kept by default, and removed by Helm with
-        // the CRDs release on opt-in when the chart carries the CRD.
-        { parent, dependsOn: [release], ...(retainOnDelete ? { retainOnDelete } : { deletedWith: release }) },
+        // version), so it is always retained; where the chart carries the CRD, the chart's copy is
+        // what `removeCrdsOnDestroy` deletes.
+        { parent, dependsOn: [crdsChart], retainOnDelete: true },
     );
-    return { release, workerMetadata };
+    return { chart: crdsChart, workerMetadata };
 }

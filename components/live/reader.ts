@@ -1,6 +1,6 @@
 /**
  * Read-only access to a live cluster, for auto-configuration and verification. Only get and list
- * calls; the interface lets tests inject a fake cluster.
+ * calls, and server-side dry runs that persist nothing; the interface lets tests inject a fake cluster.
  */
 import * as k8s from "@kubernetes/client-node";
 
@@ -29,6 +29,24 @@ export interface DeploymentInfo {
     ready: number;
 }
 
+export interface NodeInfo {
+    name: string;
+    ready: boolean;
+    /** Cordoned (`spec.unschedulable`). */
+    unschedulable: boolean;
+    /** Allocatable `nvidia.com/gpu`, 0 on a node without GPUs. */
+    gpus: number;
+}
+
+/** A custom object to create in a dry run: where, and the object itself. */
+export interface DryRunObject {
+    group: string;
+    version: string;
+    plural: string;
+    namespace: string;
+    body: object;
+}
+
 /** What auto-configuration and `verify` read from a cluster. */
 export interface ClusterReader {
     /** The server's version; also proves the cluster answers. */
@@ -48,6 +66,25 @@ export interface ClusterReader {
     deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
     /** The last lines of one container's log (pods of the real charts run sidecars, so the container is named). */
     podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
+    nodes(): Promise<NodeInfo[]>;
+    /**
+     * Creates `object` as a server-side dry run (`dryRun=All`: admitted through every admission
+     * webhook, then discarded). Undefined when admitted, else the API server's refusal message.
+     */
+    dryRunCreate(object: DryRunObject): Promise<string | undefined>;
+}
+
+/** The message of a refusal from the API server: its Status body's, else the error's own. */
+function refusalMessage(error: unknown): string {
+    if (error instanceof k8s.ApiException) {
+        const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body);
+        try {
+            return (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+            return body;
+        }
+    }
+    return (error as Error).message;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -121,6 +158,25 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
         },
         podLogTail: async (namespace, pod, container, lines) =>
             core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
+        nodes: async () =>
+            (await core.listNode()).items.map((n) => ({
+                name: n.metadata?.name ?? "",
+                ready: (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+                unschedulable: n.spec?.unschedulable === true,
+                gpus: Number(n.status?.allocatable?.["nvidia.com/gpu"] ?? 0),
+            })),
+        dryRunCreate: async ({ group, version, plural, namespace, body }) => {
+            try {
+                await custom.createNamespacedCustomObject({ group, version, plural, namespace, body, dryRun: "All" });
+                return undefined;
+            } catch (error) {
+                // A webhook that cannot be called is reported as an internal error (500), not a 4xx.
+                if (error instanceof k8s.ApiException) {
+                    return refusalMessage(error);
+                }
+                throw error;
+            }
+        },
     };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The product's verification checklist, run against a live cluster from a stack's outputs:
- * namespace, CRDs, the Dynamo pods, etcd and NATS pods, the operator and its recent logs.
+ * namespace, CRDs, nodes and GPUs, the Dynamo pods, etcd and NATS pods, the operator and its recent
+ * logs, and whether its admission webhook lets a DynamoGraphDeployment in.
  */
-import { ClusterReader, PodInfo } from "./reader";
+import { ClusterReader, DryRunObject, NodeInfo, PodInfo } from "./reader";
 
 export interface CheckResult {
     check: string;
@@ -23,6 +24,80 @@ export interface PlatformOutputs {
 const LOG_LINES = 5;
 /** The operator pod's own container; the real charts run `kube-rbac-proxy` beside it. */
 const OPERATOR_CONTAINER = "manager";
+
+/** The object verify asks the API server to admit, in a dry run: the smallest DynamoGraphDeployment. */
+export function admissionProbe(namespace: string): DryRunObject {
+    return {
+        group: "nvidia.com",
+        version: "v1alpha1",
+        plural: "dynamographdeployments",
+        namespace,
+        body: {
+            apiVersion: "nvidia.com/v1alpha1",
+            kind: "DynamoGraphDeployment",
+            metadata: { name: "dynamo-verify-admission-probe", namespace },
+            spec: { services: {} },
+        },
+    };
+}
+
+function nodesCheck(nodes: NodeInfo[]): CheckResult {
+    const usable = nodes.filter((n) => n.ready && !n.unschedulable);
+    const check = "nodes";
+    if (usable.length === 0) {
+        return {
+            check,
+            status: "fail",
+            detail: nodes.length === 0 ? "none" : `none ready and schedulable of ${nodes.length}`,
+            hint: "No pod can start: `kubectl get nodes` (NotReady or cordoned: `kubectl uncordon <node>`).",
+        };
+    }
+    const gpuNodes = usable.filter((n) => n.gpus > 0);
+    const counts = `${usable.length} ready and schedulable of ${nodes.length}`;
+    if (gpuNodes.length === 0) {
+        return {
+            check,
+            status: "warn",
+            detail: `${counts}; none offers nvidia.com/gpu`,
+            hint: "Model workers request nvidia.com/gpu and stay Pending: install the NVIDIA device plugin or GPU Operator, or add GPU nodes.",
+        };
+    }
+    const gpus = gpuNodes.reduce((sum, n) => sum + n.gpus, 0);
+    return {
+        check,
+        status: "ok",
+        detail: `${counts}; ${gpus} GPUs on ${gpuNodes.length}: ${gpuNodes.map((n) => `${n.name} (${n.gpus})`).join(", ")}`,
+    };
+}
+
+/** What the API server's answer to the admission probe says about the operator's webhook. */
+export function admissionCheck(refusal: string | undefined): CheckResult {
+    const check = "admission webhook";
+    if (refusal === undefined) {
+        return { check, status: "ok", detail: "a DynamoGraphDeployment is admitted (dry run)" };
+    }
+    const unreachable = /failed calling webhook "([^"]+)"/.exec(refusal);
+    if (unreachable) {
+        return {
+            check,
+            status: "fail",
+            detail: `${unreachable[1]} cannot be called: ${refusal.slice(unreachable.index + unreachable[0].length).replace(/^[:\s]+/, "")}`,
+            hint:
+                "Every DynamoGraphDeployment create or update is refused until the operator's webhook answers (failurePolicy Fail). " +
+                "Check the operator pod and `kubectl get endpoints` of its webhook Service; on 0.9.x also that the webhook-ca-inject Job completed. " +
+                'To admit objects unchecked while it is down: dynamo:helmValues {"dynamo-operator":{"webhook":{"failurePolicy":"Ignore"}}}.',
+        };
+    }
+    if (/denied the request/.test(refusal)) {
+        return { check, status: "ok", detail: `answers (it refused the empty probe object: ${refusal})` };
+    }
+    return {
+        check,
+        status: "warn",
+        detail: `the dry-run probe was refused: ${refusal}`,
+        hint: "Verify needs permission to create dynamographdeployments (dry run only, nothing is stored).",
+    };
+}
 
 function podSummary(pods: PodInfo[]): string {
     return pods.map((p) => `${p.name} ${p.ready ? "Ready" : p.phase}`).join(", ");
@@ -81,6 +156,7 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
         );
     }
 
+    results.push(nodesCheck(await reader.nodes()));
     results.push(podsCheck("Dynamo pods", await reader.pods(namespace), namespace));
     if (outputs.etcdEndpoint) {
         const selector = "app.kubernetes.io/name=etcd";
@@ -99,16 +175,30 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
             hint: `The platform release did not create it: \`helm status ${release} -n ${namespace}\`.`,
         });
     } else {
-        results.push(
-            operator.ready >= operator.desired
-                ? { check: "operator deployment", status: "ok", detail: `${operator.ready}/${operator.desired} ready` }
-                : {
-                      check: "operator deployment",
-                      status: "fail",
-                      detail: `${operator.ready}/${operator.desired} ready`,
-                      hint: `\`kubectl describe deployment ${deploymentName} -n ${namespace}\`.`,
-                  },
-        );
+        const detail = `${operator.ready}/${operator.desired} ready`;
+        if (operator.desired === 0) {
+            results.push({
+                check: "operator deployment",
+                status: "fail",
+                detail: `${detail}: scaled to zero`,
+                hint: `Nothing reconciles DynamoGraphDeployments: \`kubectl scale deployment ${deploymentName} -n ${namespace} --replicas=1\`.`,
+            });
+        } else {
+            results.push(
+                operator.ready >= operator.desired
+                    ? { check: "operator deployment", status: "ok", detail }
+                    : {
+                          check: "operator deployment",
+                          status: "fail",
+                          detail,
+                          hint: `\`kubectl describe deployment ${deploymentName} -n ${namespace}\`.`,
+                      },
+            );
+        }
+    }
+
+    if (namespaceFound) {
+        results.push(admissionCheck(await reader.dryRunCreate(admissionProbe(namespace))));
     }
 
     const operatorPods = await reader.pods(namespace, "app.kubernetes.io/name=dynamo-operator");

@@ -33,7 +33,9 @@ describe("versions", () => {
         const line = chartLineFor(parsed("1.0.1"));
         assert.equal(line.crdsChartVersion, undefined);
         assert.equal(line.bundlesWorkerMetadataCrd, false);
-        assert.equal(chartLineFor(parsed("0.9.1")).bundlesWorkerMetadataCrd, true);
+        assert.equal(chartLineFor(parsed("0.9.0-post1")).bundlesWorkerMetadataCrd, true);
+        assert.equal(chartLineFor(parsed("0.9.1")).bundlesWorkerMetadataCrd, false, "0.9.1's CRDs chart carries it");
+        assert.equal(chartLineFor(parsed("0.9.1"), "0.9.0").bundlesWorkerMetadataCrd, true);
     });
 
     it("picks the values layout of each chart line", () => {

@@ -17,8 +17,11 @@ const pod = (name: string, app: string, ready = true, log = "") => ({
     log,
 });
 
+const node = (name: string, gpus = 0, ready = true, unschedulable = false) => ({ name, gpus, ready, unschedulable });
+
 const healthy: FakeCluster = {
     namespaces: { "dynamo-system": {} },
+    nodes: [node("cpu-0"), node("gpu-0", 8), node("gpu-1", 8)],
     crds,
     pods: {
         "dynamo-system": [
@@ -51,9 +54,12 @@ describe("verification", () => {
             results.filter((r) => r.status !== "ok"),
             [],
         );
-        assert.equal(results.length, 1 + 3 + 5);
+        assert.equal(results.length, 1 + 3 + 7);
         assert.equal(byCheck(results)["operator logs"].detail, "INFO starting manager\nINFO reconciled");
-        assert.match(formatResults(results), /All 9 checks passed\.$/);
+        assert.equal(byCheck(results).nodes.detail, "3 ready and schedulable of 3; 16 GPUs on 2: gpu-0 (8), gpu-1 (8)");
+        assert.equal(byCheck(results)["admission webhook"].detail, "a DynamoGraphDeployment is admitted (dry run)");
+        assert.ok(reader.calls.includes("dry-run create dynamographdeployments in dynamo-system"));
+        assert.match(formatResults(results), /All 11 checks passed\.$/);
     });
 
     it("says clearly that nothing runs on a cluster without nodes, while the CRD checks pass", async () => {
@@ -111,6 +117,63 @@ describe("verification", () => {
         assert.equal(results["CRD dynamoworkermetadatas.nvidia.com"].detail, "missing");
         assert.equal(results["etcd pods"].detail, "0/1 ready: dynamo-platform-etcd-0 Pending");
         assert.equal(results["operator logs"].status, "warn");
+    });
+
+    it("fails the operator row, with the command that brings it back, when the operator is scaled to zero", async () => {
+        const results = byCheck(
+            await verifyPlatform(
+                fakeReader({
+                    ...healthy,
+                    deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 0, ready: 0 } },
+                }),
+                outputs,
+            ),
+        );
+        assert.equal(results["operator deployment"].status, "fail");
+        assert.equal(results["operator deployment"].detail, "0/0 ready: scaled to zero");
+        assert.match(results["operator deployment"].hint!, /kubectl scale deployment .* --replicas=1/);
+    });
+
+    it("fails the nodes row when every node is cordoned or NotReady, and warns when none has GPUs", async () => {
+        const cordoned = byCheck(
+            await verifyPlatform(fakeReader({ ...healthy, nodes: [node("cpu-0", 0, true, true), node("gpu-0", 8, false)] }), outputs),
+        );
+        assert.equal(cordoned.nodes.status, "fail");
+        assert.equal(cordoned.nodes.detail, "none ready and schedulable of 2");
+        assert.match(cordoned.nodes.hint!, /kubectl uncordon/);
+        const cpuOnly = byCheck(await verifyPlatform(fakeReader({ ...healthy, nodes: [node("cpu-0")] }), outputs));
+        assert.equal(cpuOnly.nodes.status, "warn");
+        assert.match(cpuOnly.nodes.hint!, /device plugin/);
+    });
+
+    it("fails the admission row, naming the webhook, when the API server cannot call it", async () => {
+        const refusal =
+            'Internal error occurred: failed calling webhook "vdynamographdeployment.kb.io": failed to call webhook: Post "https://dynamo-platform-dynamo-operator-webhook-service.dynamo-system.svc:443/validate?timeout=10s": dial tcp 10.96.0.12:443: connect: network is unreachable';
+        const result = byCheck(await verifyPlatform(fakeReader({ ...healthy, dryRunRefusal: refusal }), outputs))["admission webhook"];
+        assert.equal(result.status, "fail");
+        assert.match(
+            result.detail,
+            /^vdynamographdeployment\.kb\.io cannot be called: failed to call webhook: Post .*network is unreachable$/,
+        );
+        assert.match(result.hint!, /failurePolicy Fail/);
+        assert.match(result.hint!, /"failurePolicy":"Ignore"/);
+    });
+
+    it("counts a webhook that denies the empty probe as answering, and warns on any other refusal", async () => {
+        const denied = byCheck(
+            await verifyPlatform(
+                fakeReader({
+                    ...healthy,
+                    dryRunRefusal: 'admission webhook "vdynamographdeployment.kb.io" denied the request: no services',
+                }),
+                outputs,
+            ),
+        )["admission webhook"];
+        assert.equal(denied.status, "ok");
+        const forbidden = byCheck(
+            await verifyPlatform(fakeReader({ ...healthy, dryRunRefusal: "dynamographdeployments.nvidia.com is forbidden" }), outputs),
+        )["admission webhook"];
+        assert.equal(forbidden.status, "warn");
     });
 
     it("skips the etcd check when the platform runs without etcd", async () => {
