@@ -2,15 +2,15 @@
  * End-to-end for consumers of the component: the packaged tarball installed into the TypeScript
  * example, which installs the platform with its own provider; the workload example, which reads
  * that stack's outputs through a StackReference; and the Python example, through the SDK generated
- * from the component's schema. Runs after scenario.test.ts (the CRDs
- * release is cluster-wide, so one platform at a time).
+ * from the component's schema. They install the real 0.9.1 charts. Runs after scenario.test.ts
+ * (the CRDs and the operator's cluster roles are cluster-wide, so one platform at a time).
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { DynamoEksCluster, DynamoPlatform } from "../components";
-import { core, eventually, exists, helmRelease, initStack, mirror, ok, pulumi, ROOT, run, work } from "./harness";
+import { CHARTS, core, eventually, exists, helmRelease, initStack, ok, pulumi, ROOT, run, work } from "./harness";
 
 const CONSUMER_STACK = "organization/dynamo-consumer-ts/e2e";
 const WORKLOAD_STACK = "organization/dynamo-workload/e2e";
@@ -59,7 +59,7 @@ describe("end-to-end: other stacks consume the component", function () {
 
     it("the TypeScript consumer installs the platform with its own provider", async () => {
         initStack("consumer: stack init", CONSUMER_STACK, consumer, consumerConfig);
-        for (const [key, value] of Object.entries({ chartRepository: mirror, persistenceStorageClass: "local-path" })) {
+        for (const [key, value] of Object.entries({ chartRepository: CHARTS, persistenceStorageClass: "local-path" })) {
             ok(pulumi(`consumer: config ${key}`, ["config", "set", ...onConsumer, key, value], consumer));
         }
         ok(pulumi("consumer: up", ["up", "--yes", "--skip-preview", ...onConsumer], consumer));
@@ -121,11 +121,10 @@ describe("end-to-end: other stacks consume the component", function () {
         });
 
         it("installs the platform and exports its endpoints", async () => {
-            // The TypeScript consumer's destroy kept the CRDs release (the default): the README's reinstall step.
-            await core.deleteCollectionNamespacedSecret({ namespace: "default", labelSelector: "owner=helm,name=dynamo-crds" });
+            // The TypeScript consumer's destroy kept the CRDs (the default); this install adopts them.
             initStack("python: stack init", PYTHON_STACK, python, pythonConfig);
             for (const [key, value] of Object.entries({
-                chartRepository: mirror,
+                chartRepository: CHARTS,
                 persistenceStorageClass: "local-path",
             })) {
                 ok(pulumi(`python: config ${key}`, ["config", "set", ...onPython, key, value], python));

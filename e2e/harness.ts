@@ -1,6 +1,6 @@
 /**
  * What the end-to-end test files share: a temporary work folder with a local Pulumi backend, the
- * chart mirror, the Pulumi CLI runner with step timings, and read access to the test cluster.
+ * real charts, the Pulumi CLI runner with step timings, and access to the test cluster.
  * Run through e2e/run, which provides PATH (the built binaries) and KUBECONFIG.
  */
 import { strict as assert } from "assert";
@@ -10,12 +10,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { mirrorChart } from "./charts";
 
 export const ROOT = path.join(__dirname, "..");
+/** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */
+export const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+assert.ok(fs.existsSync(path.join(CHARTS, "dynamo-platform-0.9.1.tgz")), `the real charts are expected in ${CHARTS}`);
 
 export const work = fs.mkdtempSync(path.join(os.tmpdir(), "dynamo-e2e-"));
-export const mirror = path.join(work, "charts");
 export const timings: [string, number][] = [];
 fs.mkdirSync(path.join(work, "state"));
 
@@ -62,19 +63,14 @@ export function initStack(step: string, stack: string, cwd: string, configFile: 
     fs.renameSync(written, configFile);
 }
 
-for (const version of ["0.9.0", "0.9.1"]) {
-    mirrorChart(mirror, "dynamo-crds", version);
-}
-for (const version of ["0.9.0-post1", "0.9.1"]) {
-    mirrorChart(mirror, "dynamo-platform", version);
-}
-
 const kubeconfig = new k8s.KubeConfig();
 kubeconfig.loadFromFile(process.env.KUBECONFIG ?? assert.fail("KUBECONFIG is not set: run the e2e tests through e2e/run"));
 export const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
 export const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
 export const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
 export const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
+export const apps = kubeconfig.makeApiClient(k8s.AppsV1Api);
+export const batch = kubeconfig.makeApiClient(k8s.BatchV1Api);
 
 export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -128,12 +124,12 @@ export async function helmRelease(name: string, namespace: string): Promise<{ re
     return newest;
 }
 
-/** The manifest Helm recorded for the newest revision of a release (secret driver: base64, gzip, JSON). */
-export async function helmManifest(name: string, namespace: string): Promise<string> {
+/** The values Helm recorded for the newest revision of a release (secret driver: base64, gzip, JSON). */
+export async function helmValues(name: string, namespace: string): Promise<Record<string, unknown>> {
     const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
     const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
     const release = Buffer.from(Buffer.from(secret.data!.release, "base64").toString(), "base64");
-    return JSON.parse(zlib.gunzipSync(release).toString()).manifest;
+    return JSON.parse(zlib.gunzipSync(release).toString()).config ?? {};
 }
 
 /** Runs a command (npm, pip, ...) for an example project, timed as a step. */

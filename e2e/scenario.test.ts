@@ -1,14 +1,20 @@
 /**
  * End-to-end: this project's program under the real Pulumi engine, Node language host and
- * Kubernetes provider, against the loopback control plane of e2e/cluster. Run by e2e/run, which
- * provides PATH (the built binaries) and KUBECONFIG.
+ * Kubernetes provider, installing the real NVIDIA charts (`../shared/charts`) on the loopback
+ * control plane of e2e/cluster, whose KWOK nodes run the pods, with Helm waiting for workloads and
+ * hook Jobs. The monitoring stack installs the real kube-prometheus-stack. Run by e2e/run, which
+ * provides PATH (the built binaries), KUBECONFIG and the network namespace.
  */
 import { strict as assert } from "assert";
+import * as k8s from "@kubernetes/client-node";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
     apiextensions,
+    apps,
+    batch,
+    CHARTS,
     core,
     createUnownedLocalPathClass,
     custom,
@@ -16,13 +22,13 @@ import {
     env,
     eventually,
     exists,
-    helmManifest,
+    helmValues,
     helmRelease,
     initStack,
-    mirror,
     ok,
     pulumi,
     ROOT,
+    run,
     Run,
     storage,
     timings,
@@ -31,10 +37,24 @@ import {
 
 const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
 const MONITORING_STACK = "organization/monitoring/e2e";
+const STACK = "organization/dynamo/e2e";
 const NAMESPACE = "dynamo-system";
 const MODELS_NAMESPACE = "models";
-const EXPECTED_CRDS = ["dynamographdeployments.nvidia.com", "dynamographdeploymentrequests.nvidia.com", "dynamoworkermetadatas.nvidia.com"];
+const OPERATOR = "dynamo-platform-dynamo-operator-controller-manager";
+/** The six CRDs of the real `dynamo-crds` 0.9.x chart. */
+const CRDS_09 = [
+    "dynamocomponentdeployments",
+    "dynamographdeploymentrequests",
+    "dynamographdeployments",
+    "dynamographdeploymentscalingadapters",
+    "dynamomodels",
+    "dynamoworkermetadatas",
+].map((plural) => `${plural}.nvidia.com`);
+const WEBHOOK_IGNORE = { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } };
 const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
+const admission = new k8s.KubeConfig();
+admission.loadFromFile(process.env.KUBECONFIG!);
+const webhooks = admission.makeApiClient(k8s.AdmissionregistrationV1Api);
 let encryptionSalt = "";
 
 function writeStackConfig(config: Record<string, unknown>): void {
@@ -43,7 +63,7 @@ function writeStackConfig(config: Record<string, unknown>): void {
 
 const baseConfig = {
     platform: "k8s",
-    releaseVersion: "0.9.0-post1",
+    releaseVersion: "0.9.0",
     namespace: NAMESPACE,
     groveEnabled: true,
     kaiSchedulerEnabled: true,
@@ -52,22 +72,62 @@ const baseConfig = {
     persistenceStorageClass: "local-path",
     localPath: { install: true },
     nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
-    chartRepository: mirror,
+    chartRepository: CHARTS,
     monitoringStack: MONITORING_STACK,
 };
 
-function up(step: string): Run {
-    return pulumi(step, ["up", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]);
+function onStack(...args: string[]): string[] {
+    return [...args, "--stack", STACK, "--config-file", stackConfigFile];
 }
 
-async function receivedValues(): Promise<{ chartVersion: string; values: Record<string, any> }> {
-    const configMap = await core.readNamespacedConfigMap({ name: "dynamo-platform-received-values", namespace: NAMESPACE });
-    return { chartVersion: configMap.data!.chartVersion, values: JSON.parse(configMap.data!["values.json"]) };
+function up(step: string): Run {
+    return ok(pulumi(step, onStack("up", "--yes", "--skip-preview")));
+}
+
+function verify(step: string): { status: number | null; stdout: string } {
+    const start = Date.now();
+    const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", STACK], { cwd: ROOT, env, encoding: "utf8" });
+    timings.push([step, (Date.now() - start) / 1000]);
+    return { status: result.status, stdout: result.stdout + result.stderr };
+}
+
+function seconds(step: string): number {
+    return timings.filter(([name]) => name === step).reduce((_, [, time]) => time, NaN);
+}
+
+async function dynamoCrds(): Promise<string[]> {
+    const names = (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata?.name ?? "");
+    return names.filter((name) => name.startsWith("dynamo") && name.endsWith(".nvidia.com")).sort();
 }
 
 async function established(crd: string): Promise<boolean> {
     const found = await apiextensions.readCustomResourceDefinition({ name: crd });
     return (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+}
+
+/** The operator Deployment's manager container (image, args) and how many replicas are Ready. */
+async function operator(namespace = NAMESPACE): Promise<{ image?: string; args: string[]; ready?: number }> {
+    const deployment = await apps.readNamespacedDeployment({ name: OPERATOR, namespace });
+    const manager = deployment.spec?.template.spec?.containers.find((c) => c.name === "manager");
+    return { image: manager?.image, args: manager?.args ?? [], ready: deployment.status?.readyReplicas };
+}
+
+/** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
+async function stateVolumes(): Promise<string[]> {
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
+    return claims.map((c) => `${c.metadata?.name}=${c.spec?.volumeName}`).sort();
+}
+
+/** Every pod of a namespace is Running and Ready; returns their app names. */
+async function allPodsReady(namespace: string): Promise<string[]> {
+    const pods = (await core.listNamespacedPod({ namespace })).items.filter((p) => p.status?.phase !== "Succeeded");
+    for (const pod of pods) {
+        assert.ok(
+            pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+            `${pod.metadata?.name} Ready (${pod.status?.phase})`,
+        );
+    }
+    return pods.map((p) => p.metadata?.labels?.["app.kubernetes.io/name"] ?? p.metadata?.name ?? "");
 }
 
 const userModel = {
@@ -76,234 +136,322 @@ const userModel = {
     metadata: { name: "llama-disagg", namespace: MODELS_NAMESPACE },
     spec: { services: { Frontend: { replicas: 1 } } },
 };
+const modelAddress = {
+    group: "nvidia.com",
+    version: "v1alpha1",
+    namespace: MODELS_NAMESPACE,
+    plural: "dynamographdeployments",
+};
 
 function readUserModel() {
-    return custom.getNamespacedCustomObject({
-        group: "nvidia.com",
-        version: "v1alpha1",
-        namespace: MODELS_NAMESPACE,
-        plural: "dynamographdeployments",
-        name: userModel.metadata.name,
-    });
+    return custom.getNamespacedCustomObject({ ...modelAddress, name: userModel.metadata.name });
 }
 
-describe("end-to-end: pulumi up / upgrade / destroy against a real API server", function () {
-    this.timeout(20 * 60 * 1000);
+describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on", function () {
+    this.timeout(30 * 60 * 1000);
 
     before(() => {
         const monitoring = path.join(ROOT, "e2e", "monitoring");
         const monitoringConfig = path.join(work, "Pulumi.monitoring.yaml");
         initStack("monitoring: stack init", MONITORING_STACK, monitoring, monitoringConfig);
         const onMonitoring = ["--stack", MONITORING_STACK, "--config-file", monitoringConfig];
-        ok(pulumi("monitoring: config", ["config", "set", ...onMonitoring, "prometheusEndpoint", PROMETHEUS], monitoring));
-        ok(pulumi("monitoring: up", ["up", "--yes", "--skip-preview", ...onMonitoring], monitoring));
-        initStack("stack init", "organization/dynamo/e2e", ROOT, stackConfigFile);
+        const chart = path.join(CHARTS, "kube-prometheus-stack-88.5.3.tgz");
+        ok(pulumi("monitoring: config", ["config", "set", ...onMonitoring, "chart", chart], monitoring));
+        ok(
+            pulumi(
+                "monitoring: up (kube-prometheus-stack 88.5.3, waits on)",
+                ["up", "--yes", "--skip-preview", ...onMonitoring],
+                monitoring,
+            ),
+        );
+        initStack("stack init", STACK, ROOT, stackConfigFile);
         encryptionSalt = fs.readFileSync(stackConfigFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
-        writeStackConfig(baseConfig);
     });
 
     before("a local-path class the stack does not own, as k3s ships", createUnownedLocalPathClass);
 
-    it("1. pulumi up installs the platform", () => {
-        ok(up("up (0.9.0-post1)"));
+    it("1. the monitoring stack installed the real kube-prometheus-stack, Ready, and exports its Prometheus URL", async () => {
+        assert.deepEqual(await helmRelease("prometheus", "monitoring"), { revision: 1, status: "deployed" });
+        const ready = await allPodsReady("monitoring");
+        for (const app of ["prometheus-operator", "kube-state-metrics", "grafana", "prometheus-node-exporter"]) {
+            assert.ok(
+                ready.some((name) => name.includes(app)),
+                `${app} among ${ready}`,
+            );
+        }
+        for (const kind of ["podmonitors", "servicemonitors", "prometheuses"]) {
+            assert.ok(await established(`${kind}.monitoring.coreos.com`), kind);
+        }
+        const outputs = JSON.parse(
+            ok(pulumi("monitoring: stack output", ["stack", "output", "--json", "--stack", MONITORING_STACK])).output,
+        );
+        assert.equal(outputs.prometheusEndpoint, PROMETHEUS);
     });
 
-    it("2. the cluster has the namespace, Established CRDs, deployed releases, the values and the classes", async () => {
+    let volumesBefore: string[] = [];
+
+    it("2. pulumi up installs 0.9.0: Helm waited for every workload and hook Job; the running operator has the 0.9.0 image and the chained Prometheus", async () => {
+        writeStackConfig(baseConfig);
+        up("up (0.9.0, waits on)");
         assert.ok(await exists(() => core.readNamespace({ name: NAMESPACE })));
-        for (const crd of EXPECTED_CRDS) {
-            await eventually(`${crd} Established`, () => established(crd));
+        assert.deepEqual(await dynamoCrds(), CRDS_09);
+        for (const crd of CRDS_09) {
+            assert.ok(await established(crd), `${crd} Established`);
         }
-        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 1, status: "deployed" });
+        assert.equal(await helmRelease("dynamo-crds", "default"), undefined, "the CRDs chart is rendered by Pulumi, not a Helm release");
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
-        assert.ok(
-            await exists(() => core.readNamespacedConfigMap({ name: "dynamo-platform-hook-ran", namespace: NAMESPACE })),
-            "Helm hooks ran",
-        );
-        // The 0.9.0 CRDs chart lacks DynamoWorkerMetadata: the bundled copy supplied it, ready for Helm to adopt.
-        assert.doesNotMatch(await helmManifest("dynamo-crds", "default"), /dynamoworkermetadatas/);
-        const workerMetadata = await apiextensions.readCustomResourceDefinition({ name: "dynamoworkermetadatas.nvidia.com" });
-        assert.equal(workerMetadata.metadata?.annotations?.["meta.helm.sh/release-name"], "dynamo-crds");
-        const { chartVersion, values } = await receivedValues();
-        assert.equal(chartVersion, "0.9.0-post1");
+
+        const running = await operator();
+        assert.equal(running.image, "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.0", "not the chart's 0.7.1");
+        assert.equal(running.ready, 1);
+        assert.ok(running.args.includes(`--prometheus-endpoint=${PROMETHEUS}`), running.args.join(" "));
+        const monitors = (await custom.listNamespacedCustomObject({
+            group: "monitoring.coreos.com",
+            version: "v1",
+            namespace: NAMESPACE,
+            plural: "podmonitors",
+        })) as { items: unknown[] };
+        assert.ok(monitors.items.length > 0, "the chart rendered its PodMonitors against the real monitoring CRDs");
+
+        const ready = await allPodsReady(NAMESPACE);
+        for (const name of ["dynamo-operator", "etcd", "nats"]) {
+            assert.equal(ready.filter((app) => app === name).length, 1, `one Ready ${name} pod among ${ready}`);
+        }
+        const jobs = (await batch.listNamespacedJob({ namespace: NAMESPACE })).items;
+        for (const hook of ["webhook-cert-gen", "webhook-ca-inject"]) {
+            const job = jobs.find((j) => j.metadata?.name?.includes(hook));
+            assert.ok(job, `hook Job ${hook} among ${jobs.map((j) => j.metadata?.name)}`);
+            assert.equal(job.status?.succeeded, 1, `${hook} succeeded`);
+        }
+        volumesBefore = await stateVolumes();
+        const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
+        assert.deepEqual(claims.map((c) => [c.spec?.storageClassName, c.status?.phase]).sort(), [
+            ["local-path", "Bound"],
+            ["local-path", "Bound"],
+        ]);
+
+        const values = (await helmValues("dynamo-platform", NAMESPACE)) as Record<string, any>;
         assert.equal(values["dynamo-operator"].discoveryBackend, "etcd");
         assert.equal(values.grove.enabled, true);
         assert.equal(values["kai-scheduler"].enabled, true);
-        assert.equal(values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, PROMETHEUS);
-        assert.equal(values.etcd.persistence.storageClass, "local-path");
-        assert.equal(values.nats.config.jetstream.fileStore.pvc.storageClassName, "local-path");
         // Auto-configuration used the existing class and did not install a provisioner of its own.
         const localPath = await storage.readStorageClass({ name: "local-path" });
         assert.equal(localPath.metadata?.labels?.["dynamo.nvidia.com/owner"], undefined, "not taken over");
         assert.ok(!(await exists(() => core.readNamespace({ name: "local-path-storage" }))), "no local-path-provisioner installed");
-        const detected = JSON.parse(
-            ok(pulumi("stack output detected", ["stack", "output", "detected", "--json", "--stack", "e2e"])).output,
-        );
-        assert.ok(
-            detected.some(
-                (d: { subject: string; decision: string }) => d.subject === "persistenceStorageClass" && /^use it/.test(d.decision),
-            ),
-        );
         const nfs = await storage.readStorageClass({ name: "nfs" });
-        assert.equal(nfs.provisioner, "nfs.csi.k8s.io");
-        assert.deepEqual(nfs.parameters, { server: "nfs.e2e.invalid", share: "/exports/models" });
+        assert.deepEqual([nfs.provisioner, nfs.parameters], ["nfs.csi.k8s.io", { server: "nfs.e2e.invalid", share: "/exports/models" }]);
     });
 
-    it("2b. verify checks the platform: CRDs pass, and it says no etcd or NATS pod runs (the stand-in charts have none)", () => {
-        const start = Date.now();
-        const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", "e2e"], { cwd: ROOT, env, encoding: "utf8" });
-        timings.push(["npm run verify", (Date.now() - start) / 1000]);
-        assert.equal(result.status, 1, result.stdout + result.stderr);
-        for (const crd of EXPECTED_CRDS) {
-            assert.match(result.stdout, new RegExp(`CRD ${crd.replace(/\./g, "\\.")}\\s+OK\\s+Established`));
-        }
-        // The cluster's KWOK nodes run the stand-in operator's pod; the stand-in charts have no etcd or NATS pods.
-        assert.match(result.stdout, /etcd pods\s+FAIL\s+no pods in dynamo-system with app\.kubernetes\.io\/name=etcd/);
-        assert.match(result.stdout, /NATS pods\s+FAIL\s+no pods in dynamo-system with app\.kubernetes\.io\/name=nats/);
-        assert.match(result.stdout, /schedulable nodes/);
-    });
-
-    it("3. a user's DynamoGraphDeployment can be created", async () => {
+    it("3. while the operator's webhook cannot answer (failurePolicy Fail), a model is refused and verify turns that one row red with the fix", async () => {
         await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
-        await custom.createNamespacedCustomObject({
-            group: "nvidia.com",
-            version: "v1alpha1",
-            namespace: MODELS_NAMESPACE,
-            plural: "dynamographdeployments",
-            body: userModel,
-        });
+        const refused = await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel }).then(
+            () => "admitted",
+            (error: k8s.ApiException<unknown>) => (typeof error.body === "string" ? error.body : JSON.stringify(error.body)),
+        );
+        assert.match(refused, /failed calling webhook \\?"vdynamographdeployment\.kb\.io/);
+
+        const result = verify("npm run verify (webhook Fail)");
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /admission webhook\s+FAIL\s+vdynamographdeployment\.kb\.io cannot be called: /);
+        assert.match(result.stdout, /- admission webhook: Every DynamoGraphDeployment create or update is refused/);
+        assert.match(result.stdout, /1 of 11 checks failed\./);
+    });
+
+    it("4. with the README's failurePolicy Ignore, verify is all green, reports the GPU nodes, and the model is admitted", async () => {
+        writeStackConfig({ ...baseConfig, helmValues: WEBHOOK_IGNORE });
+        up("up (0.9.0, webhook failurePolicy Ignore)");
+        const configuration = await webhooks.readValidatingWebhookConfiguration({ name: "dynamo-platform-dynamo-operator-validating" });
+        assert.deepEqual(new Set(configuration.webhooks?.map((w) => w.failurePolicy)), new Set(["Ignore"]));
+
+        const result = verify("npm run verify");
+        assert.equal(result.status, 0, result.stdout);
+        assert.match(result.stdout, /All 11 checks passed\./);
+        assert.doesNotMatch(result.stdout, /\b(FAIL|WARN)\b/);
+        assert.match(result.stdout, /nodes\s+OK\s+4 ready and schedulable of 4; 16 GPUs on 2: kwok-gpu-0 \(8\), kwok-gpu-1 \(8\)/);
+        assert.match(result.stdout, /etcd pods\s+OK\s+1\/1 ready/);
+        assert.match(result.stdout, /NATS pods\s+OK\s+1\/1 ready/);
+
+        await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel });
         assert.ok(await exists(readUserModel));
     });
 
-    it("4. a second run plans no changes", () => {
-        ok(pulumi("preview --expect-no-changes", ["preview", "--expect-no-changes", "--stack", "e2e", "--config-file", stackConfigFile]));
+    it("5. a second run plans no changes", () => {
+        ok(pulumi("preview --expect-no-changes", onStack("preview", "--expect-no-changes")));
     });
 
-    it("4b. a kube-prometheus-stack appearing is detected when no monitoring stack is configured", async () => {
-        writeStackConfig({ ...baseConfig, monitoringStack: undefined });
-        const before = ok(
-            pulumi("preview --json (no Prometheus yet)", ["preview", "--json", "--stack", "e2e", "--config-file", stackConfigFile]),
-        );
-        const diagnostics: { message: string }[] = JSON.parse(before.output.slice(0, before.output.lastIndexOf("}") + 1)).diagnostics ?? [];
-        assert.ok(
-            diagnostics.some((d) => /auto-configuration: prometheus: no CRD podmonitors\.monitoring\.coreos\.com/.test(d.message)),
-            JSON.stringify(diagnostics),
-        );
-        // Both monitor kinds, as a Prometheus Operator serves them (one alone is warned about).
-        for (const kind of ["PodMonitor", "ServiceMonitor"]) {
-            const singular = kind.toLowerCase();
-            await apiextensions.createCustomResourceDefinition({
-                body: {
-                    metadata: { name: `${singular}s.monitoring.coreos.com` },
-                    spec: {
-                        group: "monitoring.coreos.com",
-                        scope: "Namespaced",
-                        names: { kind, plural: `${singular}s`, singular, listKind: `${kind}List` },
-                        versions: [
-                            {
-                                name: "v1",
-                                served: true,
-                                storage: true,
-                                schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
-                            },
-                        ],
-                    },
-                },
-            });
-        }
-        await core.createNamespace({ body: { metadata: { name: "observability" } } });
-        await core.createNamespacedService({
-            namespace: "observability",
-            body: {
-                metadata: { name: "kps-kube-prometheus-prometheus", labels: { app: "kube-prometheus-stack-prometheus" } },
-                spec: { ports: [{ name: "http-web", port: 9090 }], selector: { app: "prometheus" } },
-            },
-        });
-        ok(up("up (Prometheus detected)"));
-        const detectedUrl = "http://kps-kube-prometheus-prometheus.observability.svc.cluster.local:9090";
-        assert.equal((await receivedValues()).values["dynamo-operator"].dynamo.metrics.prometheusEndpoint, detectedUrl);
-        const outputs = JSON.parse(ok(pulumi("stack output", ["stack", "output", "--json", "--stack", "e2e"])).output);
+    it("6. without a monitoring stack, auto-configuration detects the real kube-prometheus-stack and finds the same URL", async () => {
+        writeStackConfig({ ...baseConfig, helmValues: WEBHOOK_IGNORE, monitoringStack: undefined });
+        up("up (Prometheus detected)");
+        const outputs = JSON.parse(ok(pulumi("stack output", ["stack", "output", "--json", "--stack", STACK])).output);
         assert.equal(outputs.prometheusEndpointSource, "detected");
-        ok(
-            pulumi("preview --expect-no-changes (detected)", [
-                "preview",
-                "--expect-no-changes",
-                "--stack",
-                "e2e",
-                "--config-file",
-                stackConfigFile,
-            ]),
+        assert.ok(
+            outputs.detected.some(
+                (d: { subject: string; found: string }) =>
+                    d.subject === "prometheus" &&
+                    d.found === "kube-prometheus-stack service monitoring/prometheus-kube-prometheus-prometheus",
+            ),
+            JSON.stringify(outputs.detected),
         );
-        writeStackConfig(baseConfig);
+        assert.equal(outputs.prometheusEndpoint, PROMETHEUS);
+        assert.ok((await operator()).args.includes(`--prometheus-endpoint=${PROMETHEUS}`));
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" }, "nothing to upgrade");
     });
 
-    it("5. upgrading to 0.9.1 upgrades both releases in place and keeps the user's model", async () => {
-        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1" });
-        const run = ok(up("up (upgrade to 0.9.1)"));
-        assert.doesNotMatch(run.output, /replaced|replacing/i, "releases are updated, not replaced");
-        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 2, status: "deployed" });
-        // Revision 2 was the detected-Prometheus update of step 4b.
-        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 3, status: "deployed" });
-        assert.equal((await receivedValues()).chartVersion, "0.9.1");
-        assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the upgrade");
-        assert.ok(await established("dynamoworkermetadatas.nvidia.com"));
-        assert.match(
-            await helmManifest("dynamo-crds", "default"),
-            /dynamoworkermetadatas/,
-            "0.9.1 carries the CRD and Helm adopted the bundled one",
-        );
+    it("7. upgrades in place through 0.9.0-post1 to 0.9.1, keeping etcd's and NATS's volumes and the user's model", async () => {
+        for (const [index, version] of ["0.9.0-post1", "0.9.1"].entries()) {
+            writeStackConfig({ ...baseConfig, releaseVersion: version, helmValues: WEBHOOK_IGNORE });
+            assert.doesNotMatch(up(`up (upgrade to ${version})`).output, /replaced|replacing/i, `${version}: updated, not replaced`);
+            assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 3 + index, status: "deployed" });
+        }
+        const running = await operator();
+        assert.deepEqual([running.image, running.ready], ["nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.1", 1]);
+        assert.deepEqual(await stateVolumes(), volumesBefore);
+        assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the upgrades");
+        assert.deepEqual(await dynamoCrds(), CRDS_09);
+        await allPodsReady(NAMESPACE);
     });
 
-    it("6. bad config fails with the clear message and changes nothing", async () => {
+    it("8. bad config fails with the clear message and changes nothing", async () => {
         const before = await helmRelease("dynamo-platform", NAMESPACE);
         const namespaceVersion = (await core.readNamespace({ name: NAMESPACE })).metadata?.resourceVersion;
         const classVersion = (await storage.readStorageClass({ name: "local-path" })).metadata?.resourceVersion;
-        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", namespace: "Dynamo_System" });
-        const run = pulumi("up (bad namespace)", ["up", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]);
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, namespace: "Dynamo_System" });
+        const run = pulumi("up (bad namespace)", onStack("up", "--yes", "--skip-preview"));
         assert.notEqual(run.status, 0);
         assert.match(run.output, /Invalid dynamo:namespace "Dynamo_System": expected a DNS-1123 label/);
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), before);
         assert.equal((await core.readNamespace({ name: NAMESPACE })).metadata?.resourceVersion, namespaceVersion);
         assert.equal((await storage.readStorageClass({ name: "local-path" })).metadata?.resourceVersion, classVersion);
         assert.doesNotMatch(run.output, /creating|updating \(|deleting/, "no resource operation started");
-        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1" });
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE });
     });
 
-    it("7a. pulumi destroy removes the platform and its namespace but keeps the CRDs and the user's model", async () => {
-        ok(pulumi("destroy (default)", ["destroy", "--yes", "--skip-preview", "--stack", "e2e", "--config-file", stackConfigFile]));
+    it("9. an operator scaled to zero turns verify's operator row red with the command that brings it back", async () => {
+        const scale = (replicas: number) =>
+            apps.patchNamespacedDeploymentScale(
+                { name: OPERATOR, namespace: NAMESPACE, body: { spec: { replicas } } },
+                k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+            );
+        await scale(0);
+        const result = verify("npm run verify (operator scaled to zero)");
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /operator deployment\s+FAIL\s+0\/0 ready: scaled to zero/);
+        assert.match(result.stdout, /- operator deployment: .*kubectl scale deployment dynamo-platform-dynamo-operator-controller-manager/);
+        await scale(1);
+        await eventually("operator Ready again", async () => (await operator()).ready === 1);
+    });
+
+    it("10. pulumi destroy removes the platform and its namespace but keeps every CRD and the user's model", async () => {
+        ok(pulumi("destroy (default)", onStack("destroy", "--yes", "--skip-preview")));
         assert.equal(await helmRelease("dynamo-platform", NAMESPACE), undefined);
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
-        for (const crd of EXPECTED_CRDS) {
-            assert.ok(await established(crd), `${crd} kept`);
-        }
+        assert.deepEqual(await dynamoCrds(), CRDS_09, "all six kept, DynamoWorkerMetadata too (the chart does not mark it keep)");
         assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the destroy");
         assert.ok(!(await exists(() => storage.readStorageClass({ name: "nfs" }))), "the stack's own class is removed");
-        assert.ok(
-            await exists(() => storage.readStorageClass({ name: "local-path" })),
-            "the class the stack did not create is still there",
+        assert.ok(await exists(() => storage.readStorageClass({ name: "local-path" })), "the class the stack did not create stays");
+    });
+
+    let platformValues: Record<string, unknown> = {};
+
+    it("11. pulumi up right after needs no manual step: it adopts the kept CRDs and the model stays", async () => {
+        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, removeCrdsOnDestroy: true });
+        up("up (0.9.1 onto the kept CRDs)");
+        assert.ok(await exists(readUserModel), "adopting the CRDs did not delete the model");
+        assert.deepEqual(await dynamoCrds(), CRDS_09);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+        platformValues = await helmValues("dynamo-platform", NAMESPACE);
+        ok(pulumi("preview --expect-no-changes (after adoption)", onStack("preview", "--expect-no-changes")));
+    });
+
+    it("12. with removeCrdsOnDestroy, destroy removes every Dynamo CRD it installed, and the model with them", async () => {
+        ok(pulumi("destroy (removeCrdsOnDestroy)", onStack("destroy", "--yes", "--skip-preview")));
+        await eventually("the six CRDs deleted", async () => (await dynamoCrds()).length === 0);
+        await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
+        assert.ok(!(await exists(readUserModel)));
+    });
+
+    it("13. a raw helm install of the same two charts with the same values, timed beside pulumi up", async () => {
+        const valuesFile = path.join(work, "platform-values.json");
+        fs.writeFileSync(valuesFile, JSON.stringify(platformValues));
+        const start = Date.now();
+        ok(
+            run(
+                "helm install dynamo-crds 0.9.1",
+                "helm",
+                ["install", "dynamo-crds", path.join(CHARTS, "dynamo-crds-0.9.1.tgz"), "-n", "default"],
+                ROOT,
+            ),
+        );
+        ok(
+            run(
+                "helm install dynamo-platform 0.9.1 (--wait --wait-for-jobs)",
+                "helm",
+                [
+                    ...[
+                        "install",
+                        "dynamo-platform",
+                        path.join(CHARTS, "dynamo-platform-0.9.1.tgz"),
+                        "-n",
+                        NAMESPACE,
+                        "--create-namespace",
+                    ],
+                    ...["-f", valuesFile, "--wait", "--wait-for-jobs", "--timeout", "10m"],
+                ],
+                ROOT,
+            ),
+        );
+        const helmSeconds = (Date.now() - start) / 1000;
+        const pulumiSeconds = seconds("up (0.9.1 onto the kept CRDs)");
+        timings.push(["helm install, both charts", helmSeconds]);
+        console.log(
+            `      pulumi up ${pulumiSeconds.toFixed(1)} s vs raw helm install ${helmSeconds.toFixed(1)} s: ratio ${(pulumiSeconds / helmSeconds).toFixed(2)}`,
+        );
+        await allPodsReady(NAMESPACE);
+
+        // What Pulumi rendering the CRDs chart avoids: Helm's uninstall keeps the five CRDs marked
+        // `keep` and deletes DynamoWorkerMetadata.
+        ok(run("helm uninstall dynamo-platform", "helm", ["uninstall", "dynamo-platform", "-n", NAMESPACE, "--wait"], ROOT));
+        ok(run("helm uninstall dynamo-crds", "helm", ["uninstall", "dynamo-crds", "-n", "default"], ROOT));
+        await eventually("DynamoWorkerMetadata deleted by helm uninstall", async () => !(await dynamoCrds()).includes(CRDS_09[5]));
+        assert.deepEqual(await dynamoCrds(), CRDS_09.slice(0, 5), "the five keep-annotated CRDs stay");
+        for (const crd of CRDS_09.slice(0, 5)) {
+            await apiextensions.deleteCustomResourceDefinition({ name: crd });
+        }
+        await core.deleteNamespace({ name: NAMESPACE });
+        await eventually(
+            "a cluster without Dynamo",
+            async () => (await dynamoCrds()).length === 0 && !(await exists(() => core.readNamespace({ name: NAMESPACE }))),
         );
     });
 
-    it("7b. after the README's reinstall step, the opt-in destroy removes the CRDs too", async () => {
-        await core.deleteCollectionNamespacedSecret({ namespace: "default", labelSelector: "owner=helm,name=dynamo-crds" });
-        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
-        ok(up("up (reinstall, removeCrdsOnDestroy)"));
-        assert.ok(await exists(readUserModel), "reinstalling adopted the CRDs without deleting the model");
-        ok(
-            pulumi("destroy (removeCrdsOnDestroy)", [
-                "destroy",
-                "--yes",
-                "--skip-preview",
-                "--stack",
-                "e2e",
-                "--config-file",
-                stackConfigFile,
-            ]),
-        );
-        for (const crd of EXPECTED_CRDS) {
-            await eventually(
-                `${crd} deleted`,
-                async () => !(await exists(() => apiextensions.readCustomResourceDefinition({ name: crd }))),
-            );
+    it("14. 1.0.1 on a fresh cluster: CRDs from the platform chart, workloads Ready, Prometheus in the operator's config, verify green; destroy keeps the CRDs", async () => {
+        writeStackConfig({ ...baseConfig, releaseVersion: "1.0.1", helmValues: WEBHOOK_IGNORE });
+        up("up (1.0.1, fresh)");
+        const crds = await dynamoCrds();
+        assert.deepEqual(crds, [...CRDS_09.slice(0, 1), "dynamocheckpoints.nvidia.com", ...CRDS_09.slice(1)].sort());
+        for (const crd of crds) {
+            assert.ok(await established(crd), `${crd} Established`);
         }
+        assert.equal(await helmRelease("dynamo-crds", "default"), undefined);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+        assert.match((await operator()).image ?? "", /kubernetes-operator:1\.0\.1$/);
+        const configMaps = (await core.listNamespacedConfigMap({ namespace: NAMESPACE })).items;
+        assert.ok(
+            configMaps.some((c) => Object.values(c.data ?? {}).some((text) => text.includes(`prometheusEndpoint: "${PROMETHEUS}"`))),
+            "the operator's config carries the chained Prometheus",
+        );
+        await allPodsReady(NAMESPACE);
+        const result = verify("npm run verify (1.0.1)");
+        assert.equal(result.status, 0, result.stdout);
+        assert.match(result.stdout, /All 11 checks passed\./);
+
+        ok(pulumi("destroy (1.0.1)", onStack("destroy", "--yes", "--skip-preview")));
+        await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
+        assert.deepEqual(await dynamoCrds(), crds, "Helm never deletes a chart's crds/ folder");
+        // The consumer tests install 0.9.1 next: a fresh cluster for them.
+        for (const crd of crds) {
+            await apiextensions.deleteCustomResourceDefinition({ name: crd });
+        }
+        await eventually("the CRDs deleted", async () => (await dynamoCrds()).length === 0);
     });
 });
