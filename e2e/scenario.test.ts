@@ -275,8 +275,13 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.ok(await exists(readUserModel));
     });
 
-    it("5. a second run plans no changes", () => {
+    it("5. a second run plans no changes (timed with and without the program's type check)", () => {
         ok(pulumi("preview --expect-no-changes", onStack("preview", "--expect-no-changes")));
+        ok(
+            pulumi("preview --expect-no-changes (type-checking the program)", onStack("preview", "--expect-no-changes"), ROOT, {
+                PULUMI_NODEJS_TRANSPILE_ONLY: "false",
+            }),
+        );
     });
 
     it("6. without a monitoring stack, auto-configuration detects the real kube-prometheus-stack and finds the same URL", async () => {
@@ -448,10 +453,24 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         ok(pulumi("destroy (1.0.1)", onStack("destroy", "--yes", "--skip-preview")));
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
         assert.deepEqual(await dynamoCrds(), crds, "Helm never deletes a chart's crds/ folder");
-        // The consumer tests install 0.9.1 next: a fresh cluster for them.
-        for (const crd of crds) {
+        // KAI's Config is a pre-install hook in 1.0.1 (a plain resource in 0.9.x): it outlives the
+        // uninstall, and a later 0.9.x install refuses to adopt it (README, Uninstall).
+        assert.ok(
+            await exists(() =>
+                custom.getClusterCustomObject({ group: "kai.scheduler", version: "v1", plural: "configs", name: "kai-config" }),
+            ),
+        );
+
+        // The consumer tests install 0.9.1 next: a cluster without Dynamo, Grove or KAI for them.
+        const leftovers = (await apiextensions.listCustomResourceDefinition()).items
+            .map((c) => c.metadata?.name ?? "")
+            .filter((name) => /\.(nvidia\.com|kai\.scheduler|run\.ai|grove\.io)$/.test(name));
+        for (const crd of leftovers) {
             await apiextensions.deleteCustomResourceDefinition({ name: crd });
         }
-        await eventually("the CRDs deleted", async () => (await dynamoCrds()).length === 0);
+        await eventually("the CRDs deleted", async () => {
+            const names = (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata?.name);
+            return !names.some((name) => leftovers.includes(name ?? ""));
+        });
     });
 });

@@ -61,7 +61,7 @@ function releasesOf(resources: ResourceLike[], chart: "dynamo-crds" | "dynamo-pl
 export const crdsVersionMatchesPlatform: StackValidationPolicy = {
     name: "dynamo-crds-version-matches-platform",
     description:
-        "The dynamo-crds release must be an exact CRDs version on the platform release's minor line (by default the platform version without -postN), so the operator and its CRDs agree.",
+        "The dynamo-crds chart (a Helm release or a chart Pulumi renders) must be an exact CRDs version on the platform release's minor line (by default the platform version without -postN), so the operator and its CRDs agree.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const platform of releasesOf(args.resources, "dynamo-platform")) {
@@ -85,7 +85,7 @@ export const crdsVersionMatchesPlatform: StackValidationPolicy = {
 export const platformAfterCrdsAndStorage: StackValidationPolicy = {
     name: "dynamo-platform-after-crds-and-storage",
     description:
-        "The platform release must depend on the CRDs release and on the storage classes this stack creates for it, so they exist before the operator and its StatefulSets start.",
+        "The platform release must depend on the dynamo-crds chart and on the storage classes this stack creates for it, so they exist before the operator and its StatefulSets start.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const classes = args.resources.filter((r) => r.type === STORAGE_CLASS);

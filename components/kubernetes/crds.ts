@@ -14,8 +14,9 @@ export const EXPECTED_CRDS = [
     "dynamoworkermetadatas.nvidia.com",
 ];
 
+/** The release name the CRDs chart is rendered under, as NVIDIA's guide installs it. */
 export const CRDS_RELEASE_NAME = "dynamo-crds";
-/** NVIDIA installs the CRDs chart into `default`; the release lives there, its CRDs are cluster-scoped. */
+/** NVIDIA installs the CRDs chart into `default`; only the rendering sees it, the CRDs are cluster-scoped. */
 export const CRDS_RELEASE_NAMESPACE = "default";
 
 /**

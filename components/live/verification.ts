@@ -151,7 +151,7 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
                       check: `CRD ${name}`,
                       status: "fail",
                       detail: crd ? "not Established" : "missing",
-                      hint: "The CRDs come from the dynamo-crds release (or the platform chart from 1.0): `pulumi up` reinstalls them.",
+                      hint: "The CRDs come from the dynamo-crds chart (from 1.0 the platform chart and the operator): `pulumi up` applies them again.",
                   },
         );
     }
