@@ -1,6 +1,7 @@
 export * from "./core/args";
 export { DynamoConfigError } from "./core/errors";
-export { DynamoPlatform, PLATFORM_RELEASE_NAME } from "./platform";
+export { DynamoPlatform } from "./platform";
+export { PLATFORM_RELEASE_NAME } from "./core/charts";
 export { DynamoEksCluster, DynamoEksClusterArgs, connectEksCluster, EksClusterSource } from "./eks/cluster";
 export { layoutSubnets, SubnetLayout } from "./core/network";
 export { CRDS_RELEASE_NAME, EXPECTED_CRDS } from "./kubernetes/crds";

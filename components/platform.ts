@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./core/args";
-import { PlatformCharts, resolveCharts } from "./core/charts";
+import { PLATFORM_RELEASE_NAME, PlatformCharts, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
 import { CRDS_RELEASE_NAME, EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
 import { checkedFor, keyPrefixFor } from "./core/errors";
@@ -18,12 +18,6 @@ import { createLocalPathStorage, createNfsModelCache } from "./kubernetes/storag
 import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
 import { checkHelmValues, PlatformSettings, resolveSettings } from "./core/settings";
 import { buildPlatformValues, installsEtcd, Values } from "./core/values";
-
-/**
- * The platform release name. The operator derives the etcd and NATS service names
- * (`<release>-etcd`, `<release>-nats`) from it, so it is fixed.
- */
-export const PLATFORM_RELEASE_NAME = "dynamo-platform";
 
 /** Seconds Helm may take for the platform install or upgrade, hooks included (image pulls are slow). */
 const PLATFORM_RELEASE_TIMEOUT = 900;
@@ -71,6 +65,9 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         const charts = checkedFor(this, () => resolveCharts(settings));
         for (const warning of settings.warnings) {
             pulumi.log.warn(warning, this);
+        }
+        for (const note of settings.notes) {
+            pulumi.log.info(note, this);
         }
         if (args.prometheusEndpoint !== undefined && settings.monitoringStack !== undefined) {
             pulumi.log.info(

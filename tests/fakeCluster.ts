@@ -15,6 +15,8 @@ export interface FakeCluster {
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
     nodes?: NodeInfo[];
+    /** Deployed Helm releases' chart versions, by `<namespace>/<release>`. */
+    helmReleases?: Record<string, string>;
     /** The API server's refusal of every dry-run create, as its message; absent: admitted. */
     dryRunRefusal?: string;
     /** Every call fails with this error (an unreachable or forbidding cluster). */
@@ -64,6 +66,8 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
             return answer(`logs ${pod}/${container}`, found?.log ?? "");
         },
         nodes: () => answer("nodes", cluster.nodes ?? []),
+        helmReleaseChartVersion: (namespace, release) =>
+            answer(`helm release ${namespace}/${release}`, cluster.helmReleases?.[`${namespace}/${release}`]),
         dryRunCreate: (object) => answer(`dry-run create ${object.plural} in ${object.namespace}`, cluster.dryRunRefusal),
     };
 }

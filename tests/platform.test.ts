@@ -135,6 +135,14 @@ describe("DynamoPlatform", () => {
         assert.equal(values.nats.enabled, undefined);
     });
 
+    it("on a 0.9.x → 1.0.x migration, keeps the installed dynamo-crds chart registered one more run, and no longer after", async () => {
+        const migrating = await install({ releaseVersion: "1.0.1", installedReleaseVersion: "0.9.1", removeCrdsOnDestroy: true });
+        assert.equal(crdsChart(migrating).inputs.version, "0.9.1");
+        assert.equal(migrating.ofType(T.crdPatch).length, 0);
+        const migrated = await install({ releaseVersion: "1.0.1", installedReleaseVersion: "1.0.1" });
+        assert.equal(migrated.ofType(T.chart).length, 0);
+    });
+
     it("keeps the bundled CRD patch on destroy even when asked to remove the CRDs (a CRD cannot give up its versions)", async () => {
         const recording = await install({ releaseVersion: "0.9.0-post1", removeCrdsOnDestroy: true });
         assert.equal(recording.one(T.crdPatch).retainOnDelete, true);

@@ -258,6 +258,17 @@ export interface DynamoPlatformArgs {
      */
     removeCrdsOnDestroy?: boolean;
     /**
+     * The platform release the cluster runs now, for the upgrade plan. The program's
+     * auto-configuration reads it from the platform's Helm release; set it only where the cluster
+     * cannot be read before the run. Default: nothing installed.
+     */
+    installedReleaseVersion?: string;
+    /**
+     * Apply a release the upgrade plan refuses (a downgrade, or a skipped minor line). NVIDIA does
+     * not support either; the run warns loudly. Default false.
+     */
+    allowUnsupportedUpgrade?: boolean;
+    /**
      * Do not wait for workloads to become ready after each Helm install or upgrade. Default false.
      * For clusters that cannot run the pods yet (no nodes, images still mirroring, CI).
      */

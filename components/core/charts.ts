@@ -5,6 +5,12 @@ import * as path from "path";
 import { DynamoConfigError } from "./errors";
 import { ChartSource, PlatformSettings } from "./settings";
 
+/**
+ * The platform release name. The operator derives the etcd and NATS service names
+ * (`<release>-etcd`, `<release>-nats`) from it, so it is fixed.
+ */
+export const PLATFORM_RELEASE_NAME = "dynamo-platform";
+
 /** The chart fields of a Release. */
 export interface ChartReference {
     chart: string;
@@ -44,9 +50,10 @@ export function chartReference(source: ChartSource, chart: string, version: stri
 /** Resolves every chart of an install, so a missing local chart fails before anything is created. */
 export function resolveCharts(settings: PlatformSettings): PlatformCharts {
     const { chartLine, chartSource, nfs, ingress } = settings;
+    const crdsVersion = chartLine.crdsChartVersion ?? settings.retiringCrdsChartVersion;
     return {
         platform: chartReference(chartSource, "dynamo-platform", chartLine.platformChartVersion),
-        crds: chartLine.crdsChartVersion ? chartReference(chartSource, "dynamo-crds", chartLine.crdsChartVersion) : undefined,
+        crds: crdsVersion ? chartReference(chartSource, "dynamo-crds", crdsVersion) : undefined,
         nfsDriver: nfs?.installDriver ? chartReference(nfs.driverChartSource, "csi-driver-nfs", nfs.driverChartVersion) : undefined,
         ingressNginx: ingress.nginx ? chartReference(ingress.nginx.chartSource, "ingress-nginx", ingress.nginx.chartVersion) : undefined,
     };

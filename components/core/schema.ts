@@ -170,6 +170,8 @@ export const PLATFORM_ARGS_SHAPE = {
     tolerations: list(object(TOLERATION_SHAPE), '[{"key": "dedicated", "operator": "Equal", "value": "ai", "effect": "NoSchedule"}]'),
     helmValues: { type: "values" },
     removeCrdsOnDestroy: boolean,
+    installedReleaseVersion: string(rules.RELEASE_VERSION),
+    allowUnsupportedUpgrade: boolean,
     skipAwait: boolean,
 } as const satisfies ShapeOf<DynamoPlatformArgs>;
 

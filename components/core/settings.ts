@@ -26,7 +26,17 @@ import { isPrivateIpv4 } from "./network";
 import { PINNED_IMAGE, RELEASE_VERSION } from "./rules";
 import { checkArgs, isUnresolved } from "./schema";
 import { foreignSwitchKeys, PERSISTENCE_CLASS_PATHS, valueAt, Values } from "./values";
-import { ChartLine, chartLineFor, compareReleases, crdsVersionProblem, OLDEST_SUPPORTED_RELEASE, parseReleaseVersion } from "./versions";
+import { formatUpgradePlan, planUpgrade, UpgradePlan } from "./upgrades";
+import {
+    ChartLine,
+    chartLineFor,
+    compareReleases,
+    crdsVersionFor,
+    crdsVersionProblem,
+    OLDEST_SUPPORTED_RELEASE,
+    parseReleaseVersion,
+    ReleaseVersion,
+} from "./versions";
 
 export const DEFAULT_NAMESPACE = "dynamo-system";
 export const DEFAULT_CHART_REPOSITORY = "https://helm.ngc.nvidia.com/nvidia/ai-dynamo";
@@ -147,8 +157,17 @@ export interface PlatformSettings {
     helmValues?: pulumi.Input<Record<string, unknown>>;
     removeCrdsOnDestroy: boolean;
     skipAwait: boolean;
+    /** From the installed release to the requested one. */
+    upgrade: UpgradePlan;
+    /**
+     * The `dynamo-crds` version a 0.9.x → 1.x migration keeps registered, retained, for one run, so
+     * that dropping the chart from the stack on the next run deletes none of its CRDs.
+     */
+    retiringCrdsChartVersion?: string;
     /** Things worth a warning, collected so the caller logs them once. */
     warnings: string[];
+    /** Things worth an info line (the upgrade plan), logged once. */
+    notes: string[];
 }
 
 /** The usual regional quota of provisioned EFS throughput; more needs an AWS quota increase. */
@@ -427,6 +446,34 @@ export function checkHelmValues(key: string, values: Values, context: HelmValues
     return values;
 }
 
+/** The upgrade plan; a refused plan stops here unless the override is set, and then warns. */
+function resolveUpgrade(
+    args: DynamoPlatformArgs,
+    release: ReleaseVersion,
+    key: (field: string) => string,
+): { upgrade: UpgradePlan; retiringCrdsChartVersion?: string; upgradeWarnings: string[] } {
+    const installed = args.installedReleaseVersion === undefined ? undefined : parseReleaseVersion(args.installedReleaseVersion);
+    const upgrade = planUpgrade(installed, release);
+    const upgradeWarnings: string[] = [];
+    if (upgrade.refusal !== undefined) {
+        if (!args.allowUnsupportedUpgrade) {
+            throw DynamoConfigError.invalid(
+                key("releaseVersion"),
+                release.text,
+                upgrade.kind === "skip"
+                    ? `${upgrade.path![0]} next (the installed release is ${upgrade.from})`
+                    : `${upgrade.from} or later`,
+                `${upgrade.refusal.replace(/\.$/, "")} (${key("allowUnsupportedUpgrade")} overrides this, at your own risk)`,
+            );
+        }
+        upgradeWarnings.push(
+            `UNSUPPORTED UPGRADE ${upgrade.from} → ${upgrade.to} applied because ${key("allowUnsupportedUpgrade")} is set: ${upgrade.refusal}`,
+        );
+    }
+    const retiringCrdsChartVersion = upgrade.kind === "migration" && installed ? crdsVersionFor(installed) : undefined;
+    return { upgrade, retiringCrdsChartVersion, upgradeWarnings };
+}
+
 /**
  * Validates component arguments and applies every default.
  *
@@ -461,6 +508,8 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         }
     }
     const chartLine = chartLineFor(release, args.crdsVersion);
+    const { upgrade, retiringCrdsChartVersion, upgradeWarnings } = resolveUpgrade(args, release, key);
+    warnings.push(...upgradeWarnings);
 
     const discoveryBackend = (args.discoveryBackend as DiscoveryBackend | undefined) ?? DiscoveryBackend.Etcd;
     if (discoveryBackend === DiscoveryBackend.Kubernetes) {
@@ -556,6 +605,9 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         helmValues,
         removeCrdsOnDestroy,
         skipAwait: defaultTo(args.skipAwait, false),
+        upgrade,
+        retiringCrdsChartVersion,
         warnings,
+        notes: upgrade.kind === "unchanged" ? [] : formatUpgradePlan(upgrade),
     };
 }

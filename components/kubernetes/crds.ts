@@ -144,7 +144,8 @@ export function installCrds(
             ...chart,
             skipAwait: settings.skipAwait,
         },
-        { parent, transforms: [crdTransform(settings.removeCrdsOnDestroy)] },
+        // A migration run to 1.x keeps the chart one last time, retained, so the next run can drop it.
+        { parent, transforms: [crdTransform(settings.removeCrdsOnDestroy && settings.retiringCrdsChartVersion === undefined)] },
     );
     if (!settings.chartLine.bundlesWorkerMetadataCrd) {
         return { chart: crdsChart };

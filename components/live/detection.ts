@@ -10,6 +10,7 @@ import { ClusterReader } from "./reader";
 import { EFS_PROVISIONER } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
+import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { PlatformSettings } from "../core/settings";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
@@ -27,7 +28,8 @@ export interface Decision {
         | "persistenceStorageClass"
         | "modelCacheStorageClass"
         | "ingress"
-        | "efsCsiDriver";
+        | "efsCsiDriver"
+        | "installedRelease";
     found: string;
     decision: string;
     /** `warn` when the user should act. */
@@ -40,6 +42,8 @@ export interface Detection {
     prometheusEndpoint?: string;
     installLocalPath?: boolean;
     installEfsCsiDriver?: boolean;
+    /** The platform release the cluster runs, from its Helm release; undefined when none is deployed. */
+    installedReleaseVersion?: string;
 }
 
 export interface DetectionInput {
@@ -127,6 +131,28 @@ async function detectMonitoringCrds(reader: ClusterReader, detection: Detection)
             "the platform chart renders PodMonitors and a ServiceMonitor once monitoring.coreos.com/v1 is served, so its install will fail on the missing kind: install the Prometheus Operator's CRDs completely (kube-prometheus-stack) or remove the partial one",
         level: "warn",
     });
+}
+
+/** The release the platform namespace runs now, which the upgrade plan starts from. */
+async function detectInstalledRelease(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const namespace = input.settings.namespace;
+    const version = await reader.helmReleaseChartVersion(namespace, PLATFORM_RELEASE_NAME);
+    detection.installedReleaseVersion = version;
+    detection.decisions.push(
+        version === undefined
+            ? {
+                  subject: "installedRelease",
+                  found: `no ${PLATFORM_RELEASE_NAME} release in ${namespace}`,
+                  decision: "plan an install",
+                  level: "info",
+              }
+            : {
+                  subject: "installedRelease",
+                  found: `${PLATFORM_RELEASE_NAME} ${version} in ${namespace}`,
+                  decision: `plan the upgrade from ${version}`,
+                  level: "info",
+              },
+    );
 }
 
 async function detectGpuOperator(reader: ClusterReader, detection: Detection): Promise<void> {
@@ -286,6 +312,7 @@ export async function detect(reader: ClusterReader, input: DetectionInput): Prom
     const version = await reader.serverVersion();
     detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
     await detectNamespace(reader, input, detection);
+    await detectInstalledRelease(reader, input, detection);
     await detectPrometheus(reader, input, detection);
     await detectMonitoringCrds(reader, detection);
     await detectGpuOperator(reader, detection);
@@ -312,6 +339,9 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
     }
     if (detection.installLocalPath !== undefined) {
         applied.localPath = { ...args.localPath, install: detection.installLocalPath };
+    }
+    if (args.installedReleaseVersion === undefined) {
+        applied.installedReleaseVersion = detection.installedReleaseVersion;
     }
     if (detection.installEfsCsiDriver !== undefined && args.eks) {
         applied.eks = { ...args.eks, installEfsCsiDriver: detection.installEfsCsiDriver };

@@ -3,6 +3,7 @@
  * calls, and server-side dry runs that persist nothing; the interface lets tests inject a fake cluster.
  */
 import * as k8s from "@kubernetes/client-node";
+import * as zlib from "zlib";
 
 export interface StorageClassInfo {
     name: string;
@@ -72,6 +73,16 @@ export interface ClusterReader {
      * webhook, then discarded). Undefined when admitted, else the API server's refusal message.
      */
     dryRunCreate(object: DryRunObject): Promise<string | undefined>;
+    /** The chart version of a Helm release's deployed revision (from Helm's secret), undefined when none is deployed. */
+    helmReleaseChartVersion(namespace: string, release: string): Promise<string | undefined>;
+}
+
+/** The chart version recorded in a Helm release secret's `release` field (base64 of gzipped JSON). */
+export function chartVersionOfHelmRecord(encodedRelease: string): string | undefined {
+    const record = JSON.parse(zlib.gunzipSync(Buffer.from(encodedRelease, "base64")).toString()) as {
+        chart?: { metadata?: { version?: string } };
+    };
+    return record.chart?.metadata?.version;
 }
 
 /** The message of a refusal from the API server: its Status body's, else the error's own. */
@@ -165,6 +176,13 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
                 unschedulable: n.spec?.unschedulable === true,
                 gpus: Number(n.status?.allocatable?.["nvidia.com/gpu"] ?? 0),
             })),
+        helmReleaseChartVersion: async (namespace, release) => {
+            const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release},status=deployed` });
+            const newest = secrets.items.sort((a, b) => Number(b.metadata?.labels?.version) - Number(a.metadata?.labels?.version))[0];
+            // The Secret's data is base64 of what Helm stored, itself base64 of gzipped JSON.
+            const stored = newest?.data?.release;
+            return stored === undefined ? undefined : chartVersionOfHelmRecord(Buffer.from(stored, "base64").toString());
+        },
         dryRunCreate: async ({ group, version, plural, namespace, body }) => {
             try {
                 await custom.createNamespacedCustomObject({ group, version, plural, namespace, body, dryRun: "All" });

@@ -231,4 +231,53 @@ describe("settings", () => {
     it("names argument paths for programs that construct the component directly", () => {
         assert.throws(() => resolveSettings({ releaseVersion: "0.9" }), /^DynamoConfigError: Invalid args\.releaseVersion "0\.9"/);
     });
+
+    describe("upgrade plan", () => {
+        const upgrade = (installedReleaseVersion: string, releaseVersion: string, extra: Partial<DynamoPlatformArgs> = {}) =>
+            resolveSettings({ ...extra, releaseVersion, installedReleaseVersion }, "dynamo:");
+
+        it("allows a patch release and notes the plan", () => {
+            const settings = upgrade("0.9.0-post1", "0.9.1");
+            assert.equal(settings.upgrade.kind, "patch");
+            assert.equal(settings.notes[0], "upgrade plan: 0.9.0-post1 → 0.9.1 [patch]");
+            assert.equal(settings.retiringCrdsChartVersion, undefined);
+        });
+
+        it("refuses a skipped minor line with the release to apply next, naming the keys", () => {
+            assert.throws(
+                () => upgrade("1.0.1", "1.4.0"),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:releaseVersion" &&
+                    /^Invalid dynamo:releaseVersion "1\.4\.0": 1\.0\.1 → 1\.4\.0 skips 1\.2\.x, 1\.3\.x; .* \(dynamo:allowUnsupportedUpgrade overrides this, at your own risk\); expected 1\.2\.x next \(the installed release is 1\.0\.1\)\.$/.test(
+                        error.message,
+                    ),
+            );
+        });
+
+        it("refuses a downgrade", () => {
+            assert.throws(() => upgrade("0.9.1", "0.9.0-post1"), /expected 0\.9\.1 or later/);
+        });
+
+        it("applies a refused plan with allowUnsupportedUpgrade, warning loudly", () => {
+            const settings = upgrade("0.9.1", "0.9.0-post1", { allowUnsupportedUpgrade: true });
+            assert.equal(settings.upgrade.kind, "downgrade");
+            assert.ok(
+                settings.warnings.some((w) =>
+                    w.startsWith("UNSUPPORTED UPGRADE 0.9.1 → 0.9.0-post1 applied because dynamo:allowUnsupportedUpgrade"),
+                ),
+            );
+        });
+
+        it("keeps the installed dynamo-crds chart for the one run that migrates 0.9.x to 1.0.x", () => {
+            const settings = upgrade("0.9.0-post1", "1.0.1");
+            assert.equal(settings.upgrade.kind, "migration");
+            assert.equal(settings.retiringCrdsChartVersion, "0.9.0");
+            assert.equal(upgrade("1.0.1", "1.0.1").retiringCrdsChartVersion, undefined, "gone on the next run");
+            assert.deepEqual(upgrade("1.0.1", "1.0.1").notes, []);
+        });
+
+        it("plans an install when nothing is installed", () => {
+            assert.equal(resolveSettings({ releaseVersion: "0.9.1" }).upgrade.kind, "install");
+        });
+    });
 });

@@ -78,6 +78,26 @@ describe("auto-configuration rules", () => {
         });
     });
 
+    it("reads the installed platform release from its Helm release, for the upgrade plan", async () => {
+        const upgrading = await run({ storageClasses: [nfsClass], helmReleases: { "dynamo-system/dynamo-platform": "0.9.0-post1" } });
+        assert.equal(upgrading.installedReleaseVersion, "0.9.0-post1");
+        assert.deepEqual(decision(upgrading, "installedRelease"), {
+            subject: "installedRelease",
+            found: "dynamo-platform 0.9.0-post1 in dynamo-system",
+            decision: "plan the upgrade from 0.9.0-post1",
+            level: "info",
+        });
+        assert.equal(applyDetection(k8sArgs, upgrading).installedReleaseVersion, "0.9.0-post1");
+        assert.equal(
+            applyDetection({ ...k8sArgs, installedReleaseVersion: "0.9.1" }, upgrading).installedReleaseVersion,
+            "0.9.1",
+            "an explicit value wins",
+        );
+        const fresh = await run({ storageClasses: [nfsClass], helmReleases: { "other/dynamo-platform": "0.9.1" } });
+        assert.equal(fresh.installedReleaseVersion, undefined, "only the platform namespace counts");
+        assert.equal(decision(fresh, "installedRelease").decision, "plan an install");
+    });
+
     it("reports the GPU Operator's state and changes nothing", async () => {
         const detection = await run({
             storageClasses: [nfsClass],
@@ -217,7 +237,10 @@ describe("auto-configuration rules", () => {
         const reader = fakeReader({ storageClasses: [nfsClass] });
         await detect(reader, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: false });
         for (const call of reader.calls) {
-            assert.match(call, /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects)/);
+            assert.match(
+                call,
+                /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects|helm release )/,
+            );
         }
     });
 
