@@ -28,6 +28,7 @@ import { checkArgs, isUnresolved } from "./schema";
 import { foreignSwitchKeys, PERSISTENCE_CLASS_PATHS, valueAt, Values } from "./values";
 import { formatUpgradePlan, planUpgrade, UpgradePlan } from "./upgrades";
 import {
+    CHART_LINES,
     ChartLine,
     chartLineFor,
     compareReleases,
@@ -36,6 +37,7 @@ import {
     OLDEST_SUPPORTED_RELEASE,
     parseReleaseVersion,
     ReleaseVersion,
+    TESTED_RELEASES,
 } from "./versions";
 
 export const DEFAULT_NAMESPACE = "dynamo-system";
@@ -508,6 +510,11 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         }
     }
     const chartLine = chartLineFor(release, args.crdsVersion);
+    if (chartLine.newerThanKnownLines) {
+        warnings.push(
+            `${key("releaseVersion")} ${release.text} is newer than the newest chart line this package knows (${CHART_LINES[CHART_LINES.length - 1].line}); it installs with that line's values. Tested with ${TESTED_RELEASES.join(", ")}.`,
+        );
+    }
     const { upgrade, retiringCrdsChartVersion, upgradeWarnings } = resolveUpgrade(args, release, key);
     warnings.push(...upgradeWarnings);
 

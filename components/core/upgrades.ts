@@ -3,14 +3,10 @@
  * and what it takes. NVIDIA supports upgrades to the next published minor line only, applied in
  * order, and never downgrades.
  */
-import { compareReleases, hasSeparateCrdsChart, parseReleaseVersion, ReleaseVersion } from "./versions";
+import { CHART_LINES, compareReleases, hasSeparateCrdsChart, parseReleaseVersion, ReleaseVersion } from "./versions";
 
-/**
- * The published minor lines, oldest first (the package's facts: 0.9, then 1.0.0 in 2026-03, 1.2.x,
- * 1.3.x, 1.4.0, 1.5.x, 1.6.x and 1.7.0; there was no 1.1 release). "The next minor" means the next
- * entry here, so 1.0 → 1.2 is adjacent while 1.2 → 1.4 skips 1.3.
- */
-export const PUBLISHED_MINOR_LINES = ["0.9", "1.0", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"] as const;
+/** The published minor lines, oldest first: the planner's "next minor" is the next one. */
+export const PUBLISHED_MINOR_LINES = CHART_LINES.map((row) => row.line);
 
 export type UpgradeKind =
     /** Nothing installed yet. */
@@ -46,7 +42,7 @@ function minorLine(release: ReleaseVersion): string {
 /** Index of a release's minor line among the published ones; lines past the newest count as after it. */
 function lineIndex(release: ReleaseVersion): number {
     const line = minorLine(release);
-    const index = PUBLISHED_MINOR_LINES.indexOf(line as (typeof PUBLISHED_MINOR_LINES)[number]);
+    const index = PUBLISHED_MINOR_LINES.indexOf(line);
     if (index !== -1) {
         return index;
     }

@@ -137,6 +137,8 @@ function operatorValues(input: PlatformValuesInput): Values {
     }
     return {
         discoveryBackend: input.discoveryBackend,
+        // From 1.0 the CRDs come with the operator: keep them following it on every upgrade.
+        ...(input.chartLine.crdsChartVersion === undefined ? { upgradeCRD: true } : {}),
         controllerManager,
         ...(Object.keys(dynamo).length > 0 ? { dynamo } : {}),
         ...(input.imagePullSecretNames.length > 0 ? { imagePullSecrets: input.imagePullSecretNames.map((name) => ({ name })) } : {}),
@@ -160,7 +162,12 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
         values.grove = { tolerations: input.tolerations };
     }
     if (input.kaiSchedulerEnabled) {
-        values["kai-scheduler"] = { global: { tolerations: input.tolerations } };
+        values["kai-scheduler"] = {
+            global: { tolerations: input.tolerations },
+            ...(input.groveEnabled && input.chartLine.kaiStalenessGracePeriod
+                ? { scheduler: { args: { "default-staleness-grace-period": "-1s" } } }
+                : {}),
+        };
     }
     const persistence = input.persistenceStorageClass;
     const withClasses = PERSISTENCE_CLASS_PATHS.filter((path) => persistence && valueAt(values, path.slice(0, 1)) !== undefined).reduce(

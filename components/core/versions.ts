@@ -39,6 +39,12 @@ export interface ChartLine {
     readonly operatorImageTag?: string;
     /** Whether the DynamoWorkerMetadata CRD is applied from the copy bundled with this package. */
     readonly bundlesWorkerMetadataCrd: boolean;
+    /** The oldest Kubernetes minor the chart installs on, where it declares one. */
+    readonly minimumKubernetes?: string;
+    /** Whether bundled Grove with KAI needs KAI's staleness grace period off. */
+    readonly kaiStalenessGracePeriod: boolean;
+    /** The release is newer than every line this package knows: installed with the newest line's layout. */
+    readonly newerThanKnownLines: boolean;
 }
 
 /** The oldest release whose values layout this package knows. */
@@ -94,19 +100,61 @@ export function crdsVersionProblem(platform: ReleaseVersion, crdsVersion: string
     return undefined;
 }
 
-/** Whether a release still ships its CRDs as the separate `dynamo-crds` chart (every release before 1.0). */
-export function hasSeparateCrdsChart(release: ReleaseVersion): boolean {
-    return release.major === 0;
+/** What a published minor line's platform chart needs; one row per line, oldest first. */
+export interface LineTraits {
+    /** The minor line, `<major>.<minor>`. */
+    readonly line: string;
+    readonly layout: ValuesLayout;
+    /** The CRDs come as the separate `dynamo-crds` chart (before 1.0), not with the platform chart. */
+    readonly separateCrdsChart: boolean;
+    /** The oldest Kubernetes minor the chart installs on (its `kubeVersion`), where it declares one. */
+    readonly minimumKubernetes?: string;
+    /** Bundled Grove with KAI needs KAI's `default-staleness-grace-period` set to `-1s` (NVIDIA's guide, 1.5+). */
+    readonly kaiStalenessGracePeriod: boolean;
 }
 
-function layoutFor(release: ReleaseVersion): ValuesLayout {
-    if (release.major === 0) {
-        return ValuesLayout.SubchartToggles;
-    }
-    if (release.major === 1 && release.minor < 2) {
-        return ValuesLayout.GlobalInstallExceptNats;
-    }
-    return ValuesLayout.GlobalInstall;
+/**
+ * The published minor lines (the package's facts: 0.9, then 1.0.0 in 2026-03, 1.2.x, 1.3.x, 1.4.0,
+ * 1.5.x, 1.6.x and 1.7.0; there was no 1.1 release), each with what its chart needs. The upgrade
+ * planner's "next minor" is the next row.
+ */
+export const CHART_LINES: readonly LineTraits[] = [
+    { line: "0.9", layout: ValuesLayout.SubchartToggles, separateCrdsChart: true, kaiStalenessGracePeriod: false },
+    { line: "1.0", layout: ValuesLayout.GlobalInstallExceptNats, separateCrdsChart: false, kaiStalenessGracePeriod: false },
+    { line: "1.2", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, kaiStalenessGracePeriod: false },
+    { line: "1.3", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, kaiStalenessGracePeriod: false },
+    {
+        line: "1.4",
+        layout: ValuesLayout.GlobalInstall,
+        separateCrdsChart: false,
+        minimumKubernetes: "1.30",
+        kaiStalenessGracePeriod: false,
+    },
+    { line: "1.5", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
+    { line: "1.6", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
+    { line: "1.7", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
+];
+
+/** The releases whose charts the end-to-end test installs; named in the warning for a line newer than the table. */
+export const TESTED_RELEASES = ["0.9.0", "0.9.0-post1", "0.9.1", "1.0.1"];
+
+/** The row of a release's minor line: its own, else the newest row before it (a line the table does not know). */
+export function lineTraitsFor(release: ReleaseVersion): LineTraits {
+    const rows = CHART_LINES.filter((row) => compareReleases(parseReleaseVersion(`${row.line}.0`)!, release) <= 0);
+    return rows[rows.length - 1] ?? CHART_LINES[0];
+}
+
+/** Whether a release's minor line is newer than every line the table knows. */
+export function isNewerThanKnownLines(release: ReleaseVersion): boolean {
+    return (
+        compareReleases(release, parseReleaseVersion(`${CHART_LINES[CHART_LINES.length - 1].line}.0`)!) > 0 &&
+        `${release.major}.${release.minor}` !== CHART_LINES[CHART_LINES.length - 1].line
+    );
+}
+
+/** Whether a release still ships its CRDs as the separate `dynamo-crds` chart (every release before 1.0). */
+export function hasSeparateCrdsChart(release: ReleaseVersion): boolean {
+    return lineTraitsFor(release).separateCrdsChart;
 }
 
 /**
@@ -115,13 +163,16 @@ function layoutFor(release: ReleaseVersion): ValuesLayout {
  * @param crdsVersionOverride an exact `dynamo-crds` version to use instead of the derived one.
  */
 export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: string): ChartLine {
-    const separateCrds = hasSeparateCrdsChart(release);
-    const crdsChartVersion = separateCrds ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined;
+    const traits = lineTraitsFor(release);
+    const crdsChartVersion = traits.separateCrdsChart ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined;
     const isBroken090 = release.major === 0 && release.minor === 9 && release.patch === 0 && release.post === undefined;
     return {
         platformChartVersion: release.text,
         crdsChartVersion,
-        layout: layoutFor(release),
+        layout: traits.layout,
+        minimumKubernetes: traits.minimumKubernetes,
+        kaiStalenessGracePeriod: traits.kaiStalenessGracePeriod,
+        newerThanKnownLines: isNewerThanKnownLines(release),
         // The 0.9.0 platform chart pins operator subchart 0.7.1, so its default image tag is 0.7.1.
         operatorImageTag: isBroken090 ? "0.9.0" : undefined,
         // The product document reports the published 0.9.0 CRDs chart without this CRD; later

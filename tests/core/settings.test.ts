@@ -276,6 +276,19 @@ describe("settings", () => {
             assert.deepEqual(upgrade("1.0.1", "1.0.1").notes, []);
         });
 
+        it("warns, naming the tested releases, when the release is newer than every known chart line", () => {
+            const settings = resolveSettings({ releaseVersion: "1.8.0" }, "dynamo:");
+            assert.ok(
+                settings.warnings.some((w) =>
+                    /^dynamo:releaseVersion 1\.8\.0 is newer than the newest chart line this package knows \(1\.7\); .* Tested with 0\.9\.0, 0\.9\.0-post1, 0\.9\.1, 1\.0\.1\.$/.test(
+                        w,
+                    ),
+                ),
+                settings.warnings.join("\n"),
+            );
+            assert.ok(!resolveSettings({ releaseVersion: "1.7.0" }).warnings.some((w) => /newer than/.test(w)));
+        });
+
         it("plans an install when nothing is installed", () => {
             assert.equal(resolveSettings({ releaseVersion: "0.9.1" }).upgrade.kind, "install");
         });

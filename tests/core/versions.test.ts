@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { chartLineFor, compareReleases, parseReleaseVersion, ValuesLayout } from "../../components/core/versions";
+import { CHART_LINES, chartLineFor, compareReleases, parseReleaseVersion, ValuesLayout } from "../../components/core/versions";
 
 function parsed(text: string) {
     const version = parseReleaseVersion(text);
@@ -51,5 +51,28 @@ describe("versions", () => {
         for (const fixed of ["0.9.0-post1", "0.9.1", "1.2.0"]) {
             assert.equal(chartLineFor(parsed(fixed)).operatorImageTag, undefined, fixed);
         }
+    });
+
+    it("keeps one row per published minor line, oldest first, through 1.7", () => {
+        assert.deepEqual(
+            CHART_LINES.map((row) => row.line),
+            ["0.9", "1.0", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"],
+        );
+        assert.equal(chartLineFor(parsed("1.3.2")).minimumKubernetes, undefined);
+        assert.equal(chartLineFor(parsed("1.4.0")).minimumKubernetes, "1.30");
+        assert.equal(
+            chartLineFor(parsed("1.1.0")).layout,
+            ValuesLayout.GlobalInstallExceptNats,
+            "an unpublished line takes the row before it",
+        );
+    });
+
+    it("installs a release newer than every known line with the newest line's values, flagged", () => {
+        const newer = chartLineFor(parsed("1.8.0"));
+        assert.equal(newer.newerThanKnownLines, true);
+        assert.equal(newer.layout, ValuesLayout.GlobalInstall);
+        assert.equal(newer.kaiStalenessGracePeriod, true);
+        assert.equal(chartLineFor(parsed("1.7.3")).newerThanKnownLines, false);
+        assert.equal(chartLineFor(parsed("2.0.0")).newerThanKnownLines, true);
     });
 });
