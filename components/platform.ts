@@ -108,6 +108,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                     chartLine: settings.chartLine,
                     groveEnabled: settings.groveEnabled,
                     kaiSchedulerEnabled: settings.kaiSchedulerEnabled,
+                    installGrove: settings.installGrove,
+                    installKaiScheduler: settings.installKaiScheduler,
                     discoveryBackend: settings.discoveryBackend,
                     prometheusEndpoint: prometheusUrl || undefined,
                     persistenceStorageClass: settings.persistenceStorageClass,

@@ -1,5 +1,5 @@
 /** An in-memory cluster for the auto-configuration and verification logic. */
-import { ClusterReader, DeploymentInfo, NodeInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
+import { ClusterReader, DeploymentInfo, NodeInfo, ObjectInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
 
 export interface FakeCluster {
     version?: string;
@@ -15,6 +15,9 @@ export interface FakeCluster {
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
     nodes?: NodeInfo[];
+    clusterRoles?: ObjectInfo[];
+    /** Deployments in every namespace, for label-selector lists. */
+    deploymentObjects?: ObjectInfo[];
     /** Deployed Helm releases' chart versions, by `<namespace>/<release>`. */
     helmReleases?: Record<string, string>;
     /** The API server's refusal of every dry-run create, as its message; absent: admitted. */
@@ -66,6 +69,12 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
             return answer(`logs ${pod}/${container}`, found?.log ?? "");
         },
         nodes: () => answer("nodes", cluster.nodes ?? []),
+        clusterRoles: () => answer("clusterRoles", cluster.clusterRoles ?? []),
+        deployments: (selector) =>
+            answer(
+                `deployments ${selector}`,
+                (cluster.deploymentObjects ?? []).filter((d) => matches(d.labels, selector)),
+            ),
         helmReleaseChartVersion: (namespace, release) =>
             answer(`helm release ${namespace}/${release}`, cluster.helmReleases?.[`${namespace}/${release}`]),
         dryRunCreate: (object) => answer(`dry-run create ${object.plural} in ${object.namespace}`, cluster.dryRunRefusal),

@@ -209,6 +209,16 @@ export interface DynamoPlatformArgs {
     groveEnabled?: boolean;
     /** Install KAI Scheduler (GPU scheduling). Default true. */
     kaiSchedulerEnabled?: boolean;
+    /**
+     * With `groveEnabled`, install the bundled Grove (default true). False uses a Grove that already
+     * runs in the cluster (1.x charts only); auto-configuration sets it when it finds one.
+     */
+    installGrove?: boolean;
+    /**
+     * With `kaiSchedulerEnabled`, install the bundled KAI Scheduler (default true). False uses a KAI
+     * Scheduler that already runs in the cluster (1.x charts only); auto-configuration sets it when it finds one.
+     */
+    installKaiScheduler?: boolean;
     /** Discovery backend. Default `etcd`; `kubernetes` logs a warning about KVBM handshakes. */
     discoveryBackend?: DiscoveryBackend;
     /**

@@ -156,6 +156,8 @@ export const PLATFORM_ARGS_SHAPE = {
     chartRepositoryPassword: secret(CHART_REPOSITORY_PASSWORD_KEY),
     groveEnabled: boolean,
     kaiSchedulerEnabled: boolean,
+    installGrove: boolean,
+    installKaiScheduler: boolean,
     discoveryBackend: oneOf(Object.values(DiscoveryBackend)),
     prometheusEndpoint: string(rules.PROMETHEUS_URL),
     monitoringStack: string(rules.STACK_NAME),

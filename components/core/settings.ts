@@ -38,6 +38,7 @@ import {
     parseReleaseVersion,
     ReleaseVersion,
     TESTED_RELEASES,
+    ValuesLayout,
 } from "./versions";
 
 export const DEFAULT_NAMESPACE = "dynamo-system";
@@ -143,6 +144,10 @@ export interface PlatformSettings {
     chartSource: ChartSource;
     groveEnabled: boolean;
     kaiSchedulerEnabled: boolean;
+    /** Grove is enabled and installed by the platform chart (false: an existing Grove is used). */
+    installGrove: boolean;
+    /** KAI Scheduler is enabled and installed by the platform chart (false: an existing one is used). */
+    installKaiScheduler: boolean;
     discoveryBackend: DiscoveryBackend;
     /** An explicit endpoint known at construction time; an Output endpoint is checked when it resolves. */
     prometheusEndpoint?: pulumi.Input<string>;
@@ -510,6 +515,22 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         }
     }
     const chartLine = chartLineFor(release, args.crdsVersion);
+    const groveEnabled = defaultTo(args.groveEnabled, true);
+    const kaiSchedulerEnabled = defaultTo(args.kaiSchedulerEnabled, true);
+    const installGrove = groveEnabled && defaultTo(args.installGrove, true);
+    const installKaiScheduler = kaiSchedulerEnabled && defaultTo(args.installKaiScheduler, true);
+    for (const [field, enabledField, enabled, install] of [
+        ["installGrove", "groveEnabled", groveEnabled, installGrove],
+        ["installKaiScheduler", "kaiSchedulerEnabled", kaiSchedulerEnabled, installKaiScheduler],
+    ] as const) {
+        if (enabled && !install && chartLine.layout === ValuesLayout.SubchartToggles) {
+            throw DynamoConfigError.conflict(
+                key(field),
+                key("releaseVersion"),
+                `a ${release.text} chart can only install its own; set ${key(enabledField)} false, or upgrade to 1.x to use the one the cluster runs`,
+            );
+        }
+    }
     if (chartLine.newerThanKnownLines) {
         warnings.push(
             `${key("releaseVersion")} ${release.text} is newer than the newest chart line this package knows (${CHART_LINES[CHART_LINES.length - 1].line}); it installs with that line's values. Tested with ${TESTED_RELEASES.join(", ")}.`,
@@ -595,8 +616,10 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         namespace: args.namespace ?? DEFAULT_NAMESPACE,
         createNamespace: defaultTo(args.createNamespace, true),
         chartSource: source,
-        groveEnabled: defaultTo(args.groveEnabled, true),
-        kaiSchedulerEnabled: defaultTo(args.kaiSchedulerEnabled, true),
+        groveEnabled,
+        kaiSchedulerEnabled,
+        installGrove,
+        installKaiScheduler,
         discoveryBackend,
         prometheusEndpoint: args.prometheusEndpoint,
         monitoringStack: args.monitoringStack,

@@ -13,6 +13,10 @@ export interface PlatformValuesInput {
     chartLine: ChartLine;
     groveEnabled: boolean;
     kaiSchedulerEnabled: boolean;
+    /** Install the bundled Grove; false uses the cluster's own (1.x). Default: as groveEnabled. */
+    installGrove?: boolean;
+    /** Install the bundled KAI Scheduler; false uses the cluster's own (1.x). Default: as kaiSchedulerEnabled. */
+    installKaiScheduler?: boolean;
     discoveryBackend: DiscoveryBackend;
     prometheusEndpoint?: string;
     persistenceStorageClass?: string;
@@ -68,7 +72,7 @@ function leafPaths(values: Values, prefix = ""): string[] {
 
 /** The subchart switch keys a chart line reads. */
 function switchKeys(layout: ValuesLayout): string[] {
-    return leafPaths(subchartSwitches(layout, { etcd: true, nats: true, grove: true, kai: true }));
+    return leafPaths(subchartSwitches(layout, { etcd: true, nats: true, grove: true, kai: true, installGrove: true, installKai: true }));
 }
 
 /**
@@ -86,7 +90,17 @@ export function installsEtcd(chartLine: ChartLine, discoveryBackend: DiscoveryBa
     return chartLine.layout === ValuesLayout.SubchartToggles || discoveryBackend === DiscoveryBackend.Etcd;
 }
 
-function subchartSwitches(layout: ValuesLayout, on: { etcd: boolean; nats: boolean; grove: boolean; kai: boolean }): Values {
+interface Switches {
+    etcd: boolean;
+    nats: boolean;
+    grove: boolean;
+    kai: boolean;
+    /** Install the bundled Grove and KAI (1.x; 0.9.x installs whatever is enabled). */
+    installGrove: boolean;
+    installKai: boolean;
+}
+
+function subchartSwitches(layout: ValuesLayout, on: Switches): Values {
     switch (layout) {
         case ValuesLayout.SubchartToggles:
             return {
@@ -99,8 +113,8 @@ function subchartSwitches(layout: ValuesLayout, on: { etcd: boolean; nats: boole
             return {
                 global: {
                     etcd: { install: on.etcd },
-                    grove: { install: on.grove, enabled: on.grove },
-                    "kai-scheduler": { install: on.kai, enabled: on.kai },
+                    grove: { install: on.installGrove, enabled: on.grove },
+                    "kai-scheduler": { install: on.installKai, enabled: on.kai },
                 },
                 nats: { enabled: on.nats },
             };
@@ -109,8 +123,8 @@ function subchartSwitches(layout: ValuesLayout, on: { etcd: boolean; nats: boole
                 global: {
                     etcd: { install: on.etcd },
                     nats: { install: on.nats },
-                    grove: { install: on.grove, enabled: on.grove },
-                    "kai-scheduler": { install: on.kai, enabled: on.kai },
+                    grove: { install: on.installGrove, enabled: on.grove },
+                    "kai-scheduler": { install: on.installKai, enabled: on.kai },
                 },
             };
     }
@@ -158,13 +172,15 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     if (etcd) {
         values.etcd = { persistence: { enabled: true }, tolerations: input.tolerations };
     }
-    if (input.groveEnabled) {
+    const installGrove = input.groveEnabled && (input.installGrove ?? true);
+    const installKai = input.kaiSchedulerEnabled && (input.installKaiScheduler ?? true);
+    if (installGrove) {
         values.grove = { tolerations: input.tolerations };
     }
-    if (input.kaiSchedulerEnabled) {
+    if (installKai) {
         values["kai-scheduler"] = {
             global: { tolerations: input.tolerations },
-            ...(input.groveEnabled && input.chartLine.kaiStalenessGracePeriod
+            ...(installGrove && input.chartLine.kaiStalenessGracePeriod
                 ? { scheduler: { args: { "default-staleness-grace-period": "-1s" } } }
                 : {}),
         };
@@ -176,7 +192,14 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     );
     const withSwitches = deepMerge(
         withClasses,
-        subchartSwitches(input.chartLine.layout, { etcd, nats: true, grove: input.groveEnabled, kai: input.kaiSchedulerEnabled }),
+        subchartSwitches(input.chartLine.layout, {
+            etcd,
+            nats: true,
+            grove: input.groveEnabled,
+            kai: input.kaiSchedulerEnabled,
+            installGrove,
+            installKai,
+        }),
     );
     return input.overrides ? deepMerge(withSwitches, input.overrides) : withSwitches;
 }

@@ -75,6 +75,7 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
         await withTimeout(reader.serverVersion(), REACH_TIMEOUT_MS);
         return await detect(reader, {
             settings,
+            args,
             owner: stackOwner(),
             prometheusConfigured: args.prometheusEndpoint !== undefined || args.monitoringStack !== undefined,
             efsAddonOwner: () => efsAddonOwner(settings.eks?.clusterName ?? ""),

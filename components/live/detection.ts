@@ -12,6 +12,7 @@ import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { PlatformSettings } from "../core/settings";
+import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, reportGpuNodes } from "./preflight";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
 export const SERVICEMONITOR_CRD = "servicemonitors.monitoring.coreos.com";
@@ -29,7 +30,12 @@ export interface Decision {
         | "modelCacheStorageClass"
         | "ingress"
         | "efsCsiDriver"
-        | "installedRelease";
+        | "installedRelease"
+        | "kubernetesVersion"
+        | "operator"
+        | "grove"
+        | "kaiScheduler"
+        | "gpuNodes";
     found: string;
     decision: string;
     /** `warn` when the user should act. */
@@ -44,6 +50,10 @@ export interface Detection {
     installEfsCsiDriver?: boolean;
     /** The platform release the cluster runs, from its Helm release; undefined when none is deployed. */
     installedReleaseVersion?: string;
+    /** False when the cluster already runs Grove (then used, not installed). */
+    installGrove?: boolean;
+    /** False when the cluster already runs KAI Scheduler (then used, not installed). */
+    installKaiScheduler?: boolean;
 }
 
 export interface DetectionInput {
@@ -52,6 +62,8 @@ export interface DetectionInput {
     owner: string;
     /** Whether the Prometheus endpoint is configured (explicitly or by a monitoring stack). */
     prometheusConfigured: boolean;
+    /** The arguments as given, to tell explicit choices from defaults. */
+    args?: DynamoPlatformArgs;
     /** The owner tag of the `aws-efs-csi-driver` add-on on the cluster, if it is an add-on (EKS). */
     efsAddonOwner?: () => Promise<string | undefined>;
 }
@@ -311,8 +323,12 @@ export async function detect(reader: ClusterReader, input: DetectionInput): Prom
     const detection: Detection = { decisions: [] };
     const version = await reader.serverVersion();
     detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
+    checkKubernetesVersion(version, input, detection);
     await detectNamespace(reader, input, detection);
     await detectInstalledRelease(reader, input, detection);
+    await checkOtherOperator(reader, input, detection);
+    await checkExistingSchedulers(reader, input, detection);
+    await reportGpuNodes(reader, detection);
     await detectPrometheus(reader, input, detection);
     await detectMonitoringCrds(reader, detection);
     await detectGpuOperator(reader, detection);
@@ -339,6 +355,11 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
     }
     if (detection.installLocalPath !== undefined) {
         applied.localPath = { ...args.localPath, install: detection.installLocalPath };
+    }
+    for (const field of ["installGrove", "installKaiScheduler"] as const) {
+        if (detection[field] !== undefined && args[field] === undefined) {
+            applied[field] = detection[field];
+        }
     }
     if (args.installedReleaseVersion === undefined) {
         applied.installedReleaseVersion = detection.installedReleaseVersion;

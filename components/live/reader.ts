@@ -39,6 +39,14 @@ export interface NodeInfo {
     gpus: number;
 }
 
+/** A cluster-scoped or namespaced object's identity and Helm ownership, as the preflight reads it. */
+export interface ObjectInfo {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+}
+
 /** A custom object to create in a dry run: where, and the object itself. */
 export interface DryRunObject {
     group: string;
@@ -68,6 +76,9 @@ export interface ClusterReader {
     /** The last lines of one container's log (pods of the real charts run sidecars, so the container is named). */
     podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
     nodes(): Promise<NodeInfo[]>;
+    clusterRoles(): Promise<ObjectInfo[]>;
+    /** Deployments of every namespace that match a label selector. */
+    deployments(labelSelector: string): Promise<ObjectInfo[]>;
     /**
      * Creates `object` as a server-side dry run (`dryRun=All`: admitted through every admission
      * webhook, then discarded). Undefined when admitted, else the API server's refusal message.
@@ -98,6 +109,15 @@ function refusalMessage(error: unknown): string {
     return (error as Error).message;
 }
 
+function objectInfo(metadata: k8s.V1ObjectMeta | undefined): ObjectInfo {
+    return {
+        name: metadata?.name ?? "",
+        namespace: metadata?.namespace,
+        labels: metadata?.labels ?? {},
+        annotations: metadata?.annotations ?? {},
+    };
+}
+
 function isNotFound(error: unknown): boolean {
     return error instanceof k8s.ApiException && error.code === 404;
 }
@@ -122,6 +142,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
     const apps = kubeconfig.makeApiClient(k8s.AppsV1Api);
     const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
     const version = kubeconfig.makeApiClient(k8s.VersionApi);
+    const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
     return {
         serverVersion: async () => (await version.getCode()).gitVersion,
         storageClasses: async () =>
@@ -169,6 +190,9 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
         },
         podLogTail: async (namespace, pod, container, lines) =>
             core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
+        clusterRoles: async () => (await rbac.listClusterRole()).items.map((r) => objectInfo(r.metadata)),
+        deployments: async (labelSelector) =>
+            (await apps.listDeploymentForAllNamespaces({ labelSelector })).items.map((d) => objectInfo(d.metadata)),
         nodes: async () =>
             (await core.listNode()).items.map((n) => ({
                 name: n.metadata?.name ?? "",

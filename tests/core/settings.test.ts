@@ -293,4 +293,14 @@ describe("settings", () => {
             assert.equal(resolveSettings({ releaseVersion: "0.9.1" }).upgrade.kind, "install");
         });
     });
+
+    it("uses an existing Grove or KAI only on 1.x charts", () => {
+        assert.throws(
+            () => resolveSettings({ releaseVersion: "0.9.1", installGrove: false }, "dynamo:"),
+            /dynamo:installGrove conflicts with dynamo:releaseVersion: a 0\.9\.1 chart can only install its own/,
+        );
+        const settings = resolveSettings({ releaseVersion: "1.0.1", installKaiScheduler: false });
+        assert.deepEqual([settings.kaiSchedulerEnabled, settings.installKaiScheduler], [true, false]);
+        assert.equal(resolveSettings({ releaseVersion: "1.0.1", groveEnabled: false }).installGrove, false);
+    });
 });

@@ -116,6 +116,14 @@ describe("values", () => {
         });
     });
 
+    it("enables an existing Grove and KAI without installing them (1.x), with none of their subchart values", () => {
+        const values = buildPlatformValues(input("1.5.0", { installGrove: false, installKaiScheduler: false }));
+        assert.deepEqual(at(values, "global/grove"), { install: false, enabled: true });
+        assert.deepEqual(at(values, "global/kai-scheduler"), { install: false, enabled: true });
+        assert.equal(values.grove, undefined);
+        assert.equal(values["kai-scheduler"], undefined);
+    });
+
     it("keeps the CRDs following the operator from 1.0 (upgradeCRD), and leaves the key out on 0.9.x", () => {
         assert.equal(at(buildPlatformValues(input("1.0.1")), "dynamo-operator/upgradeCRD"), true);
         assert.equal(at(buildPlatformValues(input("1.7.0")), "dynamo-operator/upgradeCRD"), true);

@@ -27,8 +27,9 @@ describe("autoConfigure (the program's step)", () => {
             decisions = (await autoConfigure({ args, settings: resolveSettings(args), reader })).decisions.length;
         });
         assert.equal(logs.info.length + logs.warn.length, decisions);
-        assert.equal(logs.warn.length, 1);
-        assert.match(logs.warn[0], /^auto-configuration: ingress: no IngressClass -> /);
+        assert.equal(logs.warn.length, 2);
+        assert.match(logs.warn[0], /^auto-configuration: gpuNodes: none of 0 nodes offers nvidia\.com\/gpu -> /);
+        assert.match(logs.warn[1], /^auto-configuration: ingress: no IngressClass -> /);
         assert.ok(
             logs.info.some(
                 (l) => l === "auto-configuration: persistenceStorageClass: no StorageClass local-path -> install local-path-provisioner",

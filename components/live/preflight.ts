@@ -1,0 +1,149 @@
+/**
+ * Preflight: what would make the platform chart fail half-way, found before anything changes.
+ * Each rule reads the cluster (get and list only) and adds one decision; a blocking finding throws a
+ * {@link DynamoConfigError} with the fix.
+ */
+import { PLATFORM_RELEASE_NAME } from "../core/charts";
+import { DynamoConfigError } from "../core/errors";
+import { ValuesLayout } from "../core/versions";
+import type { Detection, DetectionInput } from "./detection";
+import { ClusterReader, ObjectInfo } from "./reader";
+
+const HELM_RELEASE_NAME = "meta.helm.sh/release-name";
+const HELM_RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
+
+/** `v1.29.4-eks-1` → [1, 29]; undefined when the server reports something else. */
+export function kubernetesMinor(serverVersion: string): [number, number] | undefined {
+    const match = /^v?(\d+)\.(\d+)/.exec(serverVersion);
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+/** The cluster's Kubernetes version against the chart line's minimum (its `kubeVersion`). */
+export function checkKubernetesVersion(serverVersion: string, input: DetectionInput, detection: Detection): void {
+    const minimum = input.settings.chartLine.minimumKubernetes;
+    const release = input.settings.chartLine.platformChartVersion;
+    const running = kubernetesMinor(serverVersion);
+    if (minimum === undefined || running === undefined) {
+        return;
+    }
+    const [major, minor] = minimum.split(".").map(Number);
+    if (running[0] < major || (running[0] === major && running[1] < minor)) {
+        throw DynamoConfigError.invalid(
+            "dynamo:releaseVersion",
+            release,
+            `a release whose chart installs on Kubernetes ${serverVersion}`,
+            `dynamo-platform ${release} needs Kubernetes ${minimum} or newer and the cluster runs ${serverVersion}; upgrade the cluster first, or stay on the 1.3 line`,
+        );
+    }
+    detection.decisions.push({
+        subject: "kubernetesVersion",
+        found: serverVersion,
+        decision: `meets ${minimum}+, which dynamo-platform ${release} needs`,
+        level: "info",
+    });
+}
+
+/** Whether a ClusterRole is the manager role of a Dynamo operator other than this platform's own. */
+export function isOtherOperatorRole(role: ObjectInfo, namespace: string): boolean {
+    if (!role.name.includes("-dynamo-operator-") || !role.name.endsWith("-manager-role")) {
+        return false;
+    }
+    const ownName = role.name === `${PLATFORM_RELEASE_NAME}-dynamo-operator-manager-role`;
+    const ownNamespace = (role.annotations[HELM_RELEASE_NAMESPACE] ?? namespace) === namespace;
+    return !(ownName && ownNamespace);
+}
+
+/**
+ * A cluster-wide Dynamo operator of another release: the chart's own check (`lookup` of the manager
+ * ClusterRoles) would fail the install half-way, and the same release name in another namespace
+ * fails on Helm's ownership check.
+ */
+export async function checkOtherOperator(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const namespace = input.settings.namespace;
+    const other = (await reader.clusterRoles()).find((role) => isOtherOperatorRole(role, namespace));
+    if (other === undefined) {
+        detection.decisions.push({ subject: "operator", found: "no other Dynamo operator", decision: "install this one", level: "info" });
+        return;
+    }
+    const release = other.annotations[HELM_RELEASE_NAME] ?? other.labels["app.kubernetes.io/instance"] ?? "unknown";
+    const where = other.annotations[HELM_RELEASE_NAMESPACE];
+    throw DynamoConfigError.invalid(
+        "dynamo:namespace",
+        namespace,
+        `the namespace of the cluster's only Dynamo operator${where ? ` (${where})` : ""}, after uninstalling it, or a cluster without one`,
+        `a cluster-wide Dynamo operator already runs (ClusterRole ${other.name}, release ${release}${where ? ` in namespace ${where}` : ""}) and a cluster takes one; manage that installation from its own stack, or remove it first (helm uninstall ${release}${where ? ` -n ${where}` : ""})`,
+    );
+}
+
+/** Where each scheduler's operator runs, by the labels its chart gives the Deployment. */
+const SCHEDULERS = [
+    {
+        name: "Grove",
+        subject: "grove",
+        selector: "app.kubernetes.io/name=grove-operator",
+        enabled: "groveEnabled",
+        install: "installGrove",
+    },
+    {
+        name: "KAI Scheduler",
+        subject: "kaiScheduler",
+        selector: "app=kai-operator",
+        enabled: "kaiSchedulerEnabled",
+        install: "installKaiScheduler",
+    },
+] as const;
+
+/**
+ * Grove or KAI Scheduler already running outside the platform's namespace: the 1.x charts then use
+ * it (`enabled` without `install`); a 0.9.x chart can only install its own, which would collide.
+ */
+export async function checkExistingSchedulers(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { settings, args } = input;
+    for (const scheduler of SCHEDULERS) {
+        const enabled = scheduler.subject === "grove" ? settings.groveEnabled : settings.kaiSchedulerEnabled;
+        if (!enabled || args?.[scheduler.install] !== undefined) {
+            continue;
+        }
+        const running = (await reader.deployments(scheduler.selector)).find((d) => d.namespace !== settings.namespace);
+        if (running === undefined) {
+            continue;
+        }
+        const found = `${scheduler.name} operator ${running.namespace}/${running.name}`;
+        if (settings.chartLine.layout === ValuesLayout.SubchartToggles) {
+            throw DynamoConfigError.conflict(
+                `dynamo:${scheduler.enabled}`,
+                "dynamo:releaseVersion",
+                `the cluster already runs the ${found}, and a ${settings.chartLine.platformChartVersion} chart can only install its own; set dynamo:${scheduler.enabled} false, or install a 1.x release, which uses the running one`,
+            );
+        }
+        detection[scheduler.install] = false;
+        detection.decisions.push({
+            subject: scheduler.subject,
+            found,
+            decision: `use it: ${scheduler.name} enabled, not installed (dynamo:${scheduler.install} false)`,
+            level: "info",
+        });
+    }
+}
+
+/** The GPU nodes the models will need; reported, never blocking. */
+export async function reportGpuNodes(reader: ClusterReader, detection: Detection): Promise<void> {
+    const nodes = await reader.nodes();
+    const gpuNodes = nodes.filter((n) => n.gpus > 0);
+    const gpus = gpuNodes.reduce((sum, n) => sum + n.gpus, 0);
+    detection.decisions.push(
+        gpuNodes.length > 0
+            ? {
+                  subject: "gpuNodes",
+                  found: `${gpuNodes.length} of ${nodes.length} nodes offer nvidia.com/gpu (${gpus})`,
+                  decision: "report only",
+                  level: "info",
+              }
+            : {
+                  subject: "gpuNodes",
+                  found: `none of ${nodes.length} nodes offers nvidia.com/gpu`,
+                  decision: "the platform installs; model workers will stay Pending until GPU nodes join",
+                  level: "warn",
+              },
+    );
+}

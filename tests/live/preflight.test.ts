@@ -1,0 +1,151 @@
+import { strict as assert } from "assert";
+import { DynamoPlatformArgs } from "../../components/core/args";
+import { DynamoConfigError } from "../../components/core/errors";
+import { resolveSettings } from "../../components/core/settings";
+import { applyDetection, detect, Detection } from "../../components/live/detection";
+import { isOtherOperatorRole, kubernetesMinor } from "../../components/live/preflight";
+import { ObjectInfo } from "../../components/live/reader";
+import { FakeCluster, fakeReader } from "../fakeCluster";
+
+const nfsClass = { name: "nfs", provisioner: "nfs.csi.k8s.io", labels: {} };
+const base: FakeCluster = { storageClasses: [nfsClass, { name: "local-path", provisioner: "rancher.io/local-path", labels: {} }] };
+
+function run(cluster: FakeCluster, args: DynamoPlatformArgs): Promise<Detection> {
+    return detect(fakeReader({ ...base, ...cluster }), {
+        settings: resolveSettings(args, "dynamo:"),
+        args,
+        owner: "dynamo.k8s",
+        prometheusConfigured: true,
+    });
+}
+
+const decision = (detection: Detection, subject: string) => detection.decisions.find((d) => d.subject === subject);
+
+function role(name: string, release?: string, namespace?: string): ObjectInfo {
+    return {
+        name,
+        labels: {},
+        annotations: release ? { "meta.helm.sh/release-name": release, "meta.helm.sh/release-namespace": namespace ?? "" } : {},
+    };
+}
+
+const args = (releaseVersion: string, extra: Partial<DynamoPlatformArgs> = {}): DynamoPlatformArgs => ({
+    releaseVersion,
+    persistenceStorageClass: "local-path",
+    ...extra,
+});
+
+describe("preflight", () => {
+    describe("Kubernetes version", () => {
+        it("parses the server's version", () => {
+            assert.deepEqual(kubernetesMinor("v1.29.4-eks-a1b2"), [1, 29]);
+            assert.equal(kubernetesMinor("unknown"), undefined);
+        });
+
+        it("stops a 1.4+ release on a cluster older than 1.30, with the fix", async () => {
+            await assert.rejects(
+                run({ version: "v1.29.4" }, args("1.4.0", { installedReleaseVersion: "1.3.0" })),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:releaseVersion" &&
+                    /dynamo-platform 1\.4\.0 needs Kubernetes 1\.30 or newer and the cluster runs v1\.29\.4; upgrade the cluster first/.test(
+                        error.message,
+                    ),
+            );
+        });
+
+        it("passes 1.30 and later, and a line that declares no minimum", async () => {
+            const ok = await run({ version: "v1.30.2" }, args("1.4.0", { installedReleaseVersion: "1.3.0" }));
+            assert.equal(decision(ok, "kubernetesVersion")?.decision, "meets 1.30+, which dynamo-platform 1.4.0 needs");
+            const old = await run({ version: "v1.27.0" }, args("1.0.1"));
+            assert.equal(decision(old, "kubernetesVersion"), undefined);
+        });
+    });
+
+    describe("another Dynamo operator", () => {
+        it("tells this platform's own manager role from another release's", () => {
+            assert.equal(
+                isOtherOperatorRole(
+                    role("dynamo-platform-dynamo-operator-manager-role", "dynamo-platform", "dynamo-system"),
+                    "dynamo-system",
+                ),
+                false,
+            );
+            assert.equal(isOtherOperatorRole(role("team-a-dynamo-operator-manager-role", "team-a", "team-a"), "dynamo-system"), true);
+            assert.equal(
+                isOtherOperatorRole(role("dynamo-platform-dynamo-operator-manager-role", "dynamo-platform", "dynamo-ts"), "dynamo-system"),
+                true,
+            );
+            assert.equal(isOtherOperatorRole(role("dynamo-platform-dynamo-operator-leader-role"), "dynamo-system"), false);
+        });
+
+        it("stops before Helm when another cluster-wide operator runs, naming it and how to remove it", async () => {
+            await assert.rejects(
+                run({ clusterRoles: [role("team-a-dynamo-operator-manager-role", "team-a", "team-a")] }, args("0.9.1")),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:namespace" &&
+                    /ClusterRole team-a-dynamo-operator-manager-role, release team-a in namespace team-a\) .*helm uninstall team-a -n team-a/.test(
+                        error.message,
+                    ),
+            );
+        });
+
+        it("passes when the only operator is this platform's own", async () => {
+            const detection = await run(
+                { clusterRoles: [role("dynamo-platform-dynamo-operator-manager-role", "dynamo-platform", "dynamo-system")] },
+                args("0.9.1"),
+            );
+            assert.equal(decision(detection, "operator")?.found, "no other Dynamo operator");
+        });
+    });
+
+    describe("Grove and KAI already in the cluster", () => {
+        const grove: ObjectInfo = {
+            name: "grove-operator",
+            namespace: "grove-system",
+            labels: { "app.kubernetes.io/name": "grove-operator" },
+            annotations: {},
+        };
+        const kai: ObjectInfo = { name: "kai-operator", namespace: "kai-scheduler", labels: { app: "kai-operator" }, annotations: {} };
+
+        it("uses them on 1.x: enabled, not installed, and says so", async () => {
+            const detection = await run({ deploymentObjects: [grove, kai] }, args("1.0.1"));
+            assert.equal(detection.installGrove, false);
+            assert.equal(detection.installKaiScheduler, false);
+            assert.match(decision(detection, "grove")!.decision, /^use it: Grove enabled, not installed/);
+            const applied = applyDetection(args("1.0.1"), detection);
+            assert.deepEqual([applied.installGrove, applied.installKaiScheduler], [false, false]);
+            const settings = resolveSettings(applied);
+            assert.deepEqual([settings.groveEnabled, settings.installGrove], [true, false]);
+        });
+
+        it("leaves the platform's own operators, and explicit choices, alone", async () => {
+            const own = await run({ deploymentObjects: [{ ...grove, namespace: "dynamo-system" }] }, args("1.0.1"));
+            assert.equal(own.installGrove, undefined);
+            const explicit = await run({ deploymentObjects: [grove] }, args("1.0.1", { installGrove: true }));
+            assert.equal(explicit.installGrove, undefined);
+        });
+
+        it("stops a 0.9.x install, which can only bring its own", async () => {
+            await assert.rejects(
+                run({ deploymentObjects: [grove] }, args("0.9.1")),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:groveEnabled" &&
+                    /already runs the Grove operator grove-system\/grove-operator/.test(error.message),
+            );
+        });
+    });
+
+    describe("GPU nodes", () => {
+        it("reports them, and warns without blocking when there are none", async () => {
+            const withGpus = await run({ nodes: [{ name: "g", gpus: 8, ready: true, unschedulable: false }] }, args("0.9.1"));
+            assert.deepEqual(decision(withGpus, "gpuNodes"), {
+                subject: "gpuNodes",
+                found: "1 of 1 nodes offer nvidia.com/gpu (8)",
+                decision: "report only",
+                level: "info",
+            });
+            const none = await run({ nodes: [] }, args("0.9.1"));
+            assert.equal(decision(none, "gpuNodes")?.level, "warn");
+        });
+    });
+});
