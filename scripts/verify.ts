@@ -8,13 +8,9 @@
  * fails, 2 when the stack or the cluster cannot be read.
  */
 import { spawnSync } from "child_process";
-import { kubernetesClusterReader, providerKubeConfig } from "../components/live/reader";
+import { kubernetesClusterReader } from "../components/live/reader";
 import { formatResults, PlatformOutputs, verifyPlatform } from "../components/live/verification";
-
-function option(name: string): string | undefined {
-    const at = process.argv.indexOf(`--${name}`);
-    return at === -1 ? undefined : process.argv[at + 1];
-}
+import { kubeConfigFromOptions, option } from "./cli";
 
 function stackOutputs(stack: string): PlatformOutputs {
     const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", cwd: `${__dirname}/..` });
@@ -36,7 +32,7 @@ async function main(): Promise<number> {
     }
     try {
         const outputs = stackOutputs(stack);
-        const reader = kubernetesClusterReader(providerKubeConfig(option("kubeconfig"), option("context")));
+        const reader = kubernetesClusterReader(kubeConfigFromOptions());
         const results = await verifyPlatform(reader, outputs);
         console.log(formatResults(results));
         return results.some((r) => r.status === "fail") ? 1 : 0;

@@ -1,5 +1,14 @@
 /** An in-memory cluster for the auto-configuration and verification logic. */
-import { ClusterReader, DeploymentInfo, NodeInfo, ObjectInfo, PodInfo, ServiceInfo, StorageClassInfo } from "../components/live/reader";
+import {
+    ClusterReader,
+    DeploymentInfo,
+    NodeInfo,
+    ObjectInfo,
+    PodInfo,
+    ServiceInfo,
+    StorageClassInfo,
+    WebhookInfo,
+} from "../components/live/reader";
 
 export interface FakeCluster {
     version?: string;
@@ -16,6 +25,7 @@ export interface FakeCluster {
     deployments?: Record<string, DeploymentInfo>;
     nodes?: NodeInfo[];
     clusterRoles?: ObjectInfo[];
+    webhooks?: WebhookInfo[];
     /** Deployments in every namespace, for label-selector lists. */
     deploymentObjects?: ObjectInfo[];
     /** Deployed Helm releases' chart versions, by `<namespace>/<release>`. */
@@ -70,6 +80,7 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
         },
         nodes: () => answer("nodes", cluster.nodes ?? []),
         clusterRoles: () => answer("clusterRoles", cluster.clusterRoles ?? []),
+        webhooks: () => answer("webhooks", cluster.webhooks ?? []),
         deployments: (selector) =>
             answer(
                 `deployments ${selector}`,

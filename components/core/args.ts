@@ -268,6 +268,12 @@ export interface DynamoPlatformArgs {
      */
     removeCrdsOnDestroy?: boolean;
     /**
+     * With `removeCrdsOnDestroy`: how long the destroy waits, after deleting every Dynamo custom
+     * resource while the operator still runs, for their finalizers to clear. Past it the destroy
+     * stops and names what is left instead of hanging on the CRDs. Default 120.
+     */
+    teardownTimeoutSeconds?: number;
+    /**
      * The platform release the cluster runs now, for the upgrade plan. The program's
      * auto-configuration reads it from the platform's Helm release; set it only where the cluster
      * cannot be read before the run. Default: nothing installed.

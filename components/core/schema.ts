@@ -172,6 +172,7 @@ export const PLATFORM_ARGS_SHAPE = {
     tolerations: list(object(TOLERATION_SHAPE), '[{"key": "dedicated", "operator": "Equal", "value": "ai", "effect": "NoSchedule"}]'),
     helmValues: { type: "values" },
     removeCrdsOnDestroy: boolean,
+    teardownTimeoutSeconds: number(true, 1, "seconds"),
     installedReleaseVersion: string(rules.RELEASE_VERSION),
     allowUnsupportedUpgrade: boolean,
     skipAwait: boolean,

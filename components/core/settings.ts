@@ -163,6 +163,8 @@ export interface PlatformSettings {
     tolerations: Toleration[];
     helmValues?: pulumi.Input<Record<string, unknown>>;
     removeCrdsOnDestroy: boolean;
+    /** How long the opt-in teardown waits for custom resources to go. */
+    teardownTimeoutSeconds: number;
     skipAwait: boolean;
     /** From the installed release to the requested one. */
     upgrade: UpgradePlan;
@@ -176,6 +178,9 @@ export interface PlatformSettings {
     /** Things worth an info line (the upgrade plan), logged once. */
     notes: string[];
 }
+
+/** How long the opt-in teardown waits for the operator to clear custom resources' finalizers. */
+const DEFAULT_TEARDOWN_TIMEOUT_SECONDS = 120;
 
 /** The usual regional quota of provisioned EFS throughput; more needs an AWS quota increase. */
 const EFS_PROVISIONED_QUOTA_MIBPS = 3414;
@@ -635,6 +640,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         helmValues,
         removeCrdsOnDestroy,
         skipAwait: defaultTo(args.skipAwait, false),
+        teardownTimeoutSeconds: defaultTo(args.teardownTimeoutSeconds, DEFAULT_TEARDOWN_TIMEOUT_SECONDS),
         upgrade,
         retiringCrdsChartVersion,
         warnings,

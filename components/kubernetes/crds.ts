@@ -106,7 +106,7 @@ export function withoutEmptyRequiredLists(node: unknown): unknown {
  * covers five of its six CRDs only, so every CRD is retained unless `removeCrdsOnDestroy` is set,
  * and then every one is deleted.
  */
-export function crdTransform(removeCrdsOnDestroy: boolean): pulumi.ResourceTransform {
+export function crdTransform(removeCrdsOnDestroy: boolean, deleteTimeoutSeconds: number): pulumi.ResourceTransform {
     return (args) => {
         if (args.type !== CRD_TYPE) {
             return undefined;
@@ -115,7 +115,14 @@ export function crdTransform(removeCrdsOnDestroy: boolean): pulumi.ResourceTrans
         const metadata = props.metadata ?? {};
         return {
             props: { ...props, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } } },
-            opts: pulumi.mergeOptions(args.opts, { retainOnDelete: !removeCrdsOnDestroy }),
+            // A CRD whose objects keep finalizers never goes: the destroy fails after the timeout
+            // instead of waiting Pulumi's ten minutes (`npm run teardown` first avoids both).
+            opts: pulumi.mergeOptions(
+                args.opts,
+                removeCrdsOnDestroy
+                    ? { retainOnDelete: false, customTimeouts: { delete: `${deleteTimeoutSeconds}s` } }
+                    : { retainOnDelete: true },
+            ),
         };
     };
 }
@@ -145,7 +152,15 @@ export function installCrds(
             skipAwait: settings.skipAwait,
         },
         // A migration run to 1.x keeps the chart one last time, retained, so the next run can drop it.
-        { parent, transforms: [crdTransform(settings.removeCrdsOnDestroy && settings.retiringCrdsChartVersion === undefined)] },
+        {
+            parent,
+            transforms: [
+                crdTransform(
+                    settings.removeCrdsOnDestroy && settings.retiringCrdsChartVersion === undefined,
+                    settings.teardownTimeoutSeconds,
+                ),
+            ],
+        },
     );
     if (!settings.chartLine.bundlesWorkerMetadataCrd) {
         return { chart: crdsChart };

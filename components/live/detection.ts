@@ -12,7 +12,7 @@ import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { PlatformSettings } from "../core/settings";
-import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, reportGpuNodes } from "./preflight";
+import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, reportGpuNodes, reportLeftoverWebhooks } from "./preflight";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
 export const SERVICEMONITOR_CRD = "servicemonitors.monitoring.coreos.com";
@@ -35,7 +35,8 @@ export interface Decision {
         | "operator"
         | "grove"
         | "kaiScheduler"
-        | "gpuNodes";
+        | "gpuNodes"
+        | "webhooks";
     found: string;
     decision: string;
     /** `warn` when the user should act. */
@@ -329,6 +330,7 @@ export async function detect(reader: ClusterReader, input: DetectionInput): Prom
     await checkOtherOperator(reader, input, detection);
     await checkExistingSchedulers(reader, input, detection);
     await reportGpuNodes(reader, detection);
+    await reportLeftoverWebhooks(reader, detection);
     await detectPrometheus(reader, input, detection);
     await detectMonitoringCrds(reader, detection);
     await detectGpuOperator(reader, detection);

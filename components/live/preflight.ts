@@ -7,7 +7,7 @@ import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { DynamoConfigError } from "../core/errors";
 import { ValuesLayout } from "../core/versions";
 import type { Detection, DetectionInput } from "./detection";
-import { ClusterReader, ObjectInfo } from "./reader";
+import { ClusterReader, ObjectInfo, WebhookInfo } from "./reader";
 
 const HELM_RELEASE_NAME = "meta.helm.sh/release-name";
 const HELM_RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
@@ -122,6 +122,37 @@ export async function checkExistingSchedulers(reader: ClusterReader, input: Dete
             found,
             decision: `use it: ${scheduler.name} enabled, not installed (dynamo:${scheduler.install} false)`,
             level: "info",
+        });
+    }
+}
+
+/** Webhooks whose Service is gone: each refuses what it matches (with `failurePolicy: Fail`) until deleted. */
+export async function leftoverWebhooks(reader: ClusterReader): Promise<WebhookInfo[]> {
+    const calling = (await reader.webhooks()).filter((w) => w.service !== undefined);
+    if (calling.length === 0) {
+        return [];
+    }
+    const existing = new Set((await reader.services()).map((s) => `${s.namespace}/${s.name}`));
+    return calling.filter((w) => !existing.has(w.service!));
+}
+
+/** One line per leftover webhook configuration, with the command that removes it. */
+export function leftoverWebhookLines(left: WebhookInfo[]): string[] {
+    const configurations = [...new Map(left.map((w) => [`${w.kind}/${w.configuration}`, w])).values()];
+    return configurations.map(
+        (w) =>
+            `${w.kind} ${w.configuration} calls the missing Service ${w.service} (failurePolicy ${w.failurePolicy ?? "Fail"}): kubectl delete ${w.kind.toLowerCase()} ${w.configuration}`,
+    );
+}
+
+/** Leftover webhooks (a platform uninstalled by hand, an old Grove): reported by name, never blocking. */
+export async function reportLeftoverWebhooks(reader: ClusterReader, detection: Detection): Promise<void> {
+    for (const line of leftoverWebhookLines(await leftoverWebhooks(reader))) {
+        detection.decisions.push({
+            subject: "webhooks",
+            found: line,
+            decision: "report only: it refuses what it matches until deleted",
+            level: "warn",
         });
     }
 }

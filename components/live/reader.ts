@@ -47,6 +47,16 @@ export interface ObjectInfo {
     annotations: Record<string, string>;
 }
 
+/** One webhook of a validating or mutating webhook configuration, with the Service it calls. */
+export interface WebhookInfo {
+    kind: "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration";
+    configuration: string;
+    webhook: string;
+    failurePolicy?: string;
+    /** The Service it calls, `<namespace>/<name>`; undefined for a URL webhook. */
+    service?: string;
+}
+
 /** A custom object to create in a dry run: where, and the object itself. */
 export interface DryRunObject {
     group: string;
@@ -77,6 +87,7 @@ export interface ClusterReader {
     podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
     nodes(): Promise<NodeInfo[]>;
     clusterRoles(): Promise<ObjectInfo[]>;
+    webhooks(): Promise<WebhookInfo[]>;
     /** Deployments of every namespace that match a label selector. */
     deployments(labelSelector: string): Promise<ObjectInfo[]>;
     /**
@@ -143,6 +154,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
     const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
     const version = kubeconfig.makeApiClient(k8s.VersionApi);
     const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const admission = kubeconfig.makeApiClient(k8s.AdmissionregistrationV1Api);
     return {
         serverVersion: async () => (await version.getCode()).gitVersion,
         storageClasses: async () =>
@@ -191,6 +203,32 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
         podLogTail: async (namespace, pod, container, lines) =>
             core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
         clusterRoles: async () => (await rbac.listClusterRole()).items.map((r) => objectInfo(r.metadata)),
+        webhooks: async () => {
+            const [validating, mutating] = await Promise.all([
+                admission.listValidatingWebhookConfiguration(),
+                admission.listMutatingWebhookConfiguration(),
+            ]);
+            const flatten = (
+                kind: WebhookInfo["kind"],
+                items: {
+                    metadata?: k8s.V1ObjectMeta;
+                    webhooks?: { name: string; failurePolicy?: string; clientConfig: { service?: { namespace: string; name: string } } }[];
+                }[],
+            ): WebhookInfo[] =>
+                items.flatMap((c) =>
+                    (c.webhooks ?? []).map((w) => ({
+                        kind,
+                        configuration: c.metadata?.name ?? "",
+                        webhook: w.name,
+                        failurePolicy: w.failurePolicy,
+                        service: w.clientConfig.service ? `${w.clientConfig.service.namespace}/${w.clientConfig.service.name}` : undefined,
+                    })),
+                );
+            return [
+                ...flatten("ValidatingWebhookConfiguration", validating.items),
+                ...flatten("MutatingWebhookConfiguration", mutating.items),
+            ];
+        },
         deployments: async (labelSelector) =>
             (await apps.listDeploymentForAllNamespaces({ labelSelector })).items.map((d) => objectInfo(d.metadata)),
         nodes: async () =>

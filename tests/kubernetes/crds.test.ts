@@ -5,7 +5,7 @@ import { crdTransform, withoutEmptyRequiredLists } from "../../components/kubern
 const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 
 function transformed(removeCrdsOnDestroy: boolean, type: string, props: Record<string, any>) {
-    return crdTransform(removeCrdsOnDestroy)({ type, name: "dynamo-crds:x", props, opts: {}, custom: true }) as
+    return crdTransform(removeCrdsOnDestroy, 90)({ type, name: "dynamo-crds:x", props, opts: {}, custom: true }) as
         { props: Record<string, any>; opts: pulumi.CustomResourceOptions } | undefined;
 }
 
@@ -22,8 +22,11 @@ describe("CRDs chart transform", () => {
         assert.equal(result.props.metadata.annotations["helm.sh/resource-policy"], "keep", "the chart's own annotations stay");
     });
 
-    it("deletes every CRD, whatever the chart's keep policy, when removeCrdsOnDestroy is set", () => {
-        assert.equal(transformed(true, CRD, chartCrd)!.opts.retainOnDelete, false);
+    it("deletes every CRD, whatever the chart's keep policy, when removeCrdsOnDestroy is set, within the teardown timeout", () => {
+        const opts = transformed(true, CRD, chartCrd)!.opts;
+        assert.equal(opts.retainOnDelete, false);
+        assert.deepEqual(opts.customTimeouts, { delete: "90s" });
+        assert.equal(transformed(false, CRD, chartCrd)!.opts.customTimeouts, undefined);
     });
 
     it("leaves resources other than CRDs alone", () => {

@@ -239,7 +239,7 @@ describe("auto-configuration rules", () => {
         for (const call of reader.calls) {
             assert.match(
                 call,
-                /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |nodes)/,
+                /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |nodes|webhooks)/,
             );
         }
     });

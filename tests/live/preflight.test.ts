@@ -3,8 +3,8 @@ import { DynamoPlatformArgs } from "../../components/core/args";
 import { DynamoConfigError } from "../../components/core/errors";
 import { resolveSettings } from "../../components/core/settings";
 import { applyDetection, detect, Detection } from "../../components/live/detection";
-import { isOtherOperatorRole, kubernetesMinor } from "../../components/live/preflight";
-import { ObjectInfo } from "../../components/live/reader";
+import { isOtherOperatorRole, kubernetesMinor, leftoverWebhooks } from "../../components/live/preflight";
+import { ObjectInfo, WebhookInfo } from "../../components/live/reader";
 import { FakeCluster, fakeReader } from "../fakeCluster";
 
 const nfsClass = { name: "nfs", provisioner: "nfs.csi.k8s.io", labels: {} };
@@ -132,6 +132,49 @@ describe("preflight", () => {
                     error.key === "dynamo:groveEnabled" &&
                     /already runs the Grove operator grove-system\/grove-operator/.test(error.message),
             );
+        });
+    });
+
+    describe("leftover webhooks", () => {
+        const webhook = (configuration: string, service?: string): WebhookInfo => ({
+            kind: "ValidatingWebhookConfiguration",
+            configuration,
+            webhook: `${configuration}.kb.io`,
+            failurePolicy: "Fail",
+            service,
+        });
+
+        it("names each configuration whose Service is gone, with the delete command, and does not block", async () => {
+            const detection = await run(
+                {
+                    webhooks: [
+                        webhook(
+                            "dynamo-platform-dynamo-operator-validating",
+                            "dynamo-system/dynamo-platform-dynamo-operator-webhook-service",
+                        ),
+                        webhook("live", "monitoring/prometheus-kube-prometheus-operator"),
+                        webhook("by-url"),
+                    ],
+                    services: [{ name: "prometheus-kube-prometheus-operator", namespace: "monitoring", labels: {}, ports: [] }],
+                },
+                args("0.9.1"),
+            );
+            const found = detection.decisions.filter((d) => d.subject === "webhooks");
+            assert.deepEqual(
+                found.map((d) => [d.level, d.found]),
+                [
+                    [
+                        "warn",
+                        "ValidatingWebhookConfiguration dynamo-platform-dynamo-operator-validating calls the missing Service dynamo-system/dynamo-platform-dynamo-operator-webhook-service (failurePolicy Fail): kubectl delete validatingwebhookconfiguration dynamo-platform-dynamo-operator-validating",
+                    ],
+                ],
+            );
+        });
+
+        it("reads no Services when no webhook calls one", async () => {
+            const reader = fakeReader({ ...base, webhooks: [webhook("by-url")] });
+            assert.deepEqual(await leftoverWebhooks(reader), []);
+            assert.ok(!reader.calls.includes("services"));
         });
     });
 

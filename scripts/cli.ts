@@ -1,0 +1,19 @@
+/** What the scripts share: reading `--name value` options and the cluster the Kubernetes provider would use. */
+import * as k8s from "@kubernetes/client-node";
+import { providerKubeConfig } from "../components/live/reader";
+
+/** The value after `--<name>` on the command line, undefined when absent. */
+export function option(name: string): string | undefined {
+    const at = process.argv.indexOf(`--${name}`);
+    return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** Whether the bare flag `--<name>` is on the command line. */
+export function flag(name: string): boolean {
+    return process.argv.includes(`--${name}`);
+}
+
+/** The kubeconfig of `--kubeconfig` and `--context`, else the provider's defaults (KUBECONFIG, ~/.kube/config). */
+export function kubeConfigFromOptions(): k8s.KubeConfig {
+    return providerKubeConfig(option("kubeconfig"), option("context"));
+}
