@@ -50,11 +50,14 @@ const CRDS_09 = [
     "dynamomodels",
     "dynamoworkermetadatas",
 ].map((plural) => `${plural}.nvidia.com`);
+/** `dynamo:teardownTimeoutSeconds` in the opt-in destroy steps: how long a CRD deletion may wait. */
+const TEARDOWN_SECONDS = 15;
 const WEBHOOK_IGNORE = { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } };
 const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
-const admission = new k8s.KubeConfig();
-admission.loadFromFile(process.env.KUBECONFIG!);
-const webhooks = admission.makeApiClient(k8s.AdmissionregistrationV1Api);
+const kubeconfig = new k8s.KubeConfig();
+kubeconfig.loadFromFile(process.env.KUBECONFIG!);
+const webhooks = kubeconfig.makeApiClient(k8s.AdmissionregistrationV1Api);
+const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
 let encryptionSalt = "";
 
 function writeStackConfig(config: Record<string, unknown>): void {
@@ -359,7 +362,13 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
     let platformValues: Record<string, unknown> = {};
 
     it("11. pulumi up right after needs no manual step: it adopts the kept CRDs and the model stays", async () => {
-        writeStackConfig({ ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, removeCrdsOnDestroy: true });
+        writeStackConfig({
+            ...baseConfig,
+            releaseVersion: "0.9.1",
+            helmValues: WEBHOOK_IGNORE,
+            removeCrdsOnDestroy: true,
+            teardownTimeoutSeconds: TEARDOWN_SECONDS,
+        });
         up("up (0.9.1 onto the kept CRDs)");
         assert.ok(await exists(readUserModel), "adopting the CRDs did not delete the model");
         assert.deepEqual(await dynamoCrds(), CRDS_09);
@@ -368,7 +377,29 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         ok(pulumi("preview --expect-no-changes (after adoption)", onStack("preview", "--expect-no-changes")));
     });
 
-    it("12. with removeCrdsOnDestroy, destroy removes every Dynamo CRD it installed, and the model with them", async () => {
+    it("12. with removeCrdsOnDestroy and a model whose finalizer nobody removes: the destroy stops within the timeout, the teardown names it, then everything goes", async () => {
+        const stuck = { ...userModel, metadata: { name: "stuck", namespace: MODELS_NAMESPACE, finalizers: ["e2e.test/keep"] } };
+        await custom.createNamespacedCustomObject({ ...modelAddress, body: stuck });
+
+        const start = Date.now();
+        const blocked = pulumi("destroy (removeCrdsOnDestroy, a finalizer left)", onStack("destroy", "--yes", "--skip-preview"));
+        const waited = (Date.now() - start) / 1000;
+        assert.notEqual(blocked.status, 0, blocked.output);
+        assert.ok(waited < TEARDOWN_SECONDS + 60, `the destroy stopped after ${waited}s instead of hanging`);
+        assert.match(blocked.output, /dynamographdeployments\.nvidia\.com/);
+
+        const teardown = (step: string, ...args: string[]) => run(step, "npm", ["run", "-s", "teardown", "--", ...args], ROOT);
+        const named = teardown("npm run teardown (a finalizer left)", "--yes", "--timeout", "5");
+        assert.equal(named.status, 1, named.output);
+        assert.match(named.output, /dynamographdeployments\/models\/stuck \(finalizers: e2e\.test\/keep\)/);
+        await custom.patchNamespacedCustomObject(
+            { ...modelAddress, name: "stuck", body: { metadata: { finalizers: null } } },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        );
+        const cleared = teardown("npm run teardown", "--yes");
+        assert.equal(cleared.status, 0, cleared.output);
+        assert.match(cleared.output, /none left/);
+
         ok(pulumi("destroy (removeCrdsOnDestroy)", onStack("destroy", "--yes", "--skip-preview")));
         await eventually("the six CRDs deleted", async () => (await dynamoCrds()).length === 0);
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
@@ -461,16 +492,120 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
             ),
         );
 
-        // The consumer tests install 0.9.1 next: a cluster without Dynamo, Grove or KAI for them.
-        const leftovers = (await apiextensions.listCustomResourceDefinition()).items
-            .map((c) => c.metadata?.name ?? "")
-            .filter((name) => /\.(nvidia\.com|kai\.scheduler|run\.ai|grove\.io)$/.test(name));
-        for (const crd of leftovers) {
-            await apiextensions.deleteCustomResourceDefinition({ name: crd });
+        await clearDynamoGroveAndKai();
+    });
+
+    it("15. the upgrade path: 0.9.1 with a model, then 1.0.1 as a migration that keeps every CRD and the model, then the CRDs chart retired", async () => {
+        const config = { ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, removeCrdsOnDestroy: true };
+        writeStackConfig(config);
+        up("up (0.9.1, before the migration)");
+        await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel });
+
+        writeStackConfig({ ...config, releaseVersion: "1.0.1" });
+        const migration = up("up (0.9.1 → 1.0.1, migration)").output;
+        assert.match(migration, /upgrade plan: 0\.9\.1 → 1\.0\.1 \[migration\]/);
+        assert.match(migration, /keep the dynamo-crds CRDs/);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" });
+        assert.match((await operator()).image ?? "", /kubernetes-operator:1\.0\.1$/);
+        assert.ok(await exists(readUserModel), "the model survived the migration");
+        const state = ok(pulumi("stack export", ["stack", "export", "--stack", STACK])).output;
+        const crdResources = JSON.parse(state.slice(state.indexOf("{"))).deployment.resources.filter(
+            (r: { type: string }) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        );
+        assert.equal(crdResources.length, 6);
+        assert.ok(
+            crdResources.every((r: { retainOnDelete?: boolean }) => r.retainOnDelete === true),
+            "retained for the retiring run, although removeCrdsOnDestroy is set",
+        );
+
+        const retire = up("up (1.0.1, the CRDs chart retired)").output;
+        assert.match(retire, /deleted/);
+        for (const crd of CRDS_09) {
+            assert.ok(await established(crd), `${crd} kept`);
         }
-        await eventually("the CRDs deleted", async () => {
-            const names = (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata?.name);
-            return !names.some((name) => leftovers.includes(name ?? ""));
+        assert.ok(await exists(readUserModel), "the model survived the retirement");
+        ok(pulumi("preview --expect-no-changes (1.0.1)", onStack("preview", "--expect-no-changes")));
+    });
+
+    it("16. the plan refuses a skipped minor line, and preflight a second Dynamo operator, before anything changes", async () => {
+        const before = await helmRelease("dynamo-platform", NAMESPACE);
+        writeStackConfig({
+            ...baseConfig,
+            releaseVersion: "1.5.0",
+            helmValues: WEBHOOK_IGNORE,
+            removeCrdsOnDestroy: true,
+            chartRepository: chartsWith150(),
         });
+        const skip = pulumi("up (1.0.1 → 1.5.0, refused)", onStack("up", "--yes", "--skip-preview"));
+        assert.notEqual(skip.status, 0);
+        assert.match(skip.output, /Invalid dynamo:releaseVersion "1\.5\.0": 1\.0\.1 → 1\.5\.0 skips 1\.2\.x, 1\.3\.x, 1\.4\.x/);
+        assert.match(skip.output, /expected 1\.2\.x next \(the installed release is 1\.0\.1\)/);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), before);
+
+        writeStackConfig({ ...baseConfig, releaseVersion: "1.0.1", helmValues: WEBHOOK_IGNORE, removeCrdsOnDestroy: true });
+        await rbac.createClusterRole({
+            body: {
+                metadata: {
+                    name: "team-a-dynamo-operator-manager-role",
+                    annotations: { "meta.helm.sh/release-name": "team-a", "meta.helm.sh/release-namespace": "team-a" },
+                },
+                rules: [],
+            },
+        });
+        const second = pulumi("up (a second operator, refused)", onStack("up", "--yes", "--skip-preview"));
+        assert.notEqual(second.status, 0);
+        assert.match(
+            second.output,
+            /a cluster-wide Dynamo operator already runs \(ClusterRole team-a-dynamo-operator-manager-role, release team-a in namespace team-a\)/,
+        );
+        assert.match(second.output, /helm uninstall team-a -n team-a/);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), before);
+        await rbac.deleteClusterRole({ name: "team-a-dynamo-operator-manager-role" });
+
+        ok(pulumi("destroy (after the upgrade path)", onStack("destroy", "--yes", "--skip-preview")));
+        await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));
+        await clearDynamoGroveAndKai();
     });
 });
+
+/**
+ * The real charts plus the 1.5.0 main-branch build served as release 1.5.0 (its archive's version
+ * has a suffix no release has: unpacked, with `version: 1.5.0` in its Chart.yaml), so that only the
+ * upgrade plan can refuse 1.0.1 → 1.5.0.
+ */
+function chartsWith150(): string {
+    const served = path.join(work, "charts-with-1.5.0");
+    fs.mkdirSync(served, { recursive: true });
+    for (const archive of fs.readdirSync(CHARTS).filter((name) => name.endsWith(".tgz"))) {
+        fs.symlinkSync(path.join(CHARTS, archive), path.join(served, archive));
+    }
+    const unpacked = path.join(work, "dynamo-platform-1.5.0-main");
+    fs.mkdirSync(unpacked);
+    ok(
+        run(
+            "unpack dynamo-platform 1.5.0-main",
+            "tar",
+            ["xzf", path.join(CHARTS, "dynamo-platform-1.5.0-main.2a6da14c.tgz"), "-C", unpacked],
+            ROOT,
+        ),
+    );
+    const chart = path.join(served, "dynamo-platform-1.5.0");
+    fs.renameSync(path.join(unpacked, "dynamo-platform"), chart);
+    const chartFile = path.join(chart, "Chart.yaml");
+    fs.writeFileSync(chartFile, fs.readFileSync(chartFile, "utf8").replace(/^version: .*$/m, "version: 1.5.0"));
+    return served;
+}
+
+/** A cluster without Dynamo, Grove or KAI CRDs (and so their objects), as the next install needs. */
+async function clearDynamoGroveAndKai(): Promise<void> {
+    const leftovers = (await apiextensions.listCustomResourceDefinition()).items
+        .map((c) => c.metadata?.name ?? "")
+        .filter((name) => /\.(nvidia\.com|kai\.scheduler|run\.ai|grove\.io)$/.test(name));
+    for (const crd of leftovers) {
+        await apiextensions.deleteCustomResourceDefinition({ name: crd });
+    }
+    await eventually("the CRDs deleted", async () => {
+        const names = (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata?.name);
+        return !names.some((name) => leftovers.includes(name ?? ""));
+    });
+}
