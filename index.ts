@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectEksCluster, DynamoPlatform } from "./components";
-import { fromStackConfig } from "./components/core/errors";
+import { DynamoConfigError, fromStackConfig } from "./components/core/errors";
 import { autoConfigure } from "./components/live/autoConfigure";
 import { applyDetection } from "./components/live/detection";
 import { readOtherStacks } from "./otherStacks";
@@ -18,7 +18,27 @@ const stack = loadStackConfig({
             .map((key) => key.slice(CONFIG_NAMESPACE.length + 1)),
 });
 
+/** Pulumi's exit code for "the program failed and already told the user why" (`cmd/run` of the Node SDK). */
+const EXITED_AFTER_LOGGING = 32;
+
 export = async () => {
+    try {
+        return await program();
+    } catch (error) {
+        // Pulumi prints an error that an async program rejects with only once the process ends,
+        // which here came some 20 s later. A refusal is printed now and the run ends at once, as
+        // the SDK itself does for a program that fails to load.
+        // Only under the Pulumi CLI (which sets PULUMI_NODEJS_MONITOR), never in the mock-engine tests.
+        const underCli = process.env.PULUMI_NODEJS_MONITOR !== undefined;
+        if (underCli && (error instanceof DynamoConfigError || error instanceof pulumi.ResourceError)) {
+            await pulumi.log.error(error.message, error instanceof pulumi.ResourceError ? error.resource : undefined);
+            process.exit(EXITED_AFTER_LOGGING);
+        }
+        throw error;
+    }
+};
+
+async function program() {
     // Other stacks' outputs are read and checked before anything is built.
     const resolved = await readOtherStacks(stack);
     const detection = resolved.autoConfigure
@@ -54,4 +74,4 @@ export = async () => {
         // Why auto-configuration installed or skipped what it did.
         detected: detection?.decisions,
     };
-};
+}
