@@ -11,6 +11,7 @@ import { EFS_PROVISIONER } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
+import { parseReleaseVersion } from "../core/versions";
 import { PlatformSettings } from "../core/settings";
 import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, reportGpuNodes, reportLeftoverWebhooks } from "./preflight";
 
@@ -150,22 +151,30 @@ async function detectMonitoringCrds(reader: ClusterReader, detection: Detection)
 async function detectInstalledRelease(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const namespace = input.settings.namespace;
     const version = await reader.helmReleaseChartVersion(namespace, PLATFORM_RELEASE_NAME);
+    const subject = "installedRelease";
+    if (version === undefined) {
+        detection.decisions.push({
+            subject,
+            found: `no ${PLATFORM_RELEASE_NAME} release in ${namespace}`,
+            decision: "plan an install",
+            level: "info",
+        });
+        return;
+    }
+    const found = `${PLATFORM_RELEASE_NAME} ${version} in ${namespace}`;
+    if (parseReleaseVersion(version) === undefined) {
+        // A development build (`1.5.0-main.…`) has no place among the releases the plan orders.
+        detection.decisions.push({
+            subject,
+            found,
+            decision:
+                "not a published release, so the upgrade is not checked; set dynamo:installedReleaseVersion to the release it corresponds to",
+            level: "warn",
+        });
+        return;
+    }
     detection.installedReleaseVersion = version;
-    detection.decisions.push(
-        version === undefined
-            ? {
-                  subject: "installedRelease",
-                  found: `no ${PLATFORM_RELEASE_NAME} release in ${namespace}`,
-                  decision: "plan an install",
-                  level: "info",
-              }
-            : {
-                  subject: "installedRelease",
-                  found: `${PLATFORM_RELEASE_NAME} ${version} in ${namespace}`,
-                  decision: `plan the upgrade from ${version}`,
-                  level: "info",
-              },
-    );
+    detection.decisions.push({ subject, found, decision: `plan the upgrade from ${version}`, level: "info" });
 }
 
 async function detectGpuOperator(reader: ClusterReader, detection: Detection): Promise<void> {

@@ -93,6 +93,13 @@ describe("auto-configuration rules", () => {
             "0.9.1",
             "an explicit value wins",
         );
+        const devBuild = await run({
+            storageClasses: [nfsClass],
+            helmReleases: { "dynamo-system/dynamo-platform": "1.5.0-main.2a6da14c" },
+        });
+        assert.equal(devBuild.installedReleaseVersion, undefined, "a development build is not passed on as a release");
+        assert.equal(decision(devBuild, "installedRelease").level, "warn");
+        assert.match(decision(devBuild, "installedRelease").decision, /dynamo:installedReleaseVersion/);
         const fresh = await run({ storageClasses: [nfsClass], helmReleases: { "other/dynamo-platform": "0.9.1" } });
         assert.equal(fresh.installedReleaseVersion, undefined, "only the platform namespace counts");
         assert.equal(decision(fresh, "installedRelease").decision, "plan an install");
