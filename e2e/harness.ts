@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as zlib from "zlib";
+import { helmRecordOf } from "../components/live/reader";
 
 export const ROOT = path.join(__dirname, "..");
 /** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */
@@ -131,8 +131,7 @@ export async function helmRelease(name: string, namespace: string): Promise<{ re
 export async function helmValues(name: string, namespace: string): Promise<Record<string, unknown>> {
     const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
     const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
-    const release = Buffer.from(Buffer.from(secret.data!.release, "base64").toString(), "base64");
-    return JSON.parse(zlib.gunzipSync(release).toString()).config ?? {};
+    return helmRecordOf(Buffer.from(secret.data!.release, "base64").toString()).config ?? {};
 }
 
 /** Runs a command (npm, pip, ...) for an example project, timed as a step. */

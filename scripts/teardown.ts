@@ -7,7 +7,7 @@
  * Without --yes it only lists them. With --yes it deletes them, waits up to --timeout (default 120)
  * for their finalizers to clear, and exits 1 naming what is left; 0 when none is left.
  */
-import { deleteCustomResources, DYNAMO_CUSTOM_RESOURCES, kubernetesClusterCleaner, leftoverMessage } from "../components/live/teardown";
+import { deleteCustomResources, kubernetesClusterCleaner, leftoverMessage, listCustomResources } from "../components/live/teardown";
 import { leftoverWebhookLines, leftoverWebhooks } from "../components/live/preflight";
 import { kubernetesClusterReader } from "../components/live/reader";
 import { flag, kubeConfigFromOptions, option } from "./cli";
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     try {
         const kubeconfig = kubeConfigFromOptions();
         const cleaner = kubernetesClusterCleaner(kubeconfig);
-        const found = (await Promise.all(DYNAMO_CUSTOM_RESOURCES.map((plural) => cleaner.list(plural)))).flat();
+        const found = await listCustomResources(cleaner);
         for (const ref of found) {
             console.log(`${ref.plural}/${ref.namespace}/${ref.name}`);
         }

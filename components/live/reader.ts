@@ -99,12 +99,15 @@ export interface ClusterReader {
     helmReleaseChartVersion(namespace: string, release: string): Promise<string | undefined>;
 }
 
-/** The chart version recorded in a Helm release secret's `release` field (base64 of gzipped JSON). */
-export function chartVersionOfHelmRecord(encodedRelease: string): string | undefined {
-    const record = JSON.parse(zlib.gunzipSync(Buffer.from(encodedRelease, "base64")).toString()) as {
-        chart?: { metadata?: { version?: string } };
-    };
-    return record.chart?.metadata?.version;
+/** What Helm records of one release revision: the chart it installed and the values it was given. */
+export interface HelmRecord {
+    chart?: { metadata?: { version?: string } };
+    config?: Record<string, unknown>;
+}
+
+/** A Helm release secret's `release` field, decoded (Helm stores base64 of gzipped JSON). */
+export function helmRecordOf(encodedRelease: string): HelmRecord {
+    return JSON.parse(zlib.gunzipSync(Buffer.from(encodedRelease, "base64")).toString()) as HelmRecord;
 }
 
 /** The message of a refusal from the API server: its Status body's, else the error's own. */
@@ -243,7 +246,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const newest = secrets.items.sort((a, b) => Number(b.metadata?.labels?.version) - Number(a.metadata?.labels?.version))[0];
             // The Secret's data is base64 of what Helm stored, itself base64 of gzipped JSON.
             const stored = newest?.data?.release;
-            return stored === undefined ? undefined : chartVersionOfHelmRecord(Buffer.from(stored, "base64").toString());
+            return stored === undefined ? undefined : helmRecordOf(Buffer.from(stored, "base64").toString()).chart?.metadata?.version;
         },
         dryRunCreate: async ({ group, version, plural, namespace, body }) => {
             try {

@@ -37,7 +37,8 @@ export interface TeardownOptions {
     now?: () => number;
 }
 
-async function listAll(cleaner: ClusterCleaner): Promise<CustomResourceRef[]> {
+/** Every Dynamo custom resource of the cluster, of every kind. */
+export async function listCustomResources(cleaner: ClusterCleaner): Promise<CustomResourceRef[]> {
     return (await Promise.all(DYNAMO_CUSTOM_RESOURCES.map((plural) => cleaner.list(plural)))).flat();
 }
 
@@ -46,13 +47,13 @@ export async function deleteCustomResources(cleaner: ClusterCleaner, options: Te
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const now = options.now ?? Date.now;
     const deadline = now() + options.timeoutSeconds * 1000;
-    for (const ref of await listAll(cleaner)) {
+    for (const ref of await listCustomResources(cleaner)) {
         await cleaner.delete(ref);
     }
-    let left = await listAll(cleaner);
+    let left = await listCustomResources(cleaner);
     while (left.length > 0 && now() < deadline) {
         await sleep(options.pollMs ?? 1000);
-        left = await listAll(cleaner);
+        left = await listCustomResources(cleaner);
     }
     return left;
 }
