@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -9,6 +10,12 @@ export default tseslint.config(
         rules: {
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
         },
+    },
+    {
+        // The JavaScript that Pulumi starts directly: CommonJS on Node.js.
+        files: ["**/*.js"],
+        languageOptions: { sourceType: "commonjs", globals: globals.node },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     {
         // Mock-engine payloads are untyped protobuf objects and JSON trees.

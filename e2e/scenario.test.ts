@@ -278,13 +278,17 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.ok(await exists(readUserModel));
     });
 
-    it("5. a second run plans no changes (timed with and without the program's type check)", () => {
+    it("5. a second run plans no changes (timed from the compiled build and from sources newer than it)", () => {
         ok(pulumi("preview --expect-no-changes", onStack("preview", "--expect-no-changes")));
-        ok(
-            pulumi("preview --expect-no-changes (type-checking the program)", onStack("preview", "--expect-no-changes"), ROOT, {
-                PULUMI_NODEJS_TRANSPILE_ONLY: "false",
-            }),
-        );
+        // As after an edit: program.js then runs the TypeScript sources, transpiled only.
+        const build = path.join(ROOT, "bin", "index.js");
+        const built = fs.statSync(build).mtime;
+        fs.utimesSync(build, new Date(0), new Date(0));
+        try {
+            ok(pulumi("preview --expect-no-changes (sources newer than the build)", onStack("preview", "--expect-no-changes")));
+        } finally {
+            fs.utimesSync(build, built, built);
+        }
     });
 
     it("6. without a monitoring stack, auto-configuration detects the real kube-prometheus-stack and finds the same URL", async () => {
