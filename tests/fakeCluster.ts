@@ -19,6 +19,8 @@ export interface FakeCluster {
     csiDrivers?: string[];
     /** Namespaces by name, with their labels. */
     namespaces?: Record<string, Record<string, string>>;
+    /** Namespaces (of `namespaces`) being deleted. */
+    terminatingNamespaces?: string[];
     clusterPolicies?: { name: string; state?: string }[];
     /** Pods by namespace; `logError` makes reading the pod's log fail (an unreachable kubelet). */
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
@@ -42,7 +44,7 @@ function matches(labels: Record<string, string>, selector: string | undefined): 
         .filter(Boolean)
         .every((term) => {
             const [key, value] = term.split("=");
-            return labels[key] === value;
+            return value === undefined ? key in labels : labels[key] === value;
         });
 }
 
@@ -60,10 +62,23 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
         serverVersion: () => answer("serverVersion", cluster.version ?? "v1.34.4"),
         storageClasses: () => answer("storageClasses", cluster.storageClasses ?? []),
         crd: (name) => answer(`crd ${name}`, cluster.crds?.[name]),
-        services: () => answer("services", cluster.services ?? []),
+        services: (selector) =>
+            answer(
+                "services",
+                (cluster.services ?? []).filter((s) => matches(s.labels, selector)),
+            ),
+        serviceExists: (namespace, name) =>
+            answer(
+                `service ${namespace}/${name}`,
+                (cluster.services ?? []).some((s) => s.namespace === namespace && s.name === name),
+            ),
         ingressClasses: () => answer("ingressClasses", cluster.ingressClasses ?? []),
         csiDrivers: () => answer("csiDrivers", cluster.csiDrivers ?? []),
-        namespaceLabels: (name) => answer(`namespace ${name}`, cluster.namespaces?.[name]),
+        namespace: (name) => {
+            const labels = cluster.namespaces?.[name];
+            const terminating = cluster.terminatingNamespaces?.includes(name) ?? false;
+            return answer(`namespace ${name}`, labels && { labels, terminating });
+        },
         clusterCustomObjects: () => answer("clusterCustomObjects", cluster.clusterPolicies ?? []),
         pods: (namespace, selector) =>
             answer(

@@ -2,16 +2,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "../core/args";
-import { ClusterReader, kubernetesClusterReader, providerKubeConfig } from "./reader";
-import { detect, Detection, skippedDetection } from "./detection";
+import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
+import { detect, Detection, skippedDetection, waitForNamespaceGone } from "./detection";
 import { EksClusterSource } from "../eks/cluster";
 import { EFS_CSI_DRIVER } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL, stackOwner } from "../core/labels";
 import { PlatformSettings } from "../core/settings";
 
-/** How long the cluster may take to answer before detection is skipped. */
-const REACH_TIMEOUT_MS = 8000;
+/** How long the cluster may take to answer every rule's reads before detection is skipped. */
+const DETECTION_TIMEOUT_MS = 8000;
+/** How long an install waits for this stack's namespace, deleted by a destroy, to be gone. */
+const TERMINATING_NAMESPACE_TIMEOUT_SECONDS = 120;
 
 export interface AutoConfigureOptions {
     args: DynamoPlatformArgs;
@@ -71,21 +73,31 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
             return skippedDetection(`no usable kubeconfig (${(error as Error).message})`);
         }
     }
+    const { reader: readOnce, reads } = memoizedReader(reader);
+    const started = Date.now();
+    let detection: Detection;
     try {
-        await withTimeout(reader.serverVersion(), REACH_TIMEOUT_MS);
-        return await detect(reader, {
+        const detecting = detect(readOnce, {
             settings,
             args,
             owner: stackOwner(),
             prometheusConfigured: args.prometheusEndpoint !== undefined || args.monitoringStack !== undefined,
             efsAddonOwner: () => efsAddonOwner(settings.eks?.clusterName ?? ""),
         });
+        detection = await withTimeout(detecting, DETECTION_TIMEOUT_MS);
     } catch (error) {
         if (error instanceof DynamoConfigError) {
             throw error;
         }
         return skippedDetection(`the cluster cannot be read (${(error as Error).message})`);
+    } finally {
+        pulumi.log.debug(`auto-configuration: ${reads()} reads of the cluster in ${Date.now() - started} ms`);
     }
+    if (detection.terminatingNamespace !== undefined) {
+        pulumi.log.info(`auto-configuration: waiting for namespace ${detection.terminatingNamespace} to finish terminating`);
+        await waitForNamespaceGone(reader, detection.terminatingNamespace, TERMINATING_NAMESPACE_TIMEOUT_SECONDS);
+    }
+    return detection;
 }
 
 /** Reads the target cluster and decides; never changes anything in it. Logs every decision once. */

@@ -18,6 +18,8 @@ import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, re
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
 export const SERVICEMONITOR_CRD = "servicemonitors.monitoring.coreos.com";
 export const GPU_OPERATOR_CRD = "clusterpolicies.nvidia.com";
+/** kube-prometheus-stack labels its Services `self-monitor` whatever the release is called: only those are listed. */
+export const PROMETHEUS_SERVICES_SELECTOR = "self-monitor";
 
 /** One finding and what was done about it; exported as the stack output `detected`. */
 export interface Decision {
@@ -56,6 +58,8 @@ export interface Detection {
     installGrove?: boolean;
     /** False when the cluster already runs KAI Scheduler (then used, not installed). */
     installKaiScheduler?: boolean;
+    /** This stack's namespace, still terminating after a destroy: it must be gone before it is created again. */
+    terminatingNamespace?: string;
 }
 
 export interface DetectionInput {
@@ -75,7 +79,7 @@ async function detectPrometheus(reader: ClusterReader, input: DetectionInput, de
         detection.decisions.push({ subject: "prometheus", found: "not looked up", decision: "configured endpoint used", level: "info" });
         return;
     }
-    const [crd, services] = await Promise.all([reader.crd(PODMONITOR_CRD), reader.services()]);
+    const [crd, services] = await Promise.all([reader.crd(PODMONITOR_CRD), reader.services(PROMETHEUS_SERVICES_SELECTOR)]);
     const service = services.find(
         (s) => s.labels.app === "kube-prometheus-stack-prometheus" || s.name.endsWith("-kube-prometheus-prometheus"),
     );
@@ -112,19 +116,43 @@ async function detectNamespace(reader: ClusterReader, input: DetectionInput, det
     if (!createNamespace) {
         return;
     }
-    const labels = await reader.namespaceLabels(namespace);
-    if (labels !== undefined && labels[OWNER_LABEL] !== input.owner) {
+    const found = await reader.namespace(namespace);
+    if (found !== undefined && found.labels[OWNER_LABEL] !== input.owner) {
         throw new DynamoConfigError(
             "dynamo:namespace",
             `The namespace "${namespace}" (dynamo:namespace) already exists and was not created by this stack: set dynamo:createNamespace to false to install into it without owning it (destroy then leaves it), or choose another namespace.`,
         );
     }
+    if (found?.terminating) {
+        detection.terminatingNamespace = namespace;
+    }
     detection.decisions.push({
         subject: "namespace",
-        found: labels === undefined ? `no namespace ${namespace}` : `namespace ${namespace}, created by this stack`,
-        decision: labels === undefined ? "create it" : "keep managing it",
+        found:
+            found === undefined
+                ? `no namespace ${namespace}`
+                : `namespace ${namespace}, created by this stack${found.terminating ? ", still terminating after a destroy" : ""}`,
+        decision: found === undefined ? "create it" : found.terminating ? "wait until it is gone, then create it" : "keep managing it",
         level: "info",
     });
+}
+
+/**
+ * Destroy does not wait for the namespace controller to finalize the namespace (5 s for an empty
+ * one, more with pods still stopping), so an install right after a destroy may find it terminating:
+ * the install waits for it here, as it cannot create a namespace that is still being deleted.
+ */
+export async function waitForNamespaceGone(reader: ClusterReader, namespace: string, timeoutSeconds: number, pollMs = 500): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while ((await reader.namespace(namespace)) !== undefined) {
+        if (Date.now() >= deadline) {
+            throw new DynamoConfigError(
+                "dynamo:namespace",
+                `The namespace "${namespace}" (dynamo:namespace), deleted by the last destroy, is still terminating after ${timeoutSeconds}s; \`kubectl get namespace ${namespace} -o yaml\` shows what it waits for (its status conditions), or choose another namespace.`,
+            );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
 }
 
 /**
@@ -328,24 +356,52 @@ async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, det
     });
 }
 
-/** Reads the cluster and decides. Throws a {@link DynamoConfigError} where the config cannot work on this cluster. */
-export async function detect(reader: ClusterReader, input: DetectionInput): Promise<Detection> {
-    const detection: Detection = { decisions: [] };
+/** The server's version, which every later finding is read against. */
+async function detectCluster(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const version = await reader.serverVersion();
     detection.decisions.push({ subject: "cluster", found: `Kubernetes ${version}`, decision: "auto-configuration applied", level: "info" });
     checkKubernetesVersion(version, input, detection);
-    await detectNamespace(reader, input, detection);
-    await detectInstalledRelease(reader, input, detection);
-    await checkOtherOperator(reader, input, detection);
-    await checkExistingSchedulers(reader, input, detection);
-    await reportGpuNodes(reader, detection);
-    await reportLeftoverWebhooks(reader, detection);
-    await detectPrometheus(reader, input, detection);
-    await detectMonitoringCrds(reader, detection);
-    await detectGpuOperator(reader, detection);
-    await detectStorage(reader, input, detection);
-    await detectIngress(reader, input, detection);
-    await detectEfsDriver(reader, input, detection);
+}
+
+type DetectionRule = (reader: ClusterReader, input: DetectionInput, detection: Detection) => Promise<void>;
+
+/** Every rule, in the order its decisions are reported. */
+const DETECTION_RULES: DetectionRule[] = [
+    detectCluster,
+    detectNamespace,
+    detectInstalledRelease,
+    checkOtherOperator,
+    checkExistingSchedulers,
+    (reader, _, detection) => reportGpuNodes(reader, detection),
+    (reader, _, detection) => reportLeftoverWebhooks(reader, detection),
+    detectPrometheus,
+    (reader, _, detection) => detectMonitoringCrds(reader, detection),
+    (reader, _, detection) => detectGpuOperator(reader, detection),
+    detectStorage,
+    detectIngress,
+    detectEfsDriver,
+];
+
+/**
+ * Reads the cluster and decides. The rules read at the same time; their decisions keep the order
+ * of {@link DETECTION_RULES}, and when rules fail, the first failing rule's error is the one thrown
+ * (a {@link DynamoConfigError} where the config cannot work on this cluster).
+ */
+export async function detect(reader: ClusterReader, input: DetectionInput): Promise<Detection> {
+    const outcomes = await Promise.allSettled(
+        DETECTION_RULES.map(async (rule) => {
+            const part: Detection = { decisions: [] };
+            await rule(reader, input, part);
+            return part;
+        }),
+    );
+    const detection: Detection = { decisions: [] };
+    for (const outcome of outcomes) {
+        if (outcome.status === "rejected") {
+            throw outcome.reason;
+        }
+        Object.assign(detection, outcome.value, { decisions: [...detection.decisions, ...outcome.value.decisions] });
+    }
     return detection;
 }
 

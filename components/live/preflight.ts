@@ -56,7 +56,8 @@ export function isOtherOperatorRole(role: ObjectInfo, namespace: string): boolea
 /**
  * A cluster-wide Dynamo operator of another release: the chart's own check (`lookup` of the manager
  * ClusterRoles) would fail the install half-way, and the same release name in another namespace
- * fails on Helm's ownership check.
+ * fails on Helm's ownership check. Every ClusterRole is read, as the chart's check matches them by
+ * name only: a label selector would miss a role the chart still finds.
  */
 export async function checkOtherOperator(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const namespace = input.settings.namespace;
@@ -99,41 +100,41 @@ const SCHEDULERS = [
  */
 export async function checkExistingSchedulers(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const { settings, args } = input;
-    for (const scheduler of SCHEDULERS) {
+    const asked = SCHEDULERS.filter((scheduler) => {
         const enabled = scheduler.subject === "grove" ? settings.groveEnabled : settings.kaiSchedulerEnabled;
-        if (!enabled || args?.[scheduler.install] !== undefined) {
-            continue;
-        }
-        const running = (await reader.deployments(scheduler.selector)).find((d) => d.namespace !== settings.namespace);
+        return enabled && args?.[scheduler.install] === undefined;
+    });
+    const found = await Promise.all(asked.map((scheduler) => reader.deployments(scheduler.selector)));
+    asked.forEach((scheduler, i) => {
+        const running = found[i].find((d) => d.namespace !== settings.namespace);
         if (running === undefined) {
-            continue;
+            return;
         }
-        const found = `${scheduler.name} operator ${running.namespace}/${running.name}`;
+        const where = `${scheduler.name} operator ${running.namespace}/${running.name}`;
         if (settings.chartLine.layout === ValuesLayout.SubchartToggles) {
             throw DynamoConfigError.conflict(
                 `dynamo:${scheduler.enabled}`,
                 "dynamo:releaseVersion",
-                `the cluster already runs the ${found}, and a ${settings.chartLine.platformChartVersion} chart can only install its own; set dynamo:${scheduler.enabled} false, or install a 1.x release, which uses the running one`,
+                `the cluster already runs the ${where}, and a ${settings.chartLine.platformChartVersion} chart can only install its own; set dynamo:${scheduler.enabled} false, or install a 1.x release, which uses the running one`,
             );
         }
         detection[scheduler.install] = false;
         detection.decisions.push({
             subject: scheduler.subject,
-            found,
+            found: where,
             decision: `use it: ${scheduler.name} enabled, not installed (dynamo:${scheduler.install} false)`,
             level: "info",
         });
-    }
+    });
 }
 
 /** Webhooks whose Service is gone: each refuses what it matches (with `failurePolicy: Fail`) until deleted. */
 export async function leftoverWebhooks(reader: ClusterReader): Promise<WebhookInfo[]> {
     const calling = (await reader.webhooks()).filter((w) => w.service !== undefined);
-    if (calling.length === 0) {
-        return [];
-    }
-    const existing = new Set((await reader.services()).map((s) => `${s.namespace}/${s.name}`));
-    return calling.filter((w) => !existing.has(w.service!));
+    const called = [...new Set(calling.map((w) => w.service!))];
+    const exists = await Promise.all(called.map((service) => reader.serviceExists(...(service.split("/") as [string, string]))));
+    const missing = new Set(called.filter((_, i) => !exists[i]));
+    return calling.filter((w) => missing.has(w.service!));
 }
 
 /** One line per leftover webhook configuration, with the command that removes it. */

@@ -30,6 +30,12 @@ export interface DeploymentInfo {
     ready: number;
 }
 
+export interface NamespaceInfo {
+    labels: Record<string, string>;
+    /** Being deleted: its content is going and it cannot be created again until it is gone. */
+    terminating: boolean;
+}
+
 export interface NodeInfo {
     name: string;
     ready: boolean;
@@ -73,12 +79,14 @@ export interface ClusterReader {
     storageClasses(): Promise<StorageClassInfo[]>;
     /** A CRD's state, undefined when it does not exist. */
     crd(name: string): Promise<{ established: boolean } | undefined>;
-    /** Services of every namespace. */
-    services(): Promise<ServiceInfo[]>;
+    /** Services of every namespace that match a label selector. */
+    services(labelSelector: string): Promise<ServiceInfo[]>;
+    /** Whether a Service exists. */
+    serviceExists(namespace: string, name: string): Promise<boolean>;
     ingressClasses(): Promise<{ name: string; controller: string }[]>;
     csiDrivers(): Promise<string[]>;
-    /** The labels of a namespace, undefined when it does not exist. */
-    namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+    /** A namespace, undefined when it does not exist. */
+    namespace(name: string): Promise<NamespaceInfo | undefined>;
     /** Objects of a cluster-scoped custom resource, as name and `status.state`. */
     clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
     pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
@@ -170,22 +178,25 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const found = await orUndefined(() => apiextensions.readCustomResourceDefinition({ name }));
             return found && { established: (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") };
         },
-        services: async () =>
-            (await core.listServiceForAllNamespaces()).items.map((s) => ({
+        services: async (labelSelector) =>
+            (await core.listServiceForAllNamespaces({ labelSelector })).items.map((s) => ({
                 name: s.metadata?.name ?? "",
                 namespace: s.metadata?.namespace ?? "",
                 labels: s.metadata?.labels ?? {},
                 ports: (s.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port })),
             })),
+        serviceExists: async (namespace, name) => (await orUndefined(() => core.readNamespacedService({ namespace, name }))) !== undefined,
         ingressClasses: async () =>
             (await networking.listIngressClass()).items.map((c) => ({
                 name: c.metadata?.name ?? "",
                 controller: c.spec?.controller ?? "",
             })),
         csiDrivers: async () => (await storage.listCSIDriver()).items.map((d) => d.metadata?.name ?? ""),
-        namespaceLabels: async (name) => {
+        namespace: async (name) => {
             const namespace = await orUndefined(() => core.readNamespace({ name }));
-            return namespace && (namespace.metadata?.labels ?? {});
+            return (
+                namespace && { labels: namespace.metadata?.labels ?? {}, terminating: namespace.metadata?.deletionTimestamp !== undefined }
+            );
         },
         clusterCustomObjects: async (group, version, plural) => {
             const list = (await orUndefined(() => custom.listClusterCustomObject({ group, version, plural }))) as
@@ -261,6 +272,26 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             }
         },
     };
+}
+
+/** A reader that asks the cluster each question once, however many rules ask it, and counts what it asked. */
+export function memoizedReader(reader: ClusterReader): { reader: ClusterReader; reads: () => number } {
+    const answers = new Map<string, Promise<unknown>>();
+    const memoized = Object.fromEntries(
+        Object.entries(reader)
+            .filter((entry): entry is [string, (...args: unknown[]) => Promise<unknown>] => typeof entry[1] === "function")
+            .map(([method, read]) => [
+                method,
+                (...args: unknown[]) => {
+                    const key = JSON.stringify([method, ...args]);
+                    if (!answers.has(key)) {
+                        answers.set(key, read(...args));
+                    }
+                    return answers.get(key);
+                },
+            ]),
+    ) as unknown as ClusterReader;
+    return { reader: memoized, reads: () => answers.size };
 }
 
 /**

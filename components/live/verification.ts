@@ -130,7 +130,7 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
     const { namespace, platformReleaseName: release } = outputs;
     const results: CheckResult[] = [];
 
-    const namespaceFound = (await reader.namespaceLabels(namespace)) !== undefined;
+    const namespaceFound = (await reader.namespace(namespace)) !== undefined;
     results.push(
         namespaceFound
             ? { check: `namespace ${namespace}`, status: "ok", detail: "exists" }

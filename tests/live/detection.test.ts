@@ -1,6 +1,14 @@
 import { strict as assert } from "assert";
 import { DynamoPlatformArgs, Platform } from "../../components/core/args";
-import { applyDetection, detect, Detection, DetectionInput, PODMONITOR_CRD, SERVICEMONITOR_CRD } from "../../components/live/detection";
+import {
+    applyDetection,
+    detect,
+    Detection,
+    DetectionInput,
+    PODMONITOR_CRD,
+    SERVICEMONITOR_CRD,
+    waitForNamespaceGone,
+} from "../../components/live/detection";
 import { DynamoConfigError } from "../../components/core/errors";
 import { OWNER_LABEL } from "../../components/core/labels";
 import { resolveSettings } from "../../components/core/settings";
@@ -18,7 +26,7 @@ const eksArgs: DynamoPlatformArgs = {
 const prometheusService = {
     name: "prometheus-kube-prometheus-prometheus",
     namespace: "monitoring",
-    labels: { app: "kube-prometheus-stack-prometheus" },
+    labels: { app: "kube-prometheus-stack-prometheus", "self-monitor": "true" },
     ports: [{ name: "http-web", port: 9090 }],
 };
 
@@ -240,13 +248,60 @@ describe("auto-configuration rules", () => {
         });
     });
 
+    it("lists only kube-prometheus-stack's Services (label self-monitor), however many the cluster has", async () => {
+        const unlabelled = { ...prometheusService, labels: { app: "kube-prometheus-stack-prometheus" } };
+        const detection = await run({
+            storageClasses: [nfsClass],
+            crds: { [PODMONITOR_CRD]: { established: true } },
+            services: [unlabelled],
+        });
+        assert.equal(detection.prometheusEndpoint, undefined);
+    });
+
+    it("runs every rule at once and reports in rule order", async () => {
+        // Each answer waits until six reads have started: rules that read one after another never get there.
+        const started: string[] = [];
+        let release: () => void = () => undefined;
+        const sixStarted = new Promise<void>((resolve) => (release = resolve));
+        const cluster = fakeReader({ storageClasses: [nfsClass] });
+        const gated = Object.fromEntries(
+            Object.entries(cluster)
+                .filter(([, read]) => typeof read === "function")
+                .map(([method, read]) => [
+                    method,
+                    async (...args: unknown[]) => {
+                        started.push(method);
+                        if (started.length >= 6) {
+                            release();
+                        }
+                        await sixStarted;
+                        return (read as (...a: unknown[]) => Promise<unknown>)(...args);
+                    },
+                ]),
+        ) as unknown as typeof cluster;
+        let timer: NodeJS.Timeout | undefined;
+        const detection = await Promise.race([
+            detect(gated, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: false }),
+            new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the rules read one after another")), 2000))),
+        ]).finally(() => clearTimeout(timer));
+        assert.deepEqual(detection.decisions.map((d) => d.subject).slice(0, 4), ["cluster", "namespace", "installedRelease", "operator"]);
+    });
+
+    it("throws the error of the first rule in order when several rules refuse", async () => {
+        // The namespace rule (second) and the model-cache rule (one of the last) both refuse.
+        await assert.rejects(
+            run({ namespaces: { "dynamo-system": { team: "ml" } } }),
+            (error: unknown) => error instanceof DynamoConfigError && error.key === "dynamo:namespace",
+        );
+    });
+
     it("only reads: every call it makes is a get or list", async () => {
         const reader = fakeReader({ storageClasses: [nfsClass] });
         await detect(reader, { settings: resolveSettings(k8sArgs), owner: OWNER, prometheusConfigured: false });
         for (const call of reader.calls) {
             assert.match(
                 call,
-                /^(serverVersion|namespace |storageClasses|crd |services|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |nodes|webhooks)/,
+                /^(serverVersion|namespace |storageClasses|crd |services?|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |nodes|webhooks)/,
             );
         }
     });
@@ -279,6 +334,40 @@ describe("auto-configuration rules", () => {
                     decision: "keep managing it",
                     level: "info",
                 },
+            );
+        });
+
+        it("waits for this stack's namespace when a destroy left it terminating", async () => {
+            const cluster: FakeCluster = {
+                storageClasses: [nfsClass],
+                namespaces: { "dynamo-system": { [OWNER_LABEL]: OWNER } },
+                terminatingNamespaces: ["dynamo-system"],
+            };
+            const detection = await detect(fakeReader(cluster), {
+                settings: resolveSettings(k8sArgs),
+                owner: OWNER,
+                prometheusConfigured: false,
+            });
+            assert.equal(detection.terminatingNamespace, "dynamo-system");
+            assert.equal(decision(detection, "namespace").decision, "wait until it is gone, then create it");
+
+            const reader = fakeReader(cluster);
+            setTimeout(() => (cluster.namespaces = {}), 30);
+            await waitForNamespaceGone(reader, "dynamo-system", 5, 10);
+            assert.ok(reader.calls.length >= 2, "read until it was gone");
+        });
+
+        it("stops naming the namespace when it is still terminating after the timeout", async () => {
+            const reader = fakeReader({
+                namespaces: { "dynamo-system": { [OWNER_LABEL]: OWNER } },
+                terminatingNamespaces: ["dynamo-system"],
+            });
+            await assert.rejects(
+                waitForNamespaceGone(reader, "dynamo-system", 0.05, 10),
+                (error: unknown) =>
+                    error instanceof DynamoConfigError &&
+                    error.key === "dynamo:namespace" &&
+                    /still terminating after 0.05s; `kubectl get namespace dynamo-system -o yaml`/.test(error.message),
             );
         });
 

@@ -174,7 +174,7 @@ describe("preflight", () => {
         it("reads no Services when no webhook calls one", async () => {
             const reader = fakeReader({ ...base, webhooks: [webhook("by-url")] });
             assert.deepEqual(await leftoverWebhooks(reader), []);
-            assert.ok(!reader.calls.includes("services"));
+            assert.ok(!reader.calls.some((call) => call.startsWith("service")));
         });
     });
 
