@@ -79,7 +79,16 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         const namespace = settings.createNamespace
             ? new k8s.core.v1.Namespace(
                   `${name}-namespace`,
-                  { metadata: { name: settings.namespace, labels: ownedLabels() } },
+                  {
+                      metadata: {
+                          name: settings.namespace,
+                          labels: ownedLabels(),
+                          // Destroy asks for the deletion and goes on: the namespace controller
+                          // finalizes it in the background (5 s or more), and an install right
+                          // after waits for it (auto-configuration) instead of every destroy.
+                          annotations: { "pulumi.com/skipAwait": "true" },
+                      },
+                  },
                   { parent: this },
               ).metadata.name
             : pulumi.output(settings.namespace);

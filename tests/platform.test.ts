@@ -32,8 +32,10 @@ describe("DynamoPlatform", () => {
             }
         });
 
-        it("creates the platform namespace", () => {
-            assert.equal(recording.one(T.namespace, "dynamo-namespace").inputs.metadata.name, "dynamo-system");
+        it("creates the platform namespace, whose deletion a destroy does not wait for", () => {
+            const metadata = recording.one(T.namespace, "dynamo-namespace").inputs.metadata;
+            assert.equal(metadata.name, "dynamo-system");
+            assert.equal(metadata.annotations["pulumi.com/skipAwait"], "true");
         });
 
         it("renders dynamo-crds at the base version of a -postN release, from NGC", () => {
