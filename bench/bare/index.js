@@ -1,0 +1,28 @@
+// The least a Pulumi program can do to install the platform: the two charts as Helm releases, with
+// the values the project's stack gave Helm (bench/e2e.ts records them), and nothing else.
+"use strict";
+const path = require("path");
+const pulumi = require("@pulumi/pulumi");
+const k8s = require("@pulumi/kubernetes");
+
+const config = new pulumi.Config("bare");
+const charts = config.require("charts");
+const version = config.require("version");
+const namespace = config.require("namespace");
+
+const crds = new k8s.helm.v3.Release("dynamo-crds", {
+    name: "dynamo-crds",
+    chart: path.join(charts, `dynamo-crds-${version}.tgz`),
+    namespace: "default",
+});
+new k8s.helm.v3.Release(
+    "dynamo-platform",
+    {
+        name: "dynamo-platform",
+        chart: path.join(charts, `dynamo-platform-${version}.tgz`),
+        namespace,
+        createNamespace: true,
+        values: config.requireObject("values"),
+    },
+    { dependsOn: crds },
+);

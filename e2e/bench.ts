@@ -1,0 +1,232 @@
+/**
+ * Day-2 speed, side by side (`npm run bench:e2e`): on the end-to-end cluster, in its network
+ * namespace, three ways to install the same real charts with the same values and Helm's waits on,
+ * each starting from a cluster without Dynamo:
+ *
+ * - raw `helm`: `install` (the platform chart with `--wait`), `upgrade --dry-run=server` (the
+ *   no-op preview), `uninstall`;
+ * - a bare Pulumi program (`bench/bare`, plain JavaScript, the charts as `helm.v3.Release`s):
+ *   `up`, `preview`, `destroy`;
+ * - this project's program: `up`, `preview`, `destroy`.
+ *
+ * Each operation runs DYNAMO_BENCH_RUNS times (default 3) per release of DYNAMO_BENCH_RELEASES
+ * (default 0.9.1, two charts, and 1.0.1, one); the medians and the ratios are printed as the
+ * README's table. Not a test of speed: it fails only when an operation fails.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    apiextensions,
+    CHARTS,
+    core,
+    dynamoStackFile,
+    eventually,
+    helmValues,
+    initStack,
+    ok,
+    pulumi,
+    ROOT,
+    run,
+    storage,
+    work,
+} from "./harness";
+
+const RUNS = Number(process.env.DYNAMO_BENCH_RUNS ?? 3);
+const RELEASES = (process.env.DYNAMO_BENCH_RELEASES ?? "0.9.1 1.0.1").split(/\s+/).filter(Boolean);
+const NAMESPACE = "dynamo-system";
+const OPERATIONS = ["install", "no-op preview", "uninstall"] as const;
+const CONTENDERS = ["helm", "bare", "project"] as const;
+type Operation = (typeof OPERATIONS)[number];
+type Contender = (typeof CONTENDERS)[number];
+const COMMANDS: Record<Contender, Record<Operation, string>> = {
+    helm: { install: "helm install --wait", "no-op preview": "helm upgrade --dry-run=server", uninstall: "helm uninstall" },
+    bare: { install: "pulumi up", "no-op preview": "pulumi preview", uninstall: "pulumi destroy" },
+    project: { install: "pulumi up", "no-op preview": "pulumi preview", uninstall: "pulumi destroy" },
+};
+
+const BARE = path.join(ROOT, "bench", "bare");
+const PROJECT_STACK = "organization/dynamo/bench";
+const BARE_STACK = "organization/dynamo-bare/bench";
+const projectConfig = path.join(work, "Pulumi.bench.yaml");
+const bareConfig = path.join(work, "Pulumi.bare.yaml");
+
+/** Seconds of each run, by release, contender and operation. */
+const samples = new Map<string, number[]>();
+const key = (release: string, contender: Contender, operation: Operation) => `${release} ${contender} ${operation}`;
+
+function timed(release: string, contender: Contender, operation: Operation, action: () => void): void {
+    const start = Date.now();
+    action();
+    const seconds = (Date.now() - start) / 1000;
+    samples.set(key(release, contender, operation), [...(samples.get(key(release, contender, operation)) ?? []), seconds]);
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The charts a release installs: the CRDs chart before 1.0, then the platform chart. */
+function charts(release: string): { name: string; archive: string; namespace: string }[] {
+    const crds = release.startsWith("0.") ? [{ name: "dynamo-crds", archive: `dynamo-crds-${release}.tgz`, namespace: "default" }] : [];
+    return [...crds, { name: "dynamo-platform", archive: `dynamo-platform-${release}.tgz`, namespace: NAMESPACE }];
+}
+
+function saltOf(file: string): string {
+    return fs.readFileSync(file, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
+}
+
+let projectSalt = "";
+let bareSalt = "";
+let clusterCrds: string[] = [];
+let clusterNamespaces: string[] = [];
+
+async function crdNames(): Promise<string[]> {
+    return (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata!.name!);
+}
+
+async function namespaceNames(): Promise<string[]> {
+    return (await core.listNamespace()).items.map((n) => n.metadata!.name!);
+}
+
+/** Back to the cluster the benchmark started from: every CRD and namespace an install left is deleted. */
+async function resetCluster(): Promise<void> {
+    for (const crd of (await crdNames()).filter((name) => !clusterCrds.includes(name))) {
+        await apiextensions.deleteCustomResourceDefinition({ name: crd });
+    }
+    for (const namespace of (await namespaceNames()).filter((name) => !clusterNamespaces.includes(name))) {
+        await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+    await eventually(
+        "the cluster without Dynamo",
+        async () =>
+            (await crdNames()).every((name) => clusterCrds.includes(name)) &&
+            (await namespaceNames()).every((name) => clusterNamespaces.includes(name)),
+        180,
+    );
+}
+
+function writeProjectConfig(release: string): void {
+    fs.writeFileSync(
+        projectConfig,
+        dynamoStackFile(projectSalt, {
+            platform: "k8s",
+            releaseVersion: release,
+            storageClass: "nfs",
+            persistenceStorageClass: "local-path",
+            chartRepository: CHARTS,
+        }),
+    );
+}
+
+/** The project's three operations; `whileInstalled` runs between the preview and the destroy, untimed. */
+async function project(release: string, whileInstalled: () => Promise<void>): Promise<void> {
+    const on = ["--stack", PROJECT_STACK, "--config-file", projectConfig];
+    writeProjectConfig(release);
+    timed(release, "project", "install", () => ok(pulumi(`project up ${release}`, ["up", "--yes", "--skip-preview", ...on])));
+    timed(release, "project", "no-op preview", () => ok(pulumi(`project preview ${release}`, ["preview", "--expect-no-changes", ...on])));
+    await whileInstalled();
+    timed(release, "project", "uninstall", () => ok(pulumi(`project destroy ${release}`, ["destroy", "--yes", "--skip-preview", ...on])));
+}
+
+function bare(release: string, values: Record<string, unknown>): void {
+    const on = ["--stack", BARE_STACK, "--config-file", bareConfig];
+    const config = { charts: CHARTS, version: release, namespace: NAMESPACE, values };
+    const lines = Object.entries(config).map(([name, value]) => `  bare:${name}: ${JSON.stringify(value)}`);
+    fs.writeFileSync(bareConfig, `${bareSalt}config:\n${lines.join("\n")}\n`);
+    timed(release, "bare", "install", () => ok(pulumi(`bare up ${release}`, ["up", "--yes", "--skip-preview", ...on], BARE)));
+    timed(release, "bare", "no-op preview", () => ok(pulumi(`bare preview ${release}`, ["preview", "--expect-no-changes", ...on], BARE)));
+    timed(release, "bare", "uninstall", () => ok(pulumi(`bare destroy ${release}`, ["destroy", "--yes", "--skip-preview", ...on], BARE)));
+}
+
+function helm(release: string, valuesFile: string): void {
+    const helmRun = (step: string, args: string[]) => ok(run(step, "helm", args, ROOT));
+    const install = (verb: string[], extra: string[]) => {
+        for (const chart of charts(release)) {
+            const values = chart.name === "dynamo-platform" ? ["-f", valuesFile, ...extra] : [];
+            helmRun(`helm ${verb.join(" ")} ${chart.name} ${release}`, [
+                ...verb,
+                chart.name,
+                path.join(CHARTS, chart.archive),
+                "-n",
+                chart.namespace,
+                ...values,
+            ]);
+        }
+    };
+    timed(release, "helm", "install", () => install(["install", "--create-namespace"], ["--wait", "--timeout", "15m"]));
+    timed(release, "helm", "no-op preview", () => install(["upgrade", "--dry-run=server"], []));
+    timed(release, "helm", "uninstall", () => {
+        for (const chart of [...charts(release)].reverse()) {
+            helmRun(`helm uninstall ${chart.name} ${release}`, ["uninstall", chart.name, "-n", chart.namespace]);
+        }
+    });
+}
+
+/** Auto-configuration's own cost, as the program reports it under `--debug` (a preview of an install). */
+function autoConfigurationCost(release: string): string {
+    writeProjectConfig(release);
+    const preview = ok(pulumi("project preview --debug", ["preview", "--debug", "--stack", PROJECT_STACK, "--config-file", projectConfig]));
+    return preview.output.match(/auto-configuration: \d+ reads of the cluster in \d+ ms/)?.[0] ?? "not reported";
+}
+
+function report(release: string): string {
+    const rows = OPERATIONS.map((operation) => {
+        const [helmSeconds, bareSeconds, projectSeconds] = CONTENDERS.map((contender) =>
+            median(samples.get(key(release, contender, operation))!),
+        );
+        const commands = CONTENDERS.map((contender) => COMMANDS[contender][operation]);
+        return `| ${release} ${operation} (${commands[0]} / ${commands[2]}) | ${helmSeconds.toFixed(1)} | ${bareSeconds.toFixed(1)} | ${projectSeconds.toFixed(1)} | ${(projectSeconds / bareSeconds).toFixed(2)} | ${(projectSeconds / helmSeconds).toFixed(2)} |`;
+    });
+    return rows.join("\n");
+}
+
+describe(`benchmark: raw helm, a bare Pulumi program and this project, ${RUNS} runs each`, function () {
+    this.timeout(2 * 60 * 60 * 1000);
+
+    before(async () => {
+        initStack("bench: project stack init", PROJECT_STACK, ROOT, projectConfig);
+        initStack("bench: bare stack init", BARE_STACK, BARE, bareConfig);
+        [projectSalt, bareSalt] = [saltOf(projectConfig), saltOf(bareConfig)];
+        // As on k3s: the cluster's own classes, which every contender's values name.
+        for (const name of ["local-path", "nfs"]) {
+            await storage.createStorageClass({
+                body: { metadata: { name }, provisioner: "rancher.io/local-path", volumeBindingMode: "WaitForFirstConsumer" },
+            });
+        }
+        [clusterCrds, clusterNamespaces] = [await crdNames(), await namespaceNames()];
+    });
+
+    const reports: string[] = [];
+    for (const release of RELEASES) {
+        it(`${release}: install, no-op preview and uninstall by each, from a cluster without Dynamo`, async () => {
+            const valuesFile = path.join(work, `values-${release}.json`);
+            for (let round = 1; round <= RUNS; round++) {
+                // The values the project gave Helm: the other two install exactly these.
+                await project(release, async () => {
+                    if (round === 1) {
+                        fs.writeFileSync(valuesFile, JSON.stringify(await helmValues("dynamo-platform", NAMESPACE)));
+                    }
+                });
+                await resetCluster();
+                bare(release, JSON.parse(fs.readFileSync(valuesFile, "utf8")));
+                await resetCluster();
+                helm(release, valuesFile);
+                await resetCluster();
+            }
+            console.log(`      ${autoConfigurationCost(release)} (${release})`);
+            await resetCluster();
+            reports.push(report(release));
+        });
+    }
+
+    after(() => {
+        assert.ok(samples.size > 0);
+        console.log(`\n  medians of ${RUNS} runs (seconds), ${new Date().toISOString().slice(0, 10)}:\n`);
+        console.log("| operation | raw helm | bare Pulumi program | this project | project / bare | project / helm |");
+        console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+        console.log(reports.join("\n"));
+    });
+});
