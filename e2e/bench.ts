@@ -13,6 +13,7 @@
  * (default 0.9.1, two charts, and 1.0.1, one); the medians and the ratios are printed as the
  * README's table. Not a test of speed: it fails only when an operation fails.
  */
+import * as k8s from "@kubernetes/client-node";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -20,8 +21,8 @@ import {
     apiextensions,
     CHARTS,
     core,
+    custom,
     dynamoStackFile,
-    eventually,
     helmValues,
     initStack,
     ok,
@@ -91,21 +92,95 @@ async function namespaceNames(): Promise<string[]> {
     return (await core.listNamespace()).items.map((n) => n.metadata!.name!);
 }
 
-/** Back to the cluster the benchmark started from: every CRD and namespace an install left is deleted. */
+async function leftovers(): Promise<{ crds: string[]; namespaces: string[] }> {
+    return {
+        crds: (await crdNames()).filter((name) => !clusterCrds.includes(name)),
+        namespaces: (await namespaceNames()).filter((name) => !clusterNamespaces.includes(name)),
+    };
+}
+
+/**
+ * Lets what a deletion waits for go: the objects of the given CRDs (the operators that would clear
+ * their finalizers are uninstalled) and the PVCs of the given namespaces (KWOK's pods can leave
+ * `kubernetes.io/pvc-protection` behind for minutes).
+ */
+async function clearFinalizers(crds: string[], namespaces: string[]): Promise<string[]> {
+    const cleared: string[] = [];
+    const patch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+    const body = { metadata: { finalizers: null } };
+    for (const namespace of namespaces) {
+        for (const claim of (await core.listNamespacedPersistentVolumeClaim({ namespace })).items) {
+            await core.patchNamespacedPersistentVolumeClaim({ namespace, name: claim.metadata!.name!, body }, patch);
+            cleared.push(`persistentvolumeclaims/${namespace}/${claim.metadata!.name}`);
+        }
+    }
+    for (const name of crds) {
+        const crd = await apiextensions.readCustomResourceDefinition({ name }).catch(() => undefined);
+        const version = crd?.spec.versions.find((v) => v.storage)?.name;
+        if (crd === undefined || version === undefined) {
+            continue;
+        }
+        const address = { group: crd.spec.group, version, plural: crd.spec.names.plural };
+        const list = (await custom.listClusterCustomObject(address)) as {
+            items: { metadata: { name: string; namespace?: string; finalizers?: string[] } }[];
+        };
+        for (const { metadata } of list.items.filter((item) => (item.metadata.finalizers ?? []).length > 0)) {
+            await (metadata.namespace
+                ? custom.patchNamespacedCustomObject({ ...address, namespace: metadata.namespace, name: metadata.name, body }, patch)
+                : custom.patchClusterCustomObject({ ...address, name: metadata.name, body }, patch));
+            cleared.push(`${address.plural}/${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name}`);
+        }
+        // Last: the CRD's own cleanup finalizer, when the API server could not delete its objects.
+        if ((crd.metadata?.finalizers ?? []).length > 0) {
+            await apiextensions.patchCustomResourceDefinition({ name, body }, patch);
+            cleared.push(`customresourcedefinitions/${name}`);
+        }
+    }
+    return cleared;
+}
+
+/**
+ * Back to the cluster the benchmark started from: every CRD and namespace an install left is
+ * deleted, and after 15 s the finalizers of what their deletion still waits for are cleared.
+ */
 async function resetCluster(): Promise<void> {
-    for (const crd of (await crdNames()).filter((name) => !clusterCrds.includes(name))) {
-        await apiextensions.deleteCustomResourceDefinition({ name: crd });
+    const start = Date.now();
+    const left = await leftovers();
+    for (const name of left.crds) {
+        await apiextensions.deleteCustomResourceDefinition({ name }).catch(() => undefined);
     }
-    for (const namespace of (await namespaceNames()).filter((name) => !clusterNamespaces.includes(name))) {
-        await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    for (const name of left.namespaces) {
+        await core.deleteNamespace({ name }).catch(() => undefined);
     }
-    await eventually(
-        "the cluster without Dynamo",
-        async () =>
-            (await crdNames()).every((name) => clusterCrds.includes(name)) &&
-            (await namespaceNames()).every((name) => clusterNamespaces.includes(name)),
-        180,
-    );
+    let finalizersCleared = false;
+    for (;;) {
+        const remaining = await leftovers();
+        if (remaining.crds.length === 0 && remaining.namespaces.length === 0) {
+            return;
+        }
+        const waited = (Date.now() - start) / 1000;
+        if (!finalizersCleared && waited > 15) {
+            // A CRD applied again after the first deletion (by an operator still stopping) is deleted again.
+            for (const name of remaining.crds) {
+                await apiextensions.deleteCustomResourceDefinition({ name }).catch(() => undefined);
+            }
+            const cleared = await clearFinalizers(remaining.crds, remaining.namespaces);
+            console.log(`      reset: after ${waited.toFixed(0)}s, cleared the finalizers of ${cleared.join(", ") || "nothing"}`);
+            finalizersCleared = true;
+        }
+        if (waited > 180) {
+            const namespaces = await Promise.all(
+                remaining.namespaces.map(async (name) => {
+                    const conditions = (await core.readNamespace({ name })).status?.conditions ?? [];
+                    return `${name} (${conditions.map((c) => c.message).join("; ")})`;
+                }),
+            );
+            assert.fail(
+                `left after ${waited.toFixed(0)}s: CRDs ${remaining.crds.join(", ") || "none"}; namespaces ${namespaces.join(", ") || "none"}`,
+            );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
 }
 
 function writeProjectConfig(release: string): void {
@@ -133,7 +208,7 @@ async function project(release: string, whileInstalled: () => Promise<void>): Pr
 
 function bare(release: string, values: Record<string, unknown>): void {
     const on = ["--stack", BARE_STACK, "--config-file", bareConfig];
-    const config = { charts: CHARTS, version: release, namespace: NAMESPACE, values };
+    const config = { charts: CHARTS, version: release, namespace: NAMESPACE, crdsChart: charts(release).length > 1, values };
     const lines = Object.entries(config).map(([name, value]) => `  bare:${name}: ${JSON.stringify(value)}`);
     fs.writeFileSync(bareConfig, `${bareSalt}config:\n${lines.join("\n")}\n`);
     timed(release, "bare", "install", () => ok(pulumi(`bare up ${release}`, ["up", "--yes", "--skip-preview", ...on], BARE)));

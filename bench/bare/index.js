@@ -10,11 +10,16 @@ const charts = config.require("charts");
 const version = config.require("version");
 const namespace = config.require("namespace");
 
-const crds = new k8s.helm.v3.Release("dynamo-crds", {
-    name: "dynamo-crds",
-    chart: path.join(charts, `dynamo-crds-${version}.tgz`),
-    namespace: "default",
-});
+// Releases before 1.0 ship their CRDs as a chart of their own; later ones in the platform chart.
+const crds = config.requireBoolean("crdsChart")
+    ? [
+          new k8s.helm.v3.Release("dynamo-crds", {
+              name: "dynamo-crds",
+              chart: path.join(charts, `dynamo-crds-${version}.tgz`),
+              namespace: "default",
+          }),
+      ]
+    : [];
 new k8s.helm.v3.Release(
     "dynamo-platform",
     {
