@@ -108,35 +108,55 @@ async function clearFinalizers(crds: string[], namespaces: string[]): Promise<st
     const cleared: string[] = [];
     const patch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
     const body = { metadata: { finalizers: null } };
+    const clear = async (what: string, patchIt: () => Promise<unknown>) => {
+        if ((await unlessGone(patchIt)) !== undefined) {
+            cleared.push(what);
+        }
+    };
     for (const namespace of namespaces) {
-        for (const claim of (await core.listNamespacedPersistentVolumeClaim({ namespace })).items) {
-            await core.patchNamespacedPersistentVolumeClaim({ namespace, name: claim.metadata!.name!, body }, patch);
-            cleared.push(`persistentvolumeclaims/${namespace}/${claim.metadata!.name}`);
+        const claims = (await unlessGone(() => core.listNamespacedPersistentVolumeClaim({ namespace })))?.items ?? [];
+        for (const claim of claims) {
+            const name = claim.metadata!.name!;
+            await clear(`persistentvolumeclaims/${namespace}/${name}`, () =>
+                core.patchNamespacedPersistentVolumeClaim({ namespace, name, body }, patch),
+            );
         }
     }
     for (const name of crds) {
-        const crd = await apiextensions.readCustomResourceDefinition({ name }).catch(() => undefined);
+        const crd = await unlessGone(() => apiextensions.readCustomResourceDefinition({ name }));
         const version = crd?.spec.versions.find((v) => v.storage)?.name;
         if (crd === undefined || version === undefined) {
             continue;
         }
         const address = { group: crd.spec.group, version, plural: crd.spec.names.plural };
-        const list = (await custom.listClusterCustomObject(address)) as {
-            items: { metadata: { name: string; namespace?: string; finalizers?: string[] } }[];
-        };
-        for (const { metadata } of list.items.filter((item) => (item.metadata.finalizers ?? []).length > 0)) {
-            await (metadata.namespace
-                ? custom.patchNamespacedCustomObject({ ...address, namespace: metadata.namespace, name: metadata.name, body }, patch)
-                : custom.patchClusterCustomObject({ ...address, name: metadata.name, body }, patch));
-            cleared.push(`${address.plural}/${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name}`);
+        const list = (await unlessGone(() => custom.listClusterCustomObject(address))) as
+            { items: { metadata: { name: string; namespace?: string; finalizers?: string[] } }[] } | undefined;
+        for (const { metadata } of (list?.items ?? []).filter((item) => (item.metadata.finalizers ?? []).length > 0)) {
+            const { name: object, namespace } = metadata;
+            await clear(`${address.plural}/${namespace ? `${namespace}/` : ""}${object}`, () =>
+                namespace
+                    ? custom.patchNamespacedCustomObject({ ...address, namespace, name: object, body }, patch)
+                    : custom.patchClusterCustomObject({ ...address, name: object, body }, patch),
+            );
         }
         // Last: the CRD's own cleanup finalizer, when the API server could not delete its objects.
         if ((crd.metadata?.finalizers ?? []).length > 0) {
-            await apiextensions.patchCustomResourceDefinition({ name, body }, patch);
-            cleared.push(`customresourcedefinitions/${name}`);
+            await clear(`customresourcedefinitions/${name}`, () => apiextensions.patchCustomResourceDefinition({ name, body }, patch));
         }
     }
     return cleared;
+}
+
+/** The answer of a cleanup read or patch; undefined when the object is already gone, which is what the reset wants. */
+async function unlessGone<T>(step: () => Promise<T>): Promise<T | undefined> {
+    try {
+        return await step();
+    } catch (error) {
+        if (error instanceof k8s.ApiException && error.code === 404) {
+            return undefined;
+        }
+        throw error;
+    }
 }
 
 /**
@@ -171,7 +191,7 @@ async function resetCluster(): Promise<void> {
         if (waited > 180) {
             const namespaces = await Promise.all(
                 remaining.namespaces.map(async (name) => {
-                    const conditions = (await core.readNamespace({ name })).status?.conditions ?? [];
+                    const conditions = (await unlessGone(() => core.readNamespace({ name })))?.status?.conditions ?? [];
                     return `${name} (${conditions.map((c) => c.message).join("; ")})`;
                 }),
             );
