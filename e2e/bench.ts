@@ -161,7 +161,7 @@ async function unlessGone<T>(step: () => Promise<T>): Promise<T | undefined> {
 
 /**
  * Back to the cluster the benchmark started from: every CRD and namespace an install left is
- * deleted, and after 15 s the finalizers of what their deletion still waits for are cleared.
+ * deleted, and every 15 s the finalizers of what their deletion still waits for are cleared.
  */
 async function resetCluster(): Promise<void> {
     const start = Date.now();
@@ -172,21 +172,21 @@ async function resetCluster(): Promise<void> {
     for (const name of left.namespaces) {
         await core.deleteNamespace({ name }).catch(() => undefined);
     }
-    let finalizersCleared = false;
+    let nextClearing = 15;
     for (;;) {
         const remaining = await leftovers();
         if (remaining.crds.length === 0 && remaining.namespaces.length === 0) {
             return;
         }
         const waited = (Date.now() - start) / 1000;
-        if (!finalizersCleared && waited > 15) {
+        if (waited > nextClearing) {
             // A CRD applied again after the first deletion (by an operator still stopping) is deleted again.
             for (const name of remaining.crds) {
                 await apiextensions.deleteCustomResourceDefinition({ name }).catch(() => undefined);
             }
             const cleared = await clearFinalizers(remaining.crds, remaining.namespaces);
             console.log(`      reset: after ${waited.toFixed(0)}s, cleared the finalizers of ${cleared.join(", ") || "nothing"}`);
-            finalizersCleared = true;
+            nextClearing += 15;
         }
         if (waited > 180) {
             const namespaces = await Promise.all(
