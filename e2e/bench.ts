@@ -17,6 +17,7 @@ import * as k8s from "@kubernetes/client-node";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { orUndefined } from "../components/live/reader";
 import {
     apiextensions,
     CHARTS,
@@ -75,10 +76,6 @@ function charts(release: string): { name: string; archive: string; namespace: st
     return [...crds, { name: "dynamo-platform", archive: `dynamo-platform-${release}.tgz`, namespace: NAMESPACE }];
 }
 
-function saltOf(file: string): string {
-    return fs.readFileSync(file, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
-}
-
 let projectSalt = "";
 let bareSalt = "";
 let clusterCrds: string[] = [];
@@ -109,12 +106,12 @@ async function clearFinalizers(crds: string[], namespaces: string[]): Promise<st
     const patch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
     const body = { metadata: { finalizers: null } };
     const clear = async (what: string, patchIt: () => Promise<unknown>) => {
-        if ((await unlessGone(patchIt)) !== undefined) {
+        if ((await orUndefined(patchIt)) !== undefined) {
             cleared.push(what);
         }
     };
     for (const namespace of namespaces) {
-        const claims = (await unlessGone(() => core.listNamespacedPersistentVolumeClaim({ namespace })))?.items ?? [];
+        const claims = (await orUndefined(() => core.listNamespacedPersistentVolumeClaim({ namespace })))?.items ?? [];
         for (const claim of claims) {
             const name = claim.metadata!.name!;
             await clear(`persistentvolumeclaims/${namespace}/${name}`, () =>
@@ -123,13 +120,13 @@ async function clearFinalizers(crds: string[], namespaces: string[]): Promise<st
         }
     }
     for (const name of crds) {
-        const crd = await unlessGone(() => apiextensions.readCustomResourceDefinition({ name }));
+        const crd = await orUndefined(() => apiextensions.readCustomResourceDefinition({ name }));
         const version = crd?.spec.versions.find((v) => v.storage)?.name;
         if (crd === undefined || version === undefined) {
             continue;
         }
         const address = { group: crd.spec.group, version, plural: crd.spec.names.plural };
-        const list = (await unlessGone(() => custom.listClusterCustomObject(address))) as
+        const list = (await orUndefined(() => custom.listClusterCustomObject(address))) as
             { items: { metadata: { name: string; namespace?: string; finalizers?: string[] } }[] } | undefined;
         for (const { metadata } of (list?.items ?? []).filter((item) => (item.metadata.finalizers ?? []).length > 0)) {
             const { name: object, namespace } = metadata;
@@ -145,18 +142,6 @@ async function clearFinalizers(crds: string[], namespaces: string[]): Promise<st
         }
     }
     return cleared;
-}
-
-/** The answer of a cleanup read or patch; undefined when the object is already gone, which is what the reset wants. */
-async function unlessGone<T>(step: () => Promise<T>): Promise<T | undefined> {
-    try {
-        return await step();
-    } catch (error) {
-        if (error instanceof k8s.ApiException && error.code === 404) {
-            return undefined;
-        }
-        throw error;
-    }
 }
 
 /**
@@ -191,7 +176,7 @@ async function resetCluster(): Promise<void> {
         if (waited > 180) {
             const namespaces = await Promise.all(
                 remaining.namespaces.map(async (name) => {
-                    const conditions = (await unlessGone(() => core.readNamespace({ name })))?.status?.conditions ?? [];
+                    const conditions = (await orUndefined(() => core.readNamespace({ name })))?.status?.conditions ?? [];
                     return `${name} (${conditions.map((c) => c.message).join("; ")})`;
                 }),
             );
@@ -229,8 +214,7 @@ async function project(release: string, whileInstalled: () => Promise<void>): Pr
 function bare(release: string, values: Record<string, unknown>): void {
     const on = ["--stack", BARE_STACK, "--config-file", bareConfig];
     const config = { charts: CHARTS, version: release, namespace: NAMESPACE, crdsChart: charts(release).length > 1, values };
-    const lines = Object.entries(config).map(([name, value]) => `  bare:${name}: ${JSON.stringify(value)}`);
-    fs.writeFileSync(bareConfig, `${bareSalt}config:\n${lines.join("\n")}\n`);
+    fs.writeFileSync(bareConfig, dynamoStackFile(bareSalt, config, "bare"));
     timed(release, "bare", "install", () => ok(pulumi(`bare up ${release}`, ["up", "--yes", "--skip-preview", ...on], BARE)));
     timed(release, "bare", "no-op preview", () => ok(pulumi(`bare preview ${release}`, ["preview", "--expect-no-changes", ...on], BARE)));
     timed(release, "bare", "uninstall", () => ok(pulumi(`bare destroy ${release}`, ["destroy", "--yes", "--skip-preview", ...on], BARE)));
@@ -282,9 +266,8 @@ describe(`benchmark: raw helm, a bare Pulumi program and this project, ${RUNS} r
     this.timeout(2 * 60 * 60 * 1000);
 
     before(async () => {
-        initStack("bench: project stack init", PROJECT_STACK, ROOT, projectConfig);
-        initStack("bench: bare stack init", BARE_STACK, BARE, bareConfig);
-        [projectSalt, bareSalt] = [saltOf(projectConfig), saltOf(bareConfig)];
+        projectSalt = initStack("bench: project stack init", PROJECT_STACK, ROOT, projectConfig);
+        bareSalt = initStack("bench: bare stack init", BARE_STACK, BARE, bareConfig);
         // As on k3s: the cluster's own classes, which every contender's values name.
         for (const name of ["local-path", "nfs"]) {
             await storage.createStorageClass({

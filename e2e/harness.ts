@@ -60,10 +60,11 @@ export function ok(run: Run): Run {
  * Creates a stack, keeping the stack file the CLI writes into the project folder (it holds the
  * passphrase salt) out of the work tree: it moves to `configFile`, which every later command names.
  */
-export function initStack(step: string, stack: string, cwd: string, configFile: string): void {
+export function initStack(step: string, stack: string, cwd: string, configFile: string): string {
     ok(pulumi(step, ["stack", "init", stack], cwd));
     const written = path.join(cwd, `Pulumi.${stack.split("/").pop()}.yaml`);
     fs.renameSync(written, configFile);
+    return fs.readFileSync(configFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
 }
 
 const kubeconfig = new k8s.KubeConfig();
@@ -87,11 +88,11 @@ export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     }
 }
 
-/** A stack file holding `dynamo:` keys, behind the passphrase salt line the CLI wrote. */
-export function dynamoStackFile(encryptionSalt: string, config: Record<string, unknown>): string {
+/** A stack file holding `dynamo:` keys (or another config namespace's), behind the passphrase salt line the CLI wrote. */
+export function dynamoStackFile(encryptionSalt: string, config: Record<string, unknown>, namespace = "dynamo"): string {
     const lines = Object.entries(config)
         .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `  dynamo:${key}: ${JSON.stringify(value)}`);
+        .map(([key, value]) => `  ${namespace}:${key}: ${JSON.stringify(value)}`);
     return `${encryptionSalt}config:\n${lines.join("\n")}\n`;
 }
 

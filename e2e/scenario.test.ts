@@ -163,8 +163,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
                 monitoring,
             ),
         );
-        initStack("stack init", STACK, ROOT, stackConfigFile);
-        encryptionSalt = fs.readFileSync(stackConfigFile, "utf8").match(/^encryptionsalt: .*\n/m)?.[0] ?? "";
+        encryptionSalt = initStack("stack init", STACK, ROOT, stackConfigFile);
     });
 
     before("a local-path class the stack does not own, as k3s ships", createUnownedLocalPathClass);

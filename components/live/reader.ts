@@ -144,7 +144,8 @@ function isNotFound(error: unknown): boolean {
     return error instanceof k8s.ApiException && error.code === 404;
 }
 
-async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
+/** The answer of a read, undefined when the object does not exist (404). */
+export async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
     try {
         return await read();
     } catch (error) {
