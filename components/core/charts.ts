@@ -1,5 +1,6 @@
 /** Helm chart references for `kubernetes.helm.v3.Release`, from a repository or a local mirror. */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DynamoConfigError } from "./errors";
@@ -43,8 +44,53 @@ export function chartReference(source: ChartSource, chart: string, version: stri
             `${source.key} is the local folder "${source.directory}", but it holds neither ${chart}-${version}.tgz nor a ${chart}-${version}/ chart folder.`,
         );
     }
+    if (found.endsWith(".tgz")) {
+        checkArchiveSum(source, found);
+    }
     // Helm ignores `version` for a local path; it is kept so the release records what it installs.
     return { chart: found, version };
+}
+
+/** The checksums file a local chart folder may hold, in `sha256sum` format. */
+export const CHECKSUMS_FILE = "SHA256SUMS";
+
+/** The `sha256sum` lines of a checksums file: file name to lower-case hex digest. */
+export function parseChecksums(text: string): Map<string, string> {
+    const sums = new Map<string, string>();
+    for (const line of text.split("\n")) {
+        // `sha256sum` writes "<digest>  <name>", or "<digest> *<name>" in binary mode.
+        const match = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trimEnd());
+        if (match) {
+            sums.set(match[2], match[1].toLowerCase());
+        }
+    }
+    return sums;
+}
+
+/**
+ * Checks a chart archive against the folder's `SHA256SUMS`, when the folder has one: a mirror that
+ * publishes checksums must cover every archive it serves, and each must match.
+ */
+function checkArchiveSum(source: ChartSource & { kind: "local" }, archive: string): void {
+    const sumsFile = path.join(path.dirname(archive), CHECKSUMS_FILE);
+    if (!fs.existsSync(sumsFile)) {
+        return;
+    }
+    const name = path.basename(archive);
+    const expected = parseChecksums(fs.readFileSync(sumsFile, "utf8")).get(name);
+    if (expected === undefined) {
+        throw new DynamoConfigError(
+            source.key,
+            `${source.key} is the local folder "${source.directory}", whose ${CHECKSUMS_FILE} does not list ${name}: add its line (sha256sum ${name} >> ${CHECKSUMS_FILE}) or remove the archive.`,
+        );
+    }
+    const actual = createHash("sha256").update(fs.readFileSync(archive)).digest("hex");
+    if (actual !== expected) {
+        throw new DynamoConfigError(
+            source.key,
+            `${archive} does not match ${sumsFile}: its SHA-256 is ${actual}, the file lists ${expected}. The archive is damaged or was replaced; fetch it again from its source.`,
+        );
+    }
 }
 
 /** Resolves every chart of an install, so a missing local chart fails before anything is created. */
