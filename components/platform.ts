@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./core/args";
-import { PLATFORM_RELEASE_NAME, PlatformCharts, resolveCharts } from "./core/charts";
+import { PLATFORM_RELEASE_NAME, PlatformCharts, releaseOptions, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
 import { CRDS_RELEASE_NAME, EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
 import { checkedFor, keyPrefixFor } from "./core/errors";
@@ -17,7 +17,8 @@ import { createIngressNginx } from "./kubernetes/ingress";
 import { createLocalPathStorage, createNfsModelCache } from "./kubernetes/storage";
 import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
 import { checkHelmValues, PlatformSettings, resolveSettings } from "./core/settings";
-import { buildPlatformValues, installsEtcd, Values } from "./core/values";
+import { platformReleaseValues } from "./core/releaseValues";
+import { installsEtcd, Values } from "./core/values";
 
 /** Seconds Helm may take for the platform install or upgrade, hooks included (image pulls are slow). */
 const PLATFORM_RELEASE_TIMEOUT = 900;
@@ -96,7 +97,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         const crds = installCrds(name, settings, charts.crds, this);
         const storage = createStorage(name, settings, charts, this);
         if (charts.ingressNginx && settings.ingress.className) {
-            createIngressNginx(name, charts.ingressNginx, settings.ingress.className, settings.skipAwait, this);
+            createIngressNginx(name, charts.ingressNginx, settings, this);
         }
         const pullSecret = createPullSecret(name, settings, namespace, this);
         const prometheus = resolvePrometheusEndpoint(name, settings.prometheusEndpoint, settings.monitoringStack, keyPrefix, this);
@@ -113,26 +114,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         const values = pulumi
             .all([prometheus.url, helmValues, pullSecret ?? pulumi.output(undefined)])
             .apply(([prometheusUrl, overrides, pullSecretName]) =>
-                buildPlatformValues({
-                    chartLine: settings.chartLine,
-                    groveEnabled: settings.groveEnabled,
-                    kaiSchedulerEnabled: settings.kaiSchedulerEnabled,
-                    installGrove: settings.installGrove,
-                    installKaiScheduler: settings.installKaiScheduler,
-                    discoveryBackend: settings.discoveryBackend,
-                    prometheusEndpoint: prometheusUrl || undefined,
-                    persistenceStorageClass: settings.persistenceStorageClass,
-                    tolerations: settings.tolerations,
-                    ingress: settings.ingress.className
-                        ? {
-                              className: settings.ingress.className,
-                              tlsSecretName: settings.ingress.tlsSecretName,
-                              annotations: settings.ingress.annotations,
-                          }
-                        : undefined,
-                    imagePullSecretNames: pullSecretName ? [pullSecretName] : [],
-                    overrides: overrides as Values,
-                }),
+                platformReleaseValues(settings, { prometheusUrl, pullSecretName, overrides: overrides as Values }),
             );
 
         const platformRelease = new k8s.helm.v3.Release(
@@ -143,7 +125,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                 ...charts.platform,
                 values,
                 skipAwait: settings.skipAwait,
-                timeout: PLATFORM_RELEASE_TIMEOUT,
+                ...releaseOptions(settings.helmReleaseOptions, PLATFORM_RELEASE_TIMEOUT),
             },
             {
                 parent: this,
@@ -221,9 +203,7 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
         return { modelCache: cache.storageClass, persistence, efsFileSystemId: cache.fileSystemId };
     }
     return {
-        modelCache: settings.nfs
-            ? createNfsModelCache(name, settings.storageClass, settings.nfs, charts.nfsDriver, settings.skipAwait, parent)
-            : undefined,
+        modelCache: settings.nfs ? createNfsModelCache(name, settings, settings.nfs, charts.nfsDriver, parent) : undefined,
         persistence:
             settings.localPath && settings.persistenceStorageClass
                 ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, settings.skipAwait, parent)

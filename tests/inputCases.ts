@@ -278,10 +278,10 @@ export const BAD_INPUTS: BadInput[] = [
     bad(
         "value",
         "k8s",
-        "an OCI chart repository",
-        { "dynamo:chartRepository": "oci://nvcr.io/charts" },
+        "an OCI chart address with a tag",
+        { "dynamo:chartRepository": "oci://nvcr.io/charts/dynamo-platform:0.9.1" },
         "dynamo:chartRepository",
-        "an http(s) Helm repository URL or a local folder",
+        "an oci:// registry path",
     ),
     bad(
         "value",

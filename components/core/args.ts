@@ -85,6 +85,16 @@ export interface IngressArgs {
     tlsSecretName?: string;
 }
 
+/** Helm release options, as `helm install` and `helm upgrade` take them. */
+export interface HelmReleaseOptionsArgs {
+    /** Seconds Helm waits for each install or upgrade, hooks included. Default 900 for the platform, 300 for the add-ons. */
+    timeout?: number;
+    /** Roll a failed install or upgrade back (Helm's `--atomic`). Default false. Not with `skipAwait`. */
+    atomic?: boolean;
+    /** Revisions Helm keeps per release; 0 keeps all. Default: Helm's (0). */
+    maxHistory?: number;
+}
+
 /** Credentials the operator uses to pull images from a private registry such as nvcr.io. */
 export interface ImagePullSecretArgs {
     /** Name of the pull secret in the platform namespace. Default `nvcr-imagepullsecret`. */
@@ -205,6 +215,28 @@ export interface DynamoPlatformArgs {
     chartRepositoryUsername?: string;
     /** Password for an http(s) `chartRepository`, with `chartRepositoryUsername`; pass a Pulumi secret. Default none. */
     chartRepositoryPassword?: pulumi.Input<string>;
+    /**
+     * PEM file of the certificate authority that signed the chart repository's TLS certificate (a
+     * private mirror's own CA), on the machine that runs Pulumi. Default: the system's trust store.
+     * Like the credentials, it also applies to add-on chart repositories on the same host.
+     */
+    chartRepositoryCaFile?: string;
+    /**
+     * Registry (host, optional port and path) that every image the platform installs is pulled
+     * from instead of its public one: operator, etcd, NATS, Grove, KAI Scheduler, hook Jobs, and the
+     * storage and ingress add-ons of this stack. Each image keeps its path below the registry, e.g.
+     * `nvcr.io/nvidia/ai-dynamo/kubernetes-operator` becomes `<imageRegistry>/nvidia/ai-dynamo/kubernetes-operator`.
+     * Default none (the public registries).
+     */
+    imageRegistry?: string;
+    /**
+     * Per-image replacements, applied after `imageRegistry`: the image's repository as
+     * `npm run images` lists it (e.g. `docker.io/bitnami/kubectl`) to the full reference to pull
+     * instead (e.g. `mirror.internal/tools/kubectl:1.33.4`). Default none.
+     */
+    images?: Record<string, string>;
+    /** Options of every Helm release this component installs (the platform and the add-ons). */
+    helmReleaseOptions?: HelmReleaseOptionsArgs;
     /** Install Grove (KV-aware routing). Default true. */
     groveEnabled?: boolean;
     /** Install KAI Scheduler (GPU scheduling). Default true. */

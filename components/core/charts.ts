@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DynamoConfigError } from "./errors";
-import { ChartSource, PlatformSettings } from "./settings";
+import { ChartSource, HelmReleaseOptions, PlatformSettings } from "./settings";
 
 /**
  * The platform release name. The operator derives the etcd and NATS service names
@@ -16,7 +16,8 @@ export const PLATFORM_RELEASE_NAME = "dynamo-platform";
 export interface ChartReference {
     chart: string;
     version: string;
-    repositoryOpts?: { repo: string; username?: string; password?: pulumi.Input<string> };
+    /** The repository (absent for OCI, whose `chart` is the whole address), its credentials and CA. */
+    repositoryOpts?: { repo?: string; username?: string; password?: pulumi.Input<string>; caFile?: string };
 }
 
 /** Every chart one platform install uses, resolved before any resource is registered. */
@@ -33,8 +34,14 @@ export interface PlatformCharts {
  */
 export function chartReference(source: ChartSource, chart: string, version: string): ChartReference {
     if (source.kind === "repository") {
-        const credentials = source.username !== undefined ? { username: source.username, password: pulumi.secret(source.password!) } : {};
-        return { chart, version, repositoryOpts: { repo: source.url, ...credentials } };
+        const access = {
+            ...(source.username !== undefined ? { username: source.username, password: pulumi.secret(source.password!) } : {}),
+            ...(source.caFile !== undefined ? { caFile: path.resolve(source.caFile) } : {}),
+        };
+        if (isOciSource(source)) {
+            return { chart: `${source.url}/${chart}`, version, ...(Object.keys(access).length > 0 ? { repositoryOpts: access } : {}) };
+        }
+        return { chart, version, repositoryOpts: { repo: source.url, ...access } };
     }
     const candidates = [`${chart}-${version}.tgz`, `${chart}-${version}`].map((name) => path.resolve(source.directory, name));
     const found = candidates.find((candidate) => fs.existsSync(candidate));
@@ -49,6 +56,24 @@ export function chartReference(source: ChartSource, chart: string, version: stri
     }
     // Helm ignores `version` for a local path; it is kept so the release records what it installs.
     return { chart: found, version };
+}
+
+/** The Release fields of the user's `helmReleaseOptions`, with `defaultTimeout` when they set none. */
+export function releaseOptions(
+    options: HelmReleaseOptions,
+    defaultTimeout?: number,
+): { timeout?: number; atomic?: boolean; maxHistory?: number } {
+    const timeout = options.timeout ?? defaultTimeout;
+    return {
+        ...(timeout !== undefined ? { timeout } : {}),
+        ...(options.atomic ? { atomic: true } : {}),
+        ...(options.maxHistory !== undefined ? { maxHistory: options.maxHistory } : {}),
+    };
+}
+
+/** Whether charts are read from an OCI registry (`oci://host/path`) rather than an index.yaml repository. */
+export function isOciSource(source: ChartSource): boolean {
+    return source.kind === "repository" && source.url.startsWith("oci://");
 }
 
 /** The checksums file a local chart folder may hold, in `sha256sum` format. */

@@ -90,17 +90,40 @@ export const PROMETHEUS_URL = httpUrl(
 
 const LOCAL_FOLDER = /^(\/|\.\/|\.\.\/|file:\/\/)/;
 
-/** A Helm repository URL or a local chart folder; `credentialsAdvice` says where repository credentials go. */
+/** Where an OCI registry keeps charts: `oci://host[:port]/path`, with no tag and no credentials. */
+function ociRepositoryProblem(value: string, credentialsAdvice: string): string | undefined {
+    const url = parsedUrl(value);
+    if (url === undefined || url.hostname === "" || url.search !== "" || url.hash !== "" || /[:@]/.test(url.pathname)) {
+        return "";
+    }
+    if (url.username !== "" || url.password !== "") {
+        return `it carries credentials, which would be stored in plain text: ${credentialsAdvice}`;
+    }
+    return undefined;
+}
+
+/** A Helm repository URL, an OCI registry path or a local chart folder; `credentialsAdvice` says where credentials go. */
 export function chartSourceRule(credentialsAdvice: string): ValueRule {
     const url = httpUrl(
-        "an http(s) Helm repository URL or a local folder (absolute, ./relative or file://) of <chart>-<version>.tgz archives or chart folders",
+        "an http(s) Helm repository URL, an oci:// registry path (e.g. oci://registry.internal/charts) or a local folder (absolute, ./relative or file://) of <chart>-<version>.tgz archives or chart folders",
         credentialsAdvice,
     );
     return {
         accepted: url.accepted,
-        problem: (value) => (LOCAL_FOLDER.test(value) ? pathProblem(value.replace(/^file:\/\//, "")) : url.problem(value)),
+        problem: (value) => {
+            if (LOCAL_FOLDER.test(value)) {
+                return pathProblem(value.replace(/^file:\/\//, ""));
+            }
+            return value.startsWith("oci://") ? ociRepositoryProblem(value, credentialsAdvice) : url.problem(value);
+        },
     };
 }
+
+/** A file on the machine that runs Pulumi. */
+export const LOCAL_FILE: ValueRule = {
+    accepted: "the path of a PEM file on the machine that runs Pulumi, absolute or ./relative, e.g. /etc/ssl/mirror-ca.pem",
+    problem: (value) => (/^(\/|\.\/|\.\.\/)\S+$/.test(value) ? undefined : ""),
+};
 
 /** Why a path is unsafe to hand to a node or a server, or undefined. */
 function pathProblem(value: string): string | undefined {
@@ -132,6 +155,25 @@ export const NODE_DIRECTORY = absolutePath("an absolute directory on the nodes b
 export const EFS_BASE_PATH = absolutePath("an absolute directory below the file system's root, e.g. /dynamo", false);
 
 export const MOUNT_OPTION = pattern(/^[A-Za-z0-9_.=:/,+-]+$/, 'a mount option such as "nfsvers=4.1" or "hard" (no spaces)');
+
+const REGISTRY_PATH_SEGMENT = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
+
+export const IMAGE_REGISTRY: ValueRule = {
+    accepted:
+        "a registry host with an optional port and path, such as registry.internal:5000 or registry.internal/dynamo (no scheme, no tag)",
+    problem: (value) => {
+        const [host, ...segments] = value.split("/");
+        if (REGISTRY_HOST.problem(host) !== undefined || !segments.every((segment) => REGISTRY_PATH_SEGMENT.test(segment))) {
+            return "";
+        }
+        return undefined;
+    },
+};
+
+export const IMAGE_REPOSITORY: ValueRule = {
+    accepted: "an image repository without tag, as npm run images lists it, e.g. docker.io/bitnami/kubectl",
+    problem: (value) => (/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(value) ? undefined : ""),
+};
 
 export const PINNED_IMAGE: ValueRule = {
     accepted: "an image with a pinned tag or digest, e.g. registry/name:1.2.3 (not latest)",

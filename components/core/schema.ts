@@ -13,6 +13,7 @@ import {
     DynamoPlatformArgs,
     EfsArgs,
     EksArgs,
+    HelmReleaseOptionsArgs,
     ImagePullSecretArgs,
     IngressArgs,
     LocalPathArgs,
@@ -57,8 +58,14 @@ export const PULL_SECRET_PASSWORD_KEY = "imagePullSecretPassword";
 const CHART_REPOSITORY_PASSWORD_KEY = "chartRepositoryPassword";
 
 const ADD_ON_REPOSITORY = rules.chartSourceRule(
-    "add-on chart repositories take no credentials here; mirror the chart into a local folder and point this key at it",
+    "an add-on repository on the host of dynamo:chartRepository gets its credentials (dynamo:chartRepositoryUsername and the secret dynamo:chartRepositoryPassword)",
 );
+
+const HELM_RELEASE_OPTIONS_SHAPE = {
+    timeout: number(true, 1, "seconds"),
+    atomic: boolean,
+    maxHistory: number(true, 0, "revisions"),
+} as const satisfies ShapeOf<HelmReleaseOptionsArgs>;
 
 const TOLERATION_SHAPE = {
     key: string(rules.TOLERATION_KEY),
@@ -154,6 +161,10 @@ export const PLATFORM_ARGS_SHAPE = {
     ),
     chartRepositoryUsername: string(rules.REGISTRY_USERNAME),
     chartRepositoryPassword: secret(CHART_REPOSITORY_PASSWORD_KEY),
+    chartRepositoryCaFile: string(rules.LOCAL_FILE),
+    imageRegistry: string(rules.IMAGE_REGISTRY),
+    images: { type: "map", keys: rules.IMAGE_REPOSITORY, of: string(rules.PINNED_IMAGE) },
+    helmReleaseOptions: object(HELM_RELEASE_OPTIONS_SHAPE),
     groveEnabled: boolean,
     kaiSchedulerEnabled: boolean,
     installGrove: boolean,

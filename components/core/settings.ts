@@ -7,12 +7,14 @@
  * `keyPrefix`, the bad value and what is accepted.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import {
     DiscoveryBackend,
     DynamoPlatformArgs,
     EfsArgs,
     EksArgs,
     EksIdentity,
+    HelmReleaseOptionsArgs,
     ImagePullSecretArgs,
     IngressArgs,
     LocalPathArgs,
@@ -21,6 +23,16 @@ import {
     TolerationArgs,
 } from "./args";
 import { DynamoConfigError } from "./errors";
+import {
+    checkImageOverrides,
+    INGRESS_NGINX_IMAGE_SLOTS,
+    ImageSettings,
+    ImageSlot,
+    localPathImageSlots,
+    movedSetting,
+    NFS_DRIVER_IMAGE_SLOTS,
+    platformImageSlots,
+} from "./imageCatalog";
 import { unpinnedImagesInValues } from "./images";
 import { isPrivateIpv4 } from "./network";
 import { PINNED_IMAGE, RELEASE_VERSION } from "./rules";
@@ -68,7 +80,15 @@ export interface Toleration {
 
 /** Where a chart is read from. */
 export type ChartSource = (
-    { kind: "repository"; url: string; username?: string; password?: pulumi.Input<string> } | { kind: "local"; directory: string }
+    | {
+          /** An http(s) Helm repository, or an OCI registry path (`oci://…`). */
+          kind: "repository";
+          url: string;
+          username?: string;
+          password?: pulumi.Input<string>;
+          caFile?: string;
+      }
+    | { kind: "local"; directory: string }
 ) & {
     /** The config key or argument that chose this source, for error messages. */
     key: string;
@@ -135,6 +155,28 @@ export interface EfsSettings {
     deleteOnDestroy: boolean;
 }
 
+/** The images of everything an install puts on the cluster, add-ons included. */
+function installedImageSlots(
+    chartLine: ChartLine,
+    nfs: NfsSettings | undefined,
+    ingress: IngressSettings,
+    localPath: LocalPathSettings | undefined,
+): ImageSlot[] {
+    return [
+        ...platformImageSlots(chartLine),
+        ...(nfs?.installDriver ? NFS_DRIVER_IMAGE_SLOTS : []),
+        ...(ingress.nginx ? INGRESS_NGINX_IMAGE_SLOTS : []),
+        ...(localPath ? localPathImageSlots(localPath.image, localPath.helperImage) : []),
+    ];
+}
+
+/** Options every Helm release of the install gets; a timeout left out is each release's own default. */
+export interface HelmReleaseOptions {
+    timeout?: number;
+    atomic: boolean;
+    maxHistory?: number;
+}
+
 /** Every decision the component acts on, with defaults applied. */
 export interface PlatformSettings {
     platform: Platform;
@@ -162,6 +204,11 @@ export interface PlatformSettings {
     imagePullSecret?: ImagePullSecretSettings;
     tolerations: Toleration[];
     helmValues?: pulumi.Input<Record<string, unknown>>;
+    helmReleaseOptions: HelmReleaseOptions;
+    /** The mirror and per-image replacements. */
+    images: ImageSettings;
+    /** Every image this install has, by chart (see imageCatalog). */
+    imageSlots: ImageSlot[];
     removeCrdsOnDestroy: boolean;
     /** How long the opt-in teardown waits for custom resources to go. */
     teardownTimeoutSeconds: number;
@@ -189,7 +236,7 @@ function defaultTo<T>(value: T | undefined, fallback: T): T {
     return value === undefined ? fallback : value;
 }
 
-/** Where a chart comes from: a local folder (absolute, ./relative or file://) or an http(s) repository. */
+/** Where a chart comes from: a local folder (absolute, ./relative or file://), an http(s) repository or an OCI path. */
 function chartSource(key: string, raw: string): ChartSource {
     if (raw.startsWith("file://")) {
         return { kind: "local", directory: raw.slice("file://".length), key };
@@ -200,7 +247,40 @@ function chartSource(key: string, raw: string): ChartSource {
     return { kind: "repository", url: raw.replace(/\/+$/, ""), key };
 }
 
-function resolveNfs(prefix: string, nfs: NfsArgs | undefined): NfsSettings | undefined {
+/**
+ * An add-on chart's source. A repository on the host of the Dynamo charts' own (one private mirror
+ * for every chart) gets its credentials and CA; any other host gets none, so they never leave it.
+ */
+function addOnChartSource(key: string, raw: string, dynamoCharts: ChartSource): ChartSource {
+    const source = chartSource(key, raw);
+    if (source.kind !== "repository" || dynamoCharts.kind !== "repository" || new URL(source.url).host !== new URL(dynamoCharts.url).host) {
+        return source;
+    }
+    const { username, password, caFile } = dynamoCharts;
+    return {
+        ...source,
+        ...(username !== undefined ? { username, password } : {}),
+        ...(caFile !== undefined ? { caFile } : {}),
+    };
+}
+
+function resolveHelmReleaseOptions(
+    options: HelmReleaseOptionsArgs | undefined,
+    skipAwait: boolean,
+    key: (field: string) => string,
+): HelmReleaseOptions {
+    const atomic = options?.atomic ?? false;
+    if (atomic && skipAwait) {
+        throw DynamoConfigError.conflict(
+            key("helmReleaseOptions.atomic"),
+            key("skipAwait"),
+            "an atomic release waits for its workloads to roll back a failure, which skipAwait turns off",
+        );
+    }
+    return { timeout: options?.timeout, atomic, maxHistory: options?.maxHistory };
+}
+
+function resolveNfs(prefix: string, nfs: NfsArgs | undefined, dynamoCharts: ChartSource): NfsSettings | undefined {
     if (nfs === undefined) {
         return undefined;
     }
@@ -222,7 +302,11 @@ function resolveNfs(prefix: string, nfs: NfsArgs | undefined): NfsSettings | und
         mountOptions: nfs.mountOptions ?? ["nfsvers=4.1"],
         installDriver: nfs.installDriver ?? true,
         driverChartVersion: nfs.driverChartVersion ?? NFS_DRIVER_CHART_VERSION,
-        driverChartSource: chartSource(`${key}.driverChartRepository`, nfs.driverChartRepository ?? NFS_DRIVER_CHART_REPOSITORY),
+        driverChartSource: addOnChartSource(
+            `${key}.driverChartRepository`,
+            nfs.driverChartRepository ?? NFS_DRIVER_CHART_REPOSITORY,
+            dynamoCharts,
+        ),
         reclaimPolicy: (nfs.reclaimPolicy as NfsSettings["reclaimPolicy"]) ?? "Retain",
     };
 }
@@ -238,7 +322,13 @@ function resolveLocalPath(localPath: LocalPathArgs | undefined): LocalPathSettin
     };
 }
 
-function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs | undefined, eks: EksArgs | undefined): IngressSettings {
+function resolveIngress(
+    prefix: string,
+    platform: Platform,
+    ingress: IngressArgs | undefined,
+    eks: EksArgs | undefined,
+    dynamoCharts: ChartSource,
+): IngressSettings {
     const key = `${prefix}ingress`;
     const installNginx = ingress?.installNginx ?? false;
     if (installNginx && platform === Platform.Eks) {
@@ -269,7 +359,11 @@ function resolveIngress(prefix: string, platform: Platform, ingress: IngressArgs
         nginx: installNginx
             ? {
                   chartVersion: ingress?.nginxChartVersion ?? INGRESS_NGINX_CHART_VERSION,
-                  chartSource: chartSource(`${key}.nginxChartRepository`, ingress?.nginxChartRepository ?? INGRESS_NGINX_CHART_REPOSITORY),
+                  chartSource: addOnChartSource(
+                      `${key}.nginxChartRepository`,
+                      ingress?.nginxChartRepository ?? INGRESS_NGINX_CHART_REPOSITORY,
+                      dynamoCharts,
+                  ),
               }
             : undefined,
         tlsSecretName: ingress?.tlsSecretName,
@@ -575,14 +669,6 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         );
     }
 
-    const nfs = resolveNfs(keyPrefix, args.nfs);
-    if (nfs && platform === Platform.Eks) {
-        throw DynamoConfigError.conflict(key("nfs"), key("platform"), "on EKS the model cache is EFS; remove nfs");
-    }
-    if (localPath && platform === Platform.Eks) {
-        throw DynamoConfigError.conflict(key("localPath.install"), key("platform"), "on EKS etcd and NATS use EBS block storage");
-    }
-
     const source = chartSource(key("chartRepository"), args.chartRepository ?? DEFAULT_CHART_REPOSITORY);
     if ((args.chartRepositoryUsername === undefined) !== (args.chartRepositoryPassword === undefined)) {
         const [given, missing] =
@@ -598,10 +684,39 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
             "a local chart folder takes no credentials",
         );
     }
+    if (args.chartRepositoryCaFile !== undefined) {
+        if (source.kind === "local") {
+            throw DynamoConfigError.conflict(
+                key("chartRepositoryCaFile"),
+                key("chartRepository"),
+                "a local chart folder is read from disk, with no TLS",
+            );
+        }
+        if (!fs.existsSync(args.chartRepositoryCaFile)) {
+            throw DynamoConfigError.invalid(
+                key("chartRepositoryCaFile"),
+                args.chartRepositoryCaFile,
+                "an existing PEM file",
+                "no such file on this machine",
+            );
+        }
+    }
     if (source.kind === "repository" && args.chartRepositoryUsername !== undefined) {
         source.username = args.chartRepositoryUsername;
         source.password = args.chartRepositoryPassword;
     }
+    if (source.kind === "repository" && args.chartRepositoryCaFile !== undefined) {
+        source.caFile = args.chartRepositoryCaFile;
+    }
+    const nfs = resolveNfs(keyPrefix, args.nfs, source);
+    if (nfs && platform === Platform.Eks) {
+        throw DynamoConfigError.conflict(key("nfs"), key("platform"), "on EKS the model cache is EFS; remove nfs");
+    }
+    if (localPath && platform === Platform.Eks) {
+        throw DynamoConfigError.conflict(key("localPath.install"), key("platform"), "on EKS etcd and NATS use EBS block storage");
+    }
+    const skipAwait = defaultTo(args.skipAwait, false);
+    const helmReleaseOptions = resolveHelmReleaseOptions(args.helmReleaseOptions, skipAwait, key);
 
     const removeCrdsOnDestroy = args.removeCrdsOnDestroy ?? false;
     if (removeCrdsOnDestroy && !chartLine.crdsChartVersion) {
@@ -609,6 +724,11 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
             `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs come with the platform chart (its crds/ folder, and the operator applies them) and Helm never deletes those; delete them with kubectl if you really mean to.`,
         );
     }
+
+    const ingress = resolveIngress(keyPrefix, platform, args.ingress, args.eks, source);
+    const images: ImageSettings = { registry: args.imageRegistry, overrides: args.images ?? {} };
+    const imageSlots = installedImageSlots(chartLine, nfs, ingress, localPath);
+    checkImageOverrides(key("images"), images.overrides, imageSlots);
 
     const helmValues =
         args.helmValues === undefined || isUnresolved(args.helmValues)
@@ -631,15 +751,28 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         storageClass,
         persistenceStorageClass,
         nfs,
-        localPath,
+        localPath: localPath && {
+            ...localPath,
+            image: movedSetting(
+                imageSlots.find((slot) => slot.keys.style === "setting" && slot.keys.setting === "localPath.image")!,
+                images,
+            ),
+            helperImage: movedSetting(
+                imageSlots.find((slot) => slot.keys.style === "setting" && slot.keys.setting === "localPath.helperImage")!,
+                images,
+            ),
+        },
         eks,
         efs,
-        ingress: resolveIngress(keyPrefix, platform, args.ingress, args.eks),
+        ingress,
+        images,
+        imageSlots,
         imagePullSecret: resolveImagePullSecret(args.imagePullSecret),
         tolerations: resolveTolerations(key("tolerations"), platform, args.tolerations),
         helmValues,
+        helmReleaseOptions,
         removeCrdsOnDestroy,
-        skipAwait: defaultTo(args.skipAwait, false),
+        skipAwait,
         teardownTimeoutSeconds: defaultTo(args.teardownTimeoutSeconds, DEFAULT_TEARDOWN_TIMEOUT_SECONDS),
         upgrade,
         retiringCrdsChartVersion,

@@ -4,6 +4,7 @@
 import { DiscoveryBackend } from "./args";
 import { Toleration } from "./settings";
 import { ChartLine, ValuesLayout } from "./versions";
+import { WEBHOOK_CERT_JOB_IMAGE } from "./images";
 
 /** A Helm values tree. */
 export type Values = { [key: string]: unknown };
@@ -23,6 +24,8 @@ export interface PlatformValuesInput {
     tolerations: Toleration[];
     ingress?: { className: string; tlsSecretName?: string; annotations?: Record<string, string> };
     imagePullSecretNames: string[];
+    /** Values that move images to a mirror (see imageCatalog), merged before `overrides`. */
+    images?: Values;
     /** The user's `helmValues`, merged last. */
     overrides?: Values;
 }
@@ -59,7 +62,7 @@ export function valueAt(values: unknown, path: readonly string[]): unknown {
 }
 
 /** A values tree holding `value` at `path`. */
-function valuesAt(path: readonly string[], value: unknown): Values {
+export function valuesAt(path: readonly string[], value: unknown): Values {
     return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;
 }
 
@@ -149,7 +152,16 @@ function operatorValues(input: PlatformValuesInput): Values {
     if (input.chartLine.operatorImageTag) {
         controllerManager.manager = { image: { tag: input.chartLine.operatorImageTag } };
     }
+    const hookJobs: Values = {};
+    if (input.chartLine.layout === ValuesLayout.SubchartToggles) {
+        // 0.9.x hook Jobs: the webhook certificate Jobs default to `bitnami/kubectl:latest`, so they
+        // get a pinned image; the ssh-keygen Job's two images are written into its template, one of
+        // them `latest`, so no value can pin or mirror them and it is off (see the README).
+        hookJobs.webhook = { certGenerator: { image: { ...WEBHOOK_CERT_JOB_IMAGE } } };
+        dynamo.mpiRun = { sshKeygen: { enabled: false } };
+    }
     return {
+        ...hookJobs,
         discoveryBackend: input.discoveryBackend,
         // From 1.0 the CRDs come with the operator: keep them following it on every upgrade.
         ...(input.chartLine.crdsChartVersion === undefined ? { upgradeCRD: true } : {}),
@@ -201,5 +213,6 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
             installKai,
         }),
     );
-    return input.overrides ? deepMerge(withSwitches, input.overrides) : withSwitches;
+    const withImages = input.images ? deepMerge(withSwitches, input.images) : withSwitches;
+    return input.overrides ? deepMerge(withImages, input.overrides) : withImages;
 }

@@ -30,6 +30,8 @@ const CRDS_CHART_WITHOUT_WORKER_METADATA = "0.9.0";
 
 /** Everything that depends on which platform release is installed. */
 export interface ChartLine {
+    /** The minor line whose facts apply, `<major>.<minor>` (the newest known one for a newer release). */
+    readonly line: string;
     /** Exact version of the `dynamo-platform` chart. */
     readonly platformChartVersion: string;
     /** Exact version of the `dynamo-crds` chart, or undefined where CRDs ship inside the platform chart. */
@@ -167,6 +169,7 @@ export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: stri
     const crdsChartVersion = traits.separateCrdsChart ? (crdsVersionOverride ?? crdsVersionFor(release)) : undefined;
     const isBroken090 = release.major === 0 && release.minor === 9 && release.patch === 0 && release.post === undefined;
     return {
+        line: traits.line,
         platformChartVersion: release.text,
         crdsChartVersion,
         layout: traits.layout,

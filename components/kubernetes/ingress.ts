@@ -1,16 +1,17 @@
 /** The optional ingress-nginx controller for graph frontends on plain Kubernetes. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "../core/charts";
+import { ChartReference, releaseOptions } from "../core/charts";
+import { ingressNginxReleaseValues } from "../core/releaseValues";
+import { PlatformSettings } from "../core/settings";
 
 export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 
-/** Installs ingress-nginx serving IngressClass `className`. */
+/** Installs ingress-nginx serving the IngressClass of `settings.ingress.className`. */
 export function createIngressNginx(
     name: string,
     chart: ChartReference,
-    className: string,
-    skipAwait: boolean,
+    settings: PlatformSettings,
     parent: pulumi.Resource,
 ): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
@@ -20,8 +21,9 @@ export function createIngressNginx(
             namespace: INGRESS_NGINX_NAMESPACE,
             createNamespace: true,
             ...chart,
-            values: { controller: { ingressClassResource: { name: className, default: false }, ingressClass: className } },
-            skipAwait,
+            values: ingressNginxReleaseValues(settings),
+            skipAwait: settings.skipAwait,
+            ...releaseOptions(settings.helmReleaseOptions),
         },
         { parent },
     );

@@ -4,9 +4,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "../core/charts";
+import { ChartReference, releaseOptions } from "../core/charts";
+import { nfsDriverReleaseValues } from "../core/releaseValues";
 import { ownedLabels, storageClassLabels, StorageRole } from "../core/labels";
-import { LocalPathSettings, NfsSettings } from "../core/settings";
+import { LocalPathSettings, NfsSettings, PlatformSettings } from "../core/settings";
 
 export const NFS_PROVISIONER = "nfs.csi.k8s.io";
 export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
@@ -18,16 +19,24 @@ export const LOCAL_PATH_NAMESPACE = "local-path-storage";
  */
 export function createNfsModelCache(
     name: string,
-    className: string,
+    settings: PlatformSettings,
     nfs: NfsSettings,
     driverChart: ChartReference | undefined,
-    skipAwait: boolean,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
+    const className = settings.storageClass;
+    const images = nfsDriverReleaseValues(settings);
     const driver = driverChart
         ? new k8s.helm.v3.Release(
               `${name}-csi-driver-nfs`,
-              { name: "csi-driver-nfs", namespace: "kube-system", ...driverChart, skipAwait },
+              {
+                  name: "csi-driver-nfs",
+                  namespace: "kube-system",
+                  ...driverChart,
+                  ...(Object.keys(images).length > 0 ? { values: images } : {}),
+                  skipAwait: settings.skipAwait,
+                  ...releaseOptions(settings.helmReleaseOptions),
+              },
               { parent },
           )
         : undefined;

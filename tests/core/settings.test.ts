@@ -148,7 +148,7 @@ describe("settings", () => {
                 "ReadWriteOnce",
             ));
         it("a chart repository that is neither a URL nor a folder", () =>
-            rejects({ chartRepository: "oci://nvcr.io/charts" }, "dynamo:chartRepository", "oci://"));
+            rejects({ chartRepository: "ftp://charts.example/dynamo" }, "dynamo:chartRepository", "oci://"));
         it("NFS without a share", () => rejects({ nfs: { server: "10.0.0.5" } as never }, "dynamo:nfs.share", "absolute path"));
         it("NFS with a relative share", () => rejects({ nfs: { server: "10.0.0.5", share: "exports" } }, "dynamo:nfs.share", '"exports"'));
         it("NFS without a server", () => rejects({ nfs: { share: "/exports" } as never }, "dynamo:nfs.server"));
