@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { helmRecordOf } from "../components/live/reader";
+import { HelmRecord, helmRecordOf } from "../components/live/reader";
 
 export const ROOT = path.join(__dirname, "..");
 /** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */
@@ -128,11 +128,16 @@ export async function helmRelease(name: string, namespace: string): Promise<{ re
     return newest;
 }
 
-/** The values Helm recorded for the newest revision of a release (secret driver: base64, gzip, JSON). */
-export async function helmValues(name: string, namespace: string): Promise<Record<string, unknown>> {
+/** Helm's record of the newest revision of a release (secret driver: base64, gzip, JSON). */
+export async function helmRecord(name: string, namespace: string): Promise<HelmRecord> {
     const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
     const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
-    return helmRecordOf(Buffer.from(secret.data!.release, "base64").toString()).config ?? {};
+    return helmRecordOf(Buffer.from(secret.data!.release, "base64").toString());
+}
+
+/** The values Helm recorded for the newest revision of a release. */
+export async function helmValues(name: string, namespace: string): Promise<Record<string, unknown>> {
+    return (await helmRecord(name, namespace)).config ?? {};
 }
 
 /** Runs a command (npm, pip, ...) for an example project, timed as a step. */

@@ -9,7 +9,10 @@ import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import * as path from "path";
+import { inventoryOf, isInMirror, mergeInventories } from "../components/core/imageInventory";
+import { LOCAL_PATH_NAMESPACE } from "../components/kubernetes/storage";
 import {
     apiextensions,
     apps,
@@ -22,6 +25,7 @@ import {
     env,
     eventually,
     exists,
+    helmRecord,
     helmValues,
     helmRelease,
     initStack,
@@ -52,6 +56,8 @@ const CRDS_09 = [
 ].map((plural) => `${plural}.nvidia.com`);
 /** `dynamo:teardownTimeoutSeconds` in the opt-in destroy steps: how long a CRD deletion may wait. */
 const TEARDOWN_SECONDS = 15;
+/** `dynamo:imageRegistry` of the mirror steps; the nodes are simulated, so nothing is pulled from it. */
+const MIRROR = "mirror.e2e.invalid:5000/dynamo";
 const WEBHOOK_IGNORE = { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } };
 const stackConfigFile = path.join(work, "Pulumi.e2e.yaml");
 const kubeconfig = new k8s.KubeConfig();
@@ -109,6 +115,34 @@ async function operator(namespace = NAMESPACE): Promise<{ image?: string; args: 
     const deployment = await apps.readNamespacedDeployment({ name: OPERATOR, namespace });
     const manager = deployment.spec?.template.spec?.containers.find((c) => c.name === "manager");
     return { image: manager?.image, args: manager?.args ?? [], ready: deployment.status?.readyReplicas };
+}
+
+/**
+ * Every image of the platform's and local-path's pods, and of every manifest and hook Job the
+ * platform release applied (hook Jobs are gone once they succeed), is pulled from the mirror.
+ */
+async function expectEveryImageFromMirror(release: string): Promise<void> {
+    const pods = (
+        await Promise.all([NAMESPACE, LOCAL_PATH_NAMESPACE].map(async (namespace) => (await core.listNamespacedPod({ namespace })).items))
+    ).flat();
+    const record = await helmRecord("dynamo-platform", NAMESPACE);
+    const fromPods = inventoryOf(
+        "pods",
+        pods.map((pod) => ({ kind: "Pod", metadata: pod.metadata, spec: pod.spec })),
+    );
+    const fromRelease = inventoryOf("release", yaml.loadAll(record.manifest ?? ""));
+    const fromHooks = inventoryOf(
+        "hooks",
+        (record.hooks ?? []).flatMap((hook) => yaml.loadAll(hook.manifest)),
+    );
+    assert.ok(fromPods.length >= 5 && fromRelease.length >= 5, `${release}: pods and manifests hold the platform's images`);
+    assert.ok(fromHooks.length >= 1, `${release}: the hook Jobs are in the record`);
+    const everything = mergeInventories(fromPods, fromRelease, fromHooks);
+    assert.deepEqual(
+        everything.filter((row) => !isInMirror(row.image, MIRROR)).map((row) => `${row.image} (${row.uses[0].kind}/${row.uses[0].name})`),
+        [],
+        `${release}: every image from ${MIRROR}`,
+    );
 }
 
 /** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
@@ -493,10 +527,17 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         await clearDynamoGroveAndKai();
     });
 
-    it("15. the upgrade path: 0.9.1 with a model, then 1.0.1 as a migration that keeps every CRD and the model, then the CRDs chart retired", async () => {
-        const config = { ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, removeCrdsOnDestroy: true };
+    it("15. the upgrade path, from a mirror: 0.9.1 with a model, then 1.0.1 as a migration that keeps every CRD and the model, then the CRDs chart retired; every image from dynamo:imageRegistry", async () => {
+        const config = {
+            ...baseConfig,
+            releaseVersion: "0.9.1",
+            helmValues: WEBHOOK_IGNORE,
+            removeCrdsOnDestroy: true,
+            imageRegistry: MIRROR,
+        };
         writeStackConfig(config);
-        up("up (0.9.1, before the migration)");
+        up("up (0.9.1 from a mirror, before the migration)");
+        await expectEveryImageFromMirror("0.9.1");
         await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel });
 
         writeStackConfig({ ...config, releaseVersion: "1.0.1" });
@@ -504,7 +545,8 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.match(migration, /upgrade plan: 0\.9\.1 → 1\.0\.1 \[migration\]/);
         assert.match(migration, /keep the dynamo-crds CRDs/);
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" });
-        assert.match((await operator()).image ?? "", /kubernetes-operator:1\.0\.1$/);
+        assert.equal((await operator()).image, `${MIRROR}/nvidia/ai-dynamo/kubernetes-operator:1.0.1`);
+        await expectEveryImageFromMirror("1.0.1");
         assert.ok(await exists(readUserModel), "the model survived the migration");
         const state = ok(pulumi("stack export", ["stack", "export", "--stack", STACK])).output;
         const crdResources = JSON.parse(state.slice(state.indexOf("{"))).deployment.resources.filter(

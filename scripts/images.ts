@@ -1,7 +1,7 @@
 /**
  * The images a stack installs, hook Jobs and subcharts included:
  *
- *   npm run images -- --stack <stack> [--json | --list | --pairs] [--helm <path>]
+ *   npm run images -- --stack <stack> [--json | --list | --pairs] [--helm <path>] [--config-file <file>]
  *
  * Renders the stack's charts exactly as its program would install them (same chart source and
  * versions, same values, from the same functions) with `helm template`, offline for a local chart
@@ -23,6 +23,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartReference, PLATFORM_RELEASE_NAME, resolveCharts } from "../components/core/charts";
 import { ImageSettings } from "../components/core/imageCatalog";
+import { formatImageReference, parseImageReference } from "../components/core/images";
 import { InventoryImage, inventoryOf, isInMirror, mergeInventories, settingImages } from "../components/core/imageInventory";
 import { ingressNginxReleaseValues, nfsDriverReleaseValues, platformReleaseValues } from "../components/core/releaseValues";
 import { PlatformSettings } from "../components/core/settings";
@@ -34,8 +35,9 @@ import { flag, option } from "./cli";
 type ConfigEntry = { value?: string; objectValue?: unknown; secret?: boolean };
 
 /** The stack's `dynamo:` config, secrets shown, as `pulumi config --json` prints it. */
-function stackConfig(stack: string): Record<string, string> {
-    const result = spawnSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack], {
+function stackConfig(stack: string, configFile: string | undefined): Record<string, string> {
+    const fileArgs = configFile ? ["--config-file", configFile] : [];
+    const result = spawnSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack, ...fileArgs], {
         encoding: "utf8",
         cwd: path.join(__dirname, ".."),
     });
@@ -144,7 +146,12 @@ export function inventory(helm: string, settings: PlatformSettings, password: st
 function publicImages(installed: InventoryImage[], public_: InventoryImage[]): Map<string, string> {
     const key = (use: InventoryImage["uses"][number]) => `${use.source}|${use.kind}|${use.name}|${use.where}`;
     const byUse = new Map(public_.flatMap((row) => row.uses.map((use) => [key(use), row.image] as const)));
-    return new Map(installed.map((row) => [row.image, byUse.get(key(row.uses[0])) ?? row.image]));
+    // Fully qualified, as mirroring tools want them (`nats:2.10` is docker.io/library/nats:2.10).
+    const qualified = (image: string) => {
+        const parsed = parseImageReference(image);
+        return parsed ? formatImageReference(parsed) : image;
+    };
+    return new Map(installed.map((row) => [row.image, qualified(byUse.get(key(row.uses[0])) ?? row.image)]));
 }
 
 function table(rows: string[][]): string {
@@ -162,12 +169,12 @@ function table(rows: string[][]): string {
 function main(): number {
     const stack = option("stack");
     if (!stack) {
-        console.error("usage: npm run images -- --stack <stack> [--json | --list | --pairs] [--helm <path>]");
+        console.error("usage: npm run images -- --stack <stack> [--json | --list | --pairs] [--helm <path>] [--config-file <file>]");
         return 2;
     }
     const helm = option("helm") ?? process.env.HELM ?? "helm";
     try {
-        const config = stackConfig(stack);
+        const config = stackConfig(stack, option("config-file"));
         const { settings } = loadStackConfig({
             get: (key) => config[key],
             getSecret: (key) => (config[key] === undefined ? undefined : pulumi.secret(config[key])),

@@ -111,6 +111,9 @@ export interface ClusterReader {
 export interface HelmRecord {
     chart?: { metadata?: { version?: string } };
     config?: Record<string, unknown>;
+    /** The rendered manifests Helm applied, hooks apart. */
+    manifest?: string;
+    hooks?: { manifest: string }[];
 }
 
 /** A Helm release secret's `release` field, decoded (Helm stores base64 of gzipped JSON). */

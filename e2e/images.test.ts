@@ -1,0 +1,149 @@
+/**
+ * `npm run images` on the real charts (`../shared/charts`) for 0.9.1 and 1.0.1: every image the
+ * stack installs, by its real name, before and after `dynamo:imageRegistry`. Renders only (the
+ * toolchain's Helm CLI, the Pulumi CLI for the stack config); no cluster is involved.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { isUnpinnedImage } from "../components/core/images";
+import { CHARTS, dynamoStackFile, env, initStack, ROOT, timings, work } from "./harness";
+
+const STACK = "organization/dynamo/images";
+const MIRROR = "mirror.e2e.invalid:5000/dynamo";
+const configFile = path.join(work, "Pulumi.images.yaml");
+
+interface Listed {
+    image: string;
+    repository: string;
+    public: string;
+    inMirror?: boolean;
+    uses: { source: string; kind: string; name: string; where: string; hook?: string }[];
+}
+
+const STACK_CONFIG = {
+    chartRepository: CHARTS,
+    persistenceStorageClass: "local-path",
+    localPath: { install: true },
+    nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
+};
+
+describe("end-to-end: npm run images lists what the real charts install", function () {
+    let encryptionSalt = "";
+
+    before(() => {
+        encryptionSalt = initStack("stack init (images)", STACK, ROOT, configFile);
+    });
+
+    function images(step: string, config: Record<string, unknown>, ...flags: string[]) {
+        fs.writeFileSync(configFile, dynamoStackFile(encryptionSalt, { ...STACK_CONFIG, ...config }));
+        const start = Date.now();
+        const result = spawnSync("npm", ["run", "-s", "images", "--", "--stack", STACK, "--config-file", configFile, ...flags], {
+            cwd: ROOT,
+            env,
+            encoding: "utf8",
+        });
+        timings.push([step, (Date.now() - start) / 1000]);
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    function listed(step: string, config: Record<string, unknown>): Listed[] {
+        const result = images(step, config, "--json");
+        assert.equal(result.status, 0, result.stderr);
+        return (JSON.parse(result.stdout) as { images: Listed[] }).images;
+    }
+
+    /** The no-latest-image-tags rule of the policy pack, on the rendered containers instead of the values. */
+    function unpinnedContainers(rows: Listed[]): string[] {
+        return rows
+            .filter((row) => row.uses.some((use) => /^(container|initContainer) [^ ]+$/.test(use.where)))
+            .map((row) => row.image)
+            .filter(isUnpinnedImage);
+    }
+
+    function expectMirrored(rows: Listed[], publicRows: Listed[], pairs: string): void {
+        assert.deepEqual(
+            rows.filter((row) => !row.inMirror).map((row) => row.image),
+            [],
+            "every image in the mirror",
+        );
+        assert.equal(rows.length, publicRows.length, "the mirror moves images, it adds or drops none");
+        const lines = pairs.trim().split("\n");
+        assert.equal(lines.length, rows.length);
+        for (const line of lines) {
+            const [from, to] = line.split(" ");
+            assert.ok(to.startsWith(`${MIRROR}/`), line);
+            assert.ok(to.endsWith(from.slice(from.indexOf("/") + 1)), `${line}: the path below the registry is kept`);
+        }
+    }
+
+    it("0.9.1 as the stack installs it: real images of every subchart, pinned hook Jobs, no ssh-keygen Job, nothing unpinned", () => {
+        const rows = listed("npm run images (0.9.1)", { releaseVersion: "0.9.1" });
+        const names = rows.map((row) => row.image);
+        for (const image of [
+            "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:0.9.1",
+            "gcr.io/kubebuilder/kube-rbac-proxy:v0.15.0",
+            "docker.io/bitnamilegacy/etcd:3.5.18-debian-12-r5",
+            "nats:2.10.21-alpine",
+            "natsio/nats-server-config-reloader:0.16.0",
+            "ghcr.io/nvidia/grove/grove-operator:v0.1.0-alpha.3",
+            "ghcr.io/nvidia/kai-scheduler/operator:v0.9.4",
+            "ghcr.io/nvidia/kai-scheduler/crd-upgrader:v0.9.4",
+            "docker.io/rancher/local-path-provisioner:v0.0.37",
+        ]) {
+            assert.ok(names.includes(image), `${image} in ${names.join(", ")}`);
+        }
+        const certJobs = rows.find((row) => row.image === "docker.io/bitnamilegacy/kubectl:1.33.4");
+        assert.deepEqual(certJobs?.uses.map((use) => use.hook).sort(), ["post-install,post-upgrade", "pre-install,pre-upgrade"]);
+        assert.ok(!names.some((image) => image.includes("bitnamisecure/git")), "the ssh-keygen Job is off");
+        assert.deepEqual(unpinnedContainers(rows), []);
+    });
+
+    it("0.9.1 with dynamo:imageRegistry: every image, hooks included, pulled from the mirror, each paired with its public one", () => {
+        const publicRows = listed("npm run images (0.9.1)", { releaseVersion: "0.9.1" });
+        const rows = listed("npm run images (0.9.1, mirror)", { releaseVersion: "0.9.1", imageRegistry: MIRROR });
+        const pairs = images("npm run images --pairs (0.9.1, mirror)", { releaseVersion: "0.9.1", imageRegistry: MIRROR }, "--pairs");
+        assert.equal(pairs.status, 0, pairs.stderr);
+        expectMirrored(rows, publicRows, pairs.stdout);
+        assert.ok(
+            rows.some((row) => row.image === `${MIRROR}/bitnamilegacy/etcd:3.5.18-debian-12-r5`),
+            "etcd renders under the mirror",
+        );
+    });
+
+    it("1.0.1: its own images (no Dynamo hook Jobs, KAI v0.13 hooks), and all of them in the mirror", () => {
+        const publicRows = listed("npm run images (1.0.1)", { releaseVersion: "1.0.1" });
+        const names = publicRows.map((row) => row.image);
+        for (const image of [
+            "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:1.0.1",
+            "ghcr.io/ai-dynamo/grove/grove-operator:v0.1.0-alpha.6",
+            "ghcr.io/nvidia/kai-scheduler/crd-upgrader:v0.13.0-rc1",
+            "nats:2.10.21-alpine",
+        ]) {
+            assert.ok(names.includes(image), `${image} in ${names.join(", ")}`);
+        }
+        assert.ok(!names.some((image) => image.includes("kubectl")), "1.x has no webhook certificate Jobs");
+        const operator = publicRows.find((row) => row.image.startsWith("nvcr.io/"))!;
+        assert.ok(
+            operator.uses.some((use) => use.where === "initContainer crd-apply"),
+            "the operator image also applies the CRDs",
+        );
+        assert.deepEqual(unpinnedContainers(publicRows), []);
+
+        const rows = listed("npm run images (1.0.1, mirror)", { releaseVersion: "1.0.1", imageRegistry: MIRROR });
+        const pairs = images("npm run images --pairs (1.0.1, mirror)", { releaseVersion: "1.0.1", imageRegistry: MIRROR }, "--pairs");
+        expectMirrored(rows, publicRows, pairs.stdout);
+    });
+
+    it("an image no value can move (the ssh-keygen Job switched back on) fails the check and is named", () => {
+        const result = images("npm run images (0.9.1, ssh-keygen on)", {
+            releaseVersion: "0.9.1",
+            imageRegistry: MIRROR,
+            helmValues: { "dynamo-operator": { dynamo: { mpiRun: { sshKeygen: { enabled: true } } } } },
+        });
+        assert.equal(result.status, 1, result.stdout + result.stderr);
+        assert.match(result.stderr, /bitnamisecure\/git:latest is not pulled from mirror\.e2e\.invalid:5000\/dynamo/);
+        assert.match(result.stderr, /alpine\/k8s:1\.34\.1 is not pulled from/);
+    });
+});
