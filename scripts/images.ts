@@ -22,7 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartReference, PLATFORM_RELEASE_NAME, resolveCharts } from "../components/core/charts";
-import { ImageSettings } from "../components/core/imageCatalog";
+import { ImageSettings, slotRepository } from "../components/core/imageCatalog";
 import { formatImageReference, parseImageReference } from "../components/core/images";
 import { InventoryImage, inventoryOf, isInMirror, mergeInventories, settingImages } from "../components/core/imageInventory";
 import { ingressNginxReleaseValues, nfsDriverReleaseValues, platformReleaseValues } from "../components/core/releaseValues";
@@ -217,8 +217,10 @@ function main(): number {
             );
         }
         for (const row of outside) {
+            const fixed = settings.imageSlots.find((slot) => slot.keys.style === "fixed" && slotRepository(slot) === row.repository);
+            const workaround = fixed?.keys.style === "fixed" ? `: no value moves it; ${fixed.keys.workaround}` : "";
             console.error(
-                `images: ${row.image} is not pulled from ${registry} (${row.uses.map((u) => `${u.source} ${u.kind}/${u.name}`).join(", ")})`,
+                `images: ${row.image} is not pulled from ${registry} (${row.uses.map((u) => `${u.source} ${u.kind}/${u.name}`).join(", ")})${workaround}`,
             );
         }
         return outside.length > 0 ? 1 : 0;

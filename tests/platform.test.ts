@@ -188,6 +188,87 @@ describe("DynamoPlatform", () => {
         });
     });
 
+    describe("a private mirror", () => {
+        const CA = __filename;
+        let recording: Recording;
+        before(async () => {
+            recording = await install({
+                releaseVersion: "0.9.1",
+                chartRepository: "https://charts.internal/dynamo",
+                chartRepositoryUsername: "reader",
+                chartRepositoryPassword: pulumi.secret("s3cret"),
+                chartRepositoryCaFile: CA,
+                imageRegistry: "registry.internal:5000",
+                nfs: { server: "10.0.0.5", share: "/exports/models", driverChartRepository: "https://charts.internal/addons" },
+                ingress: { installNginx: true, nginxChartRepository: "https://kubernetes.github.io/ingress-nginx" },
+                localPath: { install: true },
+                helmReleaseOptions: { timeout: 1800, atomic: true, maxHistory: 5 },
+            });
+        });
+
+        it("moves the images of every release it registers, and of local-path, to the mirror", () => {
+            const platform = release(recording, "dynamo-platform").inputs.values;
+            assert.equal(
+                platform["dynamo-operator"].controllerManager.manager.image.repository,
+                "registry.internal:5000/nvidia/ai-dynamo/kubernetes-operator",
+            );
+            assert.equal(platform["kai-scheduler"].global.registry, "registry.internal:5000/nvidia/kai-scheduler");
+            assert.deepEqual(release(recording, "csi-driver-nfs").inputs.values.image.baseRepo, "registry.internal:5000");
+            assert.equal(release(recording, "ingress-nginx").inputs.values.controller.image.registry, "registry.internal:5000");
+            const provisioner = recording.object(T.deployment, "local-path-provisioner");
+
+            assert.equal(
+                provisioner.inputs.spec.template.spec.containers[0].image,
+                "registry.internal:5000/rancher/local-path-provisioner:v0.0.37",
+            );
+        });
+
+        it("gives the repository's credentials and CA to its own charts and to add-ons on its host only", () => {
+            // Options holding the password reach the engine as one secret.
+            const opts = (name: string) => release(recording, name).inputs.repositoryOpts;
+            assert.deepEqual(secretValue(opts("dynamo-platform")), {
+                repo: "https://charts.internal/dynamo",
+                username: "reader",
+                password: "s3cret",
+                caFile: CA,
+            });
+            assert.deepEqual(secretValue(opts("csi-driver-nfs")), {
+                repo: "https://charts.internal/addons",
+                username: "reader",
+                password: "s3cret",
+                caFile: CA,
+            });
+            assert.deepEqual(opts("ingress-nginx"), { repo: "https://kubernetes.github.io/ingress-nginx" }, "another host: none");
+        });
+
+        it("applies the Helm release options to every release", () => {
+            for (const name of ["dynamo-platform", "csi-driver-nfs", "ingress-nginx"]) {
+                const inputs = release(recording, name).inputs;
+                assert.deepEqual([inputs.timeout, inputs.atomic, inputs.maxHistory], [1800, true, 5], name);
+            }
+        });
+    });
+
+    it("reads charts from an OCI registry by their full address", async () => {
+        const recording = await install({ releaseVersion: "1.0.1", chartRepository: "oci://registry.internal/charts/" });
+        const platform = release(recording, "dynamo-platform").inputs;
+        assert.equal(platform.chart, "oci://registry.internal/charts/dynamo-platform");
+        assert.equal(platform.version, "1.0.1");
+        assert.equal(platform.repositoryOpts, undefined);
+    });
+
+    it("keeps each release's own timeout without helmReleaseOptions, and refuses atomic with skipAwait", async () => {
+        const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "10.0.0.5", share: "/exports/models" } });
+        assert.equal(release(recording, "dynamo-platform").inputs.timeout, 900);
+        assert.equal(release(recording, "csi-driver-nfs").inputs.timeout, undefined);
+        assert.equal(release(recording, "csi-driver-nfs").inputs.values, undefined, "no values where no image moves");
+        const refused = await install(
+            { releaseVersion: "0.9.1", skipAwait: true, helmReleaseOptions: { atomic: true } },
+            { expectFailure: true },
+        );
+        assert.match(String((refused.error as Error).message), /args\.helmReleaseOptions\.atomic conflicts with args\.skipAwait/);
+    });
+
     it("creates an image pull secret from a Pulumi secret and hands its name to the operator", async () => {
         const recording = await install({ releaseVersion: "0.9.1", imagePullSecret: { password: pulumi.secret("nvapi-key") } });
         const secret = recording.one(T.secret);

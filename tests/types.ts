@@ -5,6 +5,7 @@ export const T = {
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     crdPatch: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
     namespace: "kubernetes:core/v1:Namespace",
+    deployment: "kubernetes:apps/v1:Deployment",
     secret: "kubernetes:core/v1:Secret",
     stackReference: "pulumi:pulumi:StackReference",
     addon: "aws:eks/addon:Addon",
