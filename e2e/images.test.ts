@@ -1,14 +1,17 @@
 /**
  * `npm run images` on the real charts (`../shared/charts`) for 0.9.1 and 1.0.1: every image the
- * stack installs, by its real name, before and after `dynamo:imageRegistry`. Renders only (the
- * toolchain's Helm CLI, the Pulumi CLI for the stack config); no cluster is involved.
+ * stack installs, by its real name, before and after `dynamo:imageRegistry`; then a private chart
+ * repository (HTTPS under its own CA, basic auth) served on loopback, read by the tool and by a
+ * `pulumi preview` of the stack.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as https from "https";
+import { AddressInfo } from "net";
 import * as path from "path";
 import { isUnpinnedImage } from "../components/core/images";
-import { CHARTS, dynamoStackFile, env, initStack, ROOT, timings, work } from "./harness";
+import { CHARTS, dynamoStackFile, env, initStack, ok, pulumi, ROOT, timings, work } from "./harness";
 
 const STACK = "organization/dynamo/images";
 const MIRROR = "mirror.e2e.invalid:5000/dynamo";
@@ -145,5 +148,133 @@ describe("end-to-end: npm run images lists what the real charts install", functi
         assert.equal(result.status, 1, result.stdout + result.stderr);
         assert.match(result.stderr, /bitnamisecure\/git:latest is not pulled from mirror\.e2e\.invalid:5000\/dynamo/);
         assert.match(result.stderr, /alpine\/k8s:1\.34\.1 is not pulled from .*: no value moves it; off by default/);
+    });
+
+    describe("a private chart repository: HTTPS under its own CA, with basic auth", () => {
+        const USER = "reader";
+        const PASSWORD = "e2e-repository-password";
+        const repoDir = path.join(work, "private-repo");
+        const pki = path.join(work, "private-pki");
+        let server: https.Server;
+        let url = "";
+
+        /** A CA and a server certificate for 127.0.0.1 signed by it, as a private mirror has. */
+        function issueCertificates(): void {
+            fs.mkdirSync(pki);
+            const openssl = (...args: string[]) => {
+                const result = spawnSync("openssl", args, { cwd: pki, encoding: "utf8" });
+                assert.equal(result.status, 0, `openssl ${args.join(" ")}: ${result.stderr}`);
+            };
+            openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=e2e mirror CA",
+            );
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+            fs.writeFileSync(path.join(pki, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+            openssl(
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.pem",
+                "-days",
+                "1",
+                "-extfile",
+                "san.ext",
+            );
+        }
+
+        before(async () => {
+            issueCertificates();
+            fs.mkdirSync(repoDir);
+            for (const archive of ["dynamo-crds-0.9.1.tgz", "dynamo-platform-0.9.1.tgz"]) {
+                fs.copyFileSync(path.join(CHARTS, archive), path.join(repoDir, archive));
+            }
+            const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
+            server = https.createServer(
+                { key: fs.readFileSync(path.join(pki, "server.key")), cert: fs.readFileSync(path.join(pki, "server.pem")) },
+                (request, response) => {
+                    const file = path.join(repoDir, path.basename(request.url ?? ""));
+                    if (request.headers.authorization !== expected) {
+                        response.writeHead(401, { "WWW-Authenticate": 'Basic realm="charts"' }).end();
+                    } else if (!fs.existsSync(file)) {
+                        response.writeHead(404).end();
+                    } else {
+                        response.writeHead(200).end(fs.readFileSync(file));
+                    }
+                },
+            );
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const index = spawnSync("helm", ["repo", "index", repoDir, "--url", url], { encoding: "utf8" });
+            assert.equal(index.status, 0, index.stderr);
+        });
+
+        after(() => server?.close());
+
+        function privateStack(password: string): void {
+            fs.writeFileSync(
+                configFile,
+                dynamoStackFile(encryptionSalt, {
+                    releaseVersion: "0.9.1",
+                    namespace: "dynamo-private-repo",
+                    chartRepository: url,
+                    chartRepositoryUsername: USER,
+                    chartRepositoryCaFile: path.join(pki, "ca.pem"),
+                    autoConfigure: false,
+                }),
+            );
+            const onStack = ["--stack", STACK, "--config-file", configFile];
+            ok(
+                pulumi("config set --secret chartRepositoryPassword", [
+                    "config",
+                    "set",
+                    "--secret",
+                    "dynamo:chartRepositoryPassword",
+                    password,
+                    ...onStack,
+                ]),
+            );
+        }
+
+        it("npm run images renders the charts fetched with the credentials and the CA", () => {
+            privateStack(PASSWORD);
+            const result = spawnSync("npm", ["run", "-s", "images", "--", "--stack", STACK, "--config-file", configFile, "--list"], {
+                cwd: ROOT,
+                env,
+                encoding: "utf8",
+            });
+            assert.equal(result.status, 0, result.stderr);
+            assert.match(result.stdout, /^nvcr\.io\/nvidia\/ai-dynamo\/kubernetes-operator:0\.9\.1$/m);
+        });
+
+        it("pulumi preview reads both charts through it (the CRDs chart and the platform release), and is refused with a wrong password", () => {
+            privateStack(PASSWORD);
+            const onStack = ["--stack", STACK, "--config-file", configFile];
+            const preview = ok(pulumi("preview (private chart repository)", ["preview", ...onStack]));
+            assert.match(preview.output, /dynamo-platform/);
+            assert.match(preview.output, /dynamo-crds/);
+            privateStack("wrong-password");
+            const refused = pulumi("preview (private chart repository, wrong password)", ["preview", ...onStack]);
+            assert.notEqual(refused.status, 0, refused.output);
+            assert.match(refused.output, /401/);
+        });
     });
 });
