@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chartReference, CHECKSUMS_FILE, parseChecksums } from "../../components/core/charts";
-import { DynamoConfigError } from "../../components/core/errors";
+import { configRefusal } from "../refusal";
 import { ChartSource } from "../../components/core/settings";
 
 /** The real upstream archives with their published checksums. */
@@ -21,16 +21,6 @@ function folderWith(archive: Buffer, sums: string | undefined): string {
         fs.writeFileSync(path.join(dir, CHECKSUMS_FILE), sums);
     }
     return dir;
-}
-
-function refusal(action: () => unknown): DynamoConfigError {
-    try {
-        action();
-    } catch (error) {
-        assert.ok(error instanceof DynamoConfigError, String(error));
-        return error;
-    }
-    assert.fail("expected a DynamoConfigError");
 }
 
 describe("chart checksums", () => {
@@ -64,7 +54,7 @@ describe("chart checksums", () => {
     it("stops on an archive whose bytes changed, naming the archive, the sums file and both digests", () => {
         const tampered = Buffer.concat([realArchive, Buffer.from([0])]);
         const dir = folderWith(tampered, realSums);
-        const error = refusal(() => chartReference(localSource(dir), "dynamo-platform", "0.9.1"));
+        const error = configRefusal(() => chartReference(localSource(dir), "dynamo-platform", "0.9.1"));
         assert.equal(error.key, "dynamo:chartRepository");
         assert.match(
             error.message,
@@ -75,7 +65,7 @@ describe("chart checksums", () => {
 
     it("stops on an archive the sums file does not list", () => {
         const dir = folderWith(realArchive, realSums.replace(/^.*dynamo-platform-0\.9\.1\.tgz\n/m, ""));
-        const error = refusal(() => chartReference(localSource(dir), "dynamo-platform", "0.9.1"));
+        const error = configRefusal(() => chartReference(localSource(dir), "dynamo-platform", "0.9.1"));
         assert.match(error.message, /SHA256SUMS does not list dynamo-platform-0\.9\.1\.tgz/);
     });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { DynamoConfigError } from "../../components/core/errors";
+import { configRefusal } from "../refusal";
 import { chartImageValues, ImageSettings, imageValues, platformImageSlots, slotRepository } from "../../components/core/imageCatalog";
 import { formatImageReference, mirroredImage, parseImageReference } from "../../components/core/images";
 import { platformReleaseValues } from "../../components/core/releaseValues";
@@ -9,16 +9,6 @@ import { chartLineFor, parseReleaseVersion } from "../../components/core/version
 
 const MIRROR = "registry.internal:5000/dynamo";
 const lineOf = (release: string) => chartLineFor(parseReleaseVersion(release)!);
-
-function refusal(action: () => unknown): DynamoConfigError {
-    try {
-        action();
-    } catch (error) {
-        assert.ok(error instanceof DynamoConfigError, String(error));
-        return error;
-    }
-    assert.fail("expected a DynamoConfigError");
-}
 
 describe("image references", () => {
     it("reads registries, Docker Hub short names, ports, tags and digests as runtimes do", () => {
@@ -146,7 +136,9 @@ describe("image settings", () => {
     });
 
     it("refuses an override for an image the install does not have, listing those it has", () => {
-        const error = refusal(() => resolveSettings({ ...base, images: { "docker.io/library/redis": "mirror/redis:7.4.1" } }, "dynamo:"));
+        const error = configRefusal(() =>
+            resolveSettings({ ...base, images: { "docker.io/library/redis": "mirror/redis:7.4.1" } }, "dynamo:"),
+        );
         assert.equal(error.key, 'dynamo:images["docker.io/library/redis"]');
         assert.match(error.message, /this install has no image docker\.io\/library\/redis/);
         assert.match(error.message, /docker\.io\/bitnamilegacy\/kubectl/);
@@ -154,14 +146,14 @@ describe("image settings", () => {
     });
 
     it("refuses to move one KAI image alone: they share one registry prefix", () => {
-        const error = refusal(() =>
+        const error = configRefusal(() =>
             resolveSettings({ ...base, images: { "ghcr.io/nvidia/kai-scheduler/binder": "mirror/binder:v0.9.4" } }, "dynamo:"),
         );
         assert.match(error.message, /share one registry prefix, which only imageRegistry moves/);
     });
 
     it("refuses a digest where the chart builds <repository>:<tag>", () => {
-        const error = refusal(() =>
+        const error = configRefusal(() =>
             resolveSettings(
                 { ...base, images: { "nvcr.io/nvidia/ai-dynamo/kubernetes-operator": `mirror/op@sha256:${"c".repeat(64)}` } },
                 "dynamo:",
@@ -172,11 +164,12 @@ describe("image settings", () => {
 
     it("refuses a mirror that is not a registry, and an unpinned replacement, through the schema", () => {
         assert.match(
-            refusal(() => resolveSettings({ ...base, imageRegistry: "https://mirror" }, "dynamo:")).message,
+            configRefusal(() => resolveSettings({ ...base, imageRegistry: "https://mirror" }, "dynamo:")).message,
             /dynamo:imageRegistry/,
         );
         assert.match(
-            refusal(() => resolveSettings({ ...base, images: { "docker.io/library/nats": "mirror/nats:latest" } }, "dynamo:")).message,
+            configRefusal(() => resolveSettings({ ...base, images: { "docker.io/library/nats": "mirror/nats:latest" } }, "dynamo:"))
+                .message,
             /pinned tag or digest/,
         );
     });
