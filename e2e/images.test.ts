@@ -5,10 +5,8 @@
  * `pulumi preview` of the stack.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as https from "https";
-import { AddressInfo } from "net";
 import * as path from "path";
 import { isUnpinnedImage } from "../components/core/images";
 import { CHARTS, dynamoStackFile, env, initStack, ok, pulumi, ROOT, timings, work } from "./harness";
@@ -155,7 +153,7 @@ describe("end-to-end: npm run images lists what the real charts install", functi
         const PASSWORD = "e2e-repository-password";
         const repoDir = path.join(work, "private-repo");
         const pki = path.join(work, "private-pki");
-        let server: https.Server;
+        let repository: ChildProcess;
         let url = "";
 
         /** A CA and a server certificate for 127.0.0.1 signed by it, as a private mirror has. */
@@ -207,27 +205,28 @@ describe("end-to-end: npm run images lists what the real charts install", functi
             for (const archive of ["dynamo-crds-0.9.1.tgz", "dynamo-platform-0.9.1.tgz"]) {
                 fs.copyFileSync(path.join(CHARTS, archive), path.join(repoDir, archive));
             }
-            const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
-            server = https.createServer(
-                { key: fs.readFileSync(path.join(pki, "server.key")), cert: fs.readFileSync(path.join(pki, "server.pem")) },
-                (request, response) => {
-                    const file = path.join(repoDir, path.basename(request.url ?? ""));
-                    if (request.headers.authorization !== expected) {
-                        response.writeHead(401, { "WWW-Authenticate": 'Basic realm="charts"' }).end();
-                    } else if (!fs.existsSync(file)) {
-                        response.writeHead(404).end();
-                    } else {
-                        response.writeHead(200).end(fs.readFileSync(file));
-                    }
-                },
+            repository = spawn(
+                process.execPath,
+                [
+                    path.join(__dirname, "chartRepository.js"),
+                    repoDir,
+                    path.join(pki, "server.key"),
+                    path.join(pki, "server.pem"),
+                    USER,
+                    PASSWORD,
+                ],
+                { stdio: ["ignore", "pipe", "inherit"] },
             );
-            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-            url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const port = await new Promise<string>((resolve, reject) => {
+                repository.stdout!.once("data", (data: Buffer) => resolve(data.toString().trim()));
+                repository.once("exit", (code) => reject(new Error(`the chart repository exited with ${code}`)));
+            });
+            url = `https://127.0.0.1:${port}`;
             const index = spawnSync("helm", ["repo", "index", repoDir, "--url", url], { encoding: "utf8" });
             assert.equal(index.status, 0, index.stderr);
         });
 
-        after(() => server?.close());
+        after(() => repository?.kill());
 
         function privateStack(password: string): void {
             fs.writeFileSync(

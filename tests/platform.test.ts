@@ -223,7 +223,7 @@ describe("DynamoPlatform", () => {
             );
         });
 
-        it("gives the repository's credentials and CA to its own charts and to add-ons on its host only", () => {
+        it("gives the repository's credentials and CA to its own charts and to add-ons on its host only", async () => {
             // Options holding the password reach the engine as one secret.
             const opts = (name: string) => release(recording, name).inputs.repositoryOpts;
             assert.deepEqual(secretValue(opts("dynamo-platform")), {
@@ -239,6 +239,10 @@ describe("DynamoPlatform", () => {
                 caFile: CA,
             });
             assert.deepEqual(opts("ingress-nginx"), { repo: "https://kubernetes.github.io/ingress-nginx" }, "another host: none");
+            const crds = secretValue(crdsChart(recording).inputs.repositoryOpts);
+            assert.ok(crds.caFile instanceof pulumi.asset.FileAsset, "the v4 Chart of the CRDs takes the CA as a file asset");
+            assert.equal(await crds.caFile.path, CA);
+            assert.equal(crds.username, "reader");
         });
 
         it("applies the Helm release options to every release", () => {

@@ -143,12 +143,22 @@ export function installCrds(
     if (chart === undefined) {
         return {};
     }
+    const { repositoryOpts, ...reference } = chart;
     const crdsChart = new k8s.helm.v4.Chart(
         `${name}-crds`,
         {
             name: CRDS_RELEASE_NAME,
             namespace: CRDS_RELEASE_NAMESPACE,
-            ...chart,
+            ...reference,
+            // Unlike a Release, a v4 Chart takes the CA file as an asset, not as a path.
+            ...(repositoryOpts
+                ? {
+                      repositoryOpts: {
+                          ...repositoryOpts,
+                          ...(repositoryOpts.caFile ? { caFile: new pulumi.asset.FileAsset(repositoryOpts.caFile) } : {}),
+                      },
+                  }
+                : {}),
             skipAwait: settings.skipAwait,
         },
         // A migration run to 1.x keeps the chart one last time, retained, so the next run can drop it.
