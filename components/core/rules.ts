@@ -66,13 +66,16 @@ function parsedUrl(value: string): URL | undefined {
     }
 }
 
-/** An http(s) URL with a host and no credentials; `credentialsAdvice` says where credentials go instead. */
-function httpUrl(accepted: string, credentialsAdvice: string): ValueRule {
+/**
+ * A URL of one of `protocols` (http(s) unless said) with a host and no credentials;
+ * `credentialsAdvice` says where credentials go instead.
+ */
+function httpUrl(accepted: string, credentialsAdvice: string, protocols = ["http:", "https:"]): ValueRule {
     return {
         accepted,
         problem: (value) => {
             const url = parsedUrl(value);
-            if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+            if (url === undefined || !protocols.includes(url.protocol) || url.hostname === "") {
                 return "";
             }
             if (url.username !== "" || url.password !== "") {
@@ -90,31 +93,23 @@ export const PROMETHEUS_URL = httpUrl(
 
 const LOCAL_FOLDER = /^(\/|\.\/|\.\.\/|file:\/\/)/;
 
-/** Where an OCI registry keeps charts: `oci://host[:port]/path`, with no tag and no credentials. */
-function ociRepositoryProblem(value: string, credentialsAdvice: string): string | undefined {
-    const url = parsedUrl(value);
-    if (url === undefined || url.hostname === "" || url.search !== "" || url.hash !== "" || /[:@]/.test(url.pathname)) {
-        return "";
-    }
-    if (url.username !== "" || url.password !== "") {
-        return `it carries credentials, which would be stored in plain text: ${credentialsAdvice}`;
-    }
-    return undefined;
-}
-
 /** A Helm repository URL, an OCI registry path or a local chart folder; `credentialsAdvice` says where credentials go. */
 export function chartSourceRule(credentialsAdvice: string): ValueRule {
-    const url = httpUrl(
-        "an http(s) Helm repository URL, an oci:// registry path (e.g. oci://registry.internal/charts) or a local folder (absolute, ./relative or file://) of <chart>-<version>.tgz archives or chart folders",
-        credentialsAdvice,
-    );
+    const accepted =
+        "an http(s) Helm repository URL, an oci:// registry path (e.g. oci://registry.internal/charts) or a local folder (absolute, ./relative or file://) of <chart>-<version>.tgz archives or chart folders";
+    const repository = httpUrl(accepted, credentialsAdvice);
+    const registry = httpUrl(accepted, credentialsAdvice, ["oci:"]);
     return {
-        accepted: url.accepted,
+        accepted,
         problem: (value) => {
             if (LOCAL_FOLDER.test(value)) {
                 return pathProblem(value.replace(/^file:\/\//, ""));
             }
-            return value.startsWith("oci://") ? ociRepositoryProblem(value, credentialsAdvice) : url.problem(value);
+            if (!value.startsWith("oci://")) {
+                return repository.problem(value);
+            }
+            // A registry path names where charts live: no chart tag, digest or query.
+            return /[:@?#]/.test(value.slice("oci://".length).replace(/^[^/]*/, "")) ? "" : registry.problem(value);
         },
     };
 }

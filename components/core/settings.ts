@@ -170,6 +170,12 @@ function installedImageSlots(
     ];
 }
 
+/** local-path with its images where `images` moves them (they are settings, not chart values). */
+function movedLocalPath(localPath: LocalPathSettings, images: ImageSettings): LocalPathSettings {
+    const [image, helperImage] = localPathImageSlots(localPath.image, localPath.helperImage).map((slot) => movedSetting(slot, images));
+    return { ...localPath, image, helperImage };
+}
+
 /** Options every Helm release of the install gets; a timeout left out is each release's own default. */
 export interface HelmReleaseOptions {
     timeout?: number;
@@ -751,17 +757,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         storageClass,
         persistenceStorageClass,
         nfs,
-        localPath: localPath && {
-            ...localPath,
-            image: movedSetting(
-                imageSlots.find((slot) => slot.keys.style === "setting" && slot.keys.setting === "localPath.image")!,
-                images,
-            ),
-            helperImage: movedSetting(
-                imageSlots.find((slot) => slot.keys.style === "setting" && slot.keys.setting === "localPath.helperImage")!,
-                images,
-            ),
-        },
+        localPath: localPath && movedLocalPath(localPath, images),
         eks,
         efs,
         ingress,
