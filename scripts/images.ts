@@ -121,6 +121,7 @@ function render(helm: string, release: Render, password: string | undefined): un
             "--values",
             valuesFile,
             ...(opts?.repo ? ["--repo", opts.repo] : []),
+            // Helm takes a repository password on its command line only; `pulumi up` hands it over in memory.
             ...(opts?.username ? ["--username", opts.username, "--password", password ?? ""] : []),
             ...(opts?.caFile ? ["--ca-file", opts.caFile] : []),
         ];
@@ -135,7 +136,7 @@ function render(helm: string, release: Render, password: string | undefined): un
 }
 
 /** The inventory of an install: every chart rendered, plus the images this package writes out itself. */
-export function inventory(helm: string, settings: PlatformSettings, password: string | undefined): InventoryImage[] {
+function inventory(helm: string, settings: PlatformSettings, password: string | undefined): InventoryImage[] {
     return mergeInventories(
         ...releasesOf(settings).map((release) => inventoryOf(release.source, render(helm, release, password))),
         settingImages(settings.imageSlots, settings.images),
@@ -184,9 +185,7 @@ function main(): number {
         const installed = inventory(helm, settings, password);
         const mirrorSettings: ImageSettings = settings.images;
         const moves = mirrorSettings.registry !== undefined || Object.keys(mirrorSettings.overrides).length > 0;
-        const origins = moves
-            ? publicImages(installed, inventory(helm, { ...settings, images: { overrides: {} } }, password))
-            : new Map(installed.map((row) => [row.image, row.image]));
+        const origins = publicImages(installed, moves ? inventory(helm, { ...settings, images: { overrides: {} } }, password) : installed);
         const registry = mirrorSettings.registry;
         const outside = registry === undefined ? [] : installed.filter((row) => !isInMirror(row.image, registry));
 
@@ -205,7 +204,7 @@ function main(): number {
             const rows = installed.flatMap((row) =>
                 row.uses.map((use, i) => [
                     i === 0 ? row.image : "",
-                    i === 0 && origins.get(row.image) !== row.image ? `from ${origins.get(row.image)}` : "",
+                    i === 0 && moves ? `from ${origins.get(row.image)}` : "",
                     use.source,
                     `${use.kind}/${use.name}`,
                     `${use.where}${use.hook ? ` (hook ${use.hook})` : ""}`,
