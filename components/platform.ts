@@ -192,11 +192,11 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
         const efsDriver = eks.installEfsCsiDriver ? createCsiDriverAddon(name, EFS_CSI_DRIVER, eks, needsAgent, parent) : undefined;
         const cache = createEfsModelCache(name, settings.storageClass, eks, efs, efsDriver, parent);
         const persistence =
-            eks.installEbsCsiDriver && settings.persistenceStorageClass
+            (eks.installEbsCsiDriver || eks.autoMode) && settings.persistenceStorageClass
                 ? createGp3StorageClass(
                       name,
                       settings.persistenceStorageClass,
-                      createCsiDriverAddon(name, EBS_CSI_DRIVER, eks, needsAgent, parent),
+                      eks.installEbsCsiDriver ? createCsiDriverAddon(name, EBS_CSI_DRIVER, eks, needsAgent, parent) : undefined,
                       parent,
                   )
                 : undefined;

@@ -25,6 +25,8 @@ export interface FakeCluster {
     /** Pods by namespace; `logError` makes reading the pod's log fail (an unreachable kubelet). */
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
+    /** DaemonSets by `<namespace>/<name>`. */
+    daemonSets?: Record<string, DeploymentInfo>;
     nodes?: NodeInfo[];
     clusterRoles?: ObjectInfo[];
     webhooks?: WebhookInfo[];
@@ -86,6 +88,7 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
                 (cluster.pods?.[namespace] ?? []).filter((p) => matches(p.labels, selector)),
             ),
         deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
+        daemonSet: (namespace, name) => answer(`daemonSet ${namespace}/${name}`, cluster.daemonSets?.[`${namespace}/${name}`]),
         podLogTail: async (namespace, pod, container) => {
             const found = cluster.pods?.[namespace]?.find((p) => p.name === pod);
             if (found?.logError !== undefined) {

@@ -136,13 +136,25 @@ export interface EksArgs {
     oidcProviderArn?: pulumi.Input<string>;
     /** Install the `aws-efs-csi-driver` add-on and its role. Default true; false when the cluster already has the driver. */
     installEfsCsiDriver?: boolean;
-    /** Install the `eks-pod-identity-agent` add-on (needed by `podIdentity`). Default false: EKS Auto Mode and most clusters have it. */
+    /**
+     * Install the `eks-pod-identity-agent` add-on, which `podIdentity` needs on the nodes. Default:
+     * auto-configuration installs it when the cluster has no agent (no DaemonSet
+     * `kube-system/eks-pod-identity-agent`, no Auto Mode nodes) and refuses an explicit false then;
+     * true for a cluster this stack creates; false when the cluster cannot be read.
+     */
     installPodIdentityAgent?: boolean;
     /**
      * Install the `aws-ebs-csi-driver` add-on with its role and a `gp3` StorageClass for etcd and NATS.
      * Default false (the cluster's EBS-backed default class is used).
      */
     installEbsCsiDriver?: boolean;
+    /**
+     * The cluster runs EKS Auto Mode: block storage comes from Auto Mode's own provisioner
+     * (`ebs.csi.eks.amazonaws.com`, so no EBS add-on) and Pod Identity is built in; the EFS CSI
+     * add-on is still installed (Auto Mode has no EFS driver). Default: detected from the nodes'
+     * `eks.amazonaws.com/compute-type` label, false when the cluster cannot be read.
+     */
+    autoMode?: boolean;
     /** `internet-facing` (default) or `internal`: the ALB scheme annotation for frontend ingresses. */
     albScheme?: string;
     /** ALB group shared by all frontend ingresses. Default `dynamo`. */

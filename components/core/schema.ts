@@ -119,6 +119,7 @@ export const EKS_SHAPE = {
     installEfsCsiDriver: boolean,
     installPodIdentityAgent: boolean,
     installEbsCsiDriver: boolean,
+    autoMode: boolean,
     albScheme: oneOf(["internet-facing", "internal"]),
     albGroupName: string(rules.OBJECT_NAME),
     tags: TAGS,

@@ -137,6 +137,8 @@ export interface EksSettings {
     installEfsCsiDriver: boolean;
     installPodIdentityAgent: boolean;
     installEbsCsiDriver: boolean;
+    /** EKS Auto Mode: block storage on its own provisioner, no EBS add-on. */
+    autoMode: boolean;
     tags: Record<string, string>;
 }
 
@@ -440,6 +442,13 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
     if (identity === EksIdentity.Irsa && eks.oidcProviderArn === undefined) {
         throw DynamoConfigError.conflict(`${key}.identity`, `${key}.oidcProviderArn`, "IRSA needs the cluster's IAM OIDC provider ARN");
     }
+    if (eks.autoMode === true && eks.installEbsCsiDriver === true) {
+        throw DynamoConfigError.conflict(
+            `${key}.installEbsCsiDriver`,
+            `${key}.autoMode`,
+            "EKS Auto Mode provisions block storage itself (ebs.csi.eks.amazonaws.com); the EBS add-on is for standard clusters",
+        );
+    }
     if (typeof eks.vpcCidr === "string" && !isPrivateIpv4(eks.vpcCidr)) {
         warnings.push(
             `${key}.vpcCidr ${eks.vpcCidr} is not private address space: every address in it may reach the model cache over NFS.`,
@@ -456,6 +465,7 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
         installEfsCsiDriver: eks.installEfsCsiDriver ?? true,
         installPodIdentityAgent: eks.installPodIdentityAgent ?? false,
         installEbsCsiDriver: eks.installEbsCsiDriver ?? false,
+        autoMode: eks.autoMode ?? false,
         tags: eks.tags ?? {},
     };
 }
@@ -666,7 +676,8 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
     }
     const storageClass = args.storageClass ?? (platform === Platform.Eks ? "efs" : "nfs");
     const persistenceStorageClass =
-        args.persistenceStorageClass ?? (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver ? EKS_GP3_CLASS : undefined);
+        args.persistenceStorageClass ??
+        (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver || eks?.autoMode ? EKS_GP3_CLASS : undefined);
     if (persistenceStorageClass === storageClass) {
         throw DynamoConfigError.conflict(
             key("persistenceStorageClass"),

@@ -12,6 +12,10 @@ import { EfsSettings, EksSettings } from "../core/settings";
 
 export const EFS_PROVISIONER = "efs.csi.aws.com";
 export const EBS_PROVISIONER = "ebs.csi.aws.com";
+/** EKS Auto Mode's own block-storage provisioner. */
+export const EBS_AUTO_MODE_PROVISIONER = "ebs.csi.eks.amazonaws.com";
+/** The add-on that runs the Pod Identity agent on the nodes. */
+export const POD_IDENTITY_AGENT = "eks-pod-identity-agent";
 export const NFS_PORT = 2049;
 
 /** An EKS-managed CSI driver and the AWS managed policy its controller needs. */
@@ -252,20 +256,21 @@ function createMountTargets(
 export function createGp3StorageClass(
     name: string,
     className: string,
-    driver: aws.eks.Addon,
+    driver: aws.eks.Addon | undefined,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
     return new k8s.storage.v1.StorageClass(
         `${name}-block-storage`,
         {
             metadata: { name: className, labels: storageClassLabels(StorageRole.Persistence) },
-            provisioner: EBS_PROVISIONER,
+            // Without the add-on, the cluster is in Auto Mode, whose block storage has its own provisioner.
+            provisioner: driver ? EBS_PROVISIONER : EBS_AUTO_MODE_PROVISIONER,
             parameters: { type: "gp3", encrypted: "true" },
             reclaimPolicy: "Delete",
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
         },
-        { parent, dependsOn: [driver] },
+        { parent, dependsOn: driver ? [driver] : [] },
     );
 }
 
@@ -273,7 +278,7 @@ export function createGp3StorageClass(
 export function createPodIdentityAgent(name: string, eks: EksSettings, parent: pulumi.Resource): aws.eks.Addon {
     return new aws.eks.Addon(
         `${name}-pod-identity-agent`,
-        { clusterName: eks.clusterName, addonName: "eks-pod-identity-agent", tags: ownedTags(eks) },
+        { clusterName: eks.clusterName, addonName: POD_IDENTITY_AGENT, tags: ownedTags(eks) },
         { parent },
     );
 }

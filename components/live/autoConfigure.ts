@@ -5,7 +5,6 @@ import { DynamoPlatformArgs } from "../core/args";
 import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
 import { detect, Detection, skippedDetection, waitForNamespaceGone } from "./detection";
 import { EksClusterSource } from "../eks/cluster";
-import { EFS_CSI_DRIVER } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL, stackOwner } from "../core/labels";
 import { PlatformSettings } from "../core/settings";
@@ -35,13 +34,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The owner tag of the cluster's aws-efs-csi-driver add-on, undefined when it is not an add-on. */
-async function efsAddonOwner(clusterName: pulumi.Input<string>): Promise<string | undefined> {
+/** The owner tag of one of the cluster's EKS add-ons, undefined when it is not an add-on. */
+async function addonOwner(clusterName: pulumi.Input<string>, addonName: string): Promise<string | undefined> {
     if (typeof clusterName !== "string") {
         return undefined;
     }
     try {
-        const addon = await aws.eks.getAddon({ clusterName, addonName: EFS_CSI_DRIVER.addonName });
+        const addon = await aws.eks.getAddon({ clusterName, addonName });
         return addon.tags?.[OWNER_LABEL];
     } catch {
         return undefined;
@@ -82,7 +81,7 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
             args,
             owner: stackOwner(),
             prometheusConfigured: args.prometheusEndpoint !== undefined || args.monitoringStack !== undefined,
-            efsAddonOwner: () => efsAddonOwner(settings.eks?.clusterName ?? ""),
+            addonOwner: (addonName) => addonOwner(settings.eks?.clusterName ?? "", addonName),
         });
         detection = await withTimeout(detecting, DETECTION_TIMEOUT_MS);
     } catch (error) {

@@ -5,9 +5,9 @@
  * Objects this stack created carry its owner label (tag on AWS) and count as its own, so a second
  * run decides the same as the first and plans no changes.
  */
-import { DynamoPlatformArgs, Platform } from "../core/args";
+import { DynamoPlatformArgs, EksIdentity, Platform } from "../core/args";
 import { ClusterReader } from "./reader";
-import { EFS_PROVISIONER } from "../eks/storage";
+import { EBS_AUTO_MODE_PROVISIONER, EFS_CSI_DRIVER, EFS_PROVISIONER, POD_IDENTITY_AGENT } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
@@ -33,6 +33,8 @@ export interface Decision {
         | "modelCacheStorageClass"
         | "ingress"
         | "efsCsiDriver"
+        | "autoMode"
+        | "podIdentityAgent"
         | "installedRelease"
         | "kubernetesVersion"
         | "operator"
@@ -52,6 +54,10 @@ export interface Detection {
     prometheusEndpoint?: string;
     installLocalPath?: boolean;
     installEfsCsiDriver?: boolean;
+    /** Whether the EKS cluster runs Auto Mode, from its nodes. */
+    autoMode?: boolean;
+    /** Whether this stack installs the Pod Identity agent add-on: the cluster has no agent, or it is this stack's. */
+    installPodIdentityAgent?: boolean;
     /** The platform release the cluster runs, from its Helm release; undefined when none is deployed. */
     installedReleaseVersion?: string;
     /** False when the cluster already runs Grove (then used, not installed). */
@@ -70,8 +76,8 @@ export interface DetectionInput {
     prometheusConfigured: boolean;
     /** The arguments as given, to tell explicit choices from defaults. */
     args?: DynamoPlatformArgs;
-    /** The owner tag of the `aws-efs-csi-driver` add-on on the cluster, if it is an add-on (EKS). */
-    efsAddonOwner?: () => Promise<string | undefined>;
+    /** The owner tag of an EKS add-on of the cluster (by add-on name), undefined when it is not an add-on. */
+    addonOwner?: (addonName: string) => Promise<string | undefined>;
 }
 
 async function detectPrometheus(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
@@ -337,7 +343,7 @@ async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, det
         });
         return;
     }
-    const addonOwner = await input.efsAddonOwner?.();
+    const addonOwner = await input.addonOwner?.(EFS_CSI_DRIVER.addonName);
     if (addonOwner === input.owner) {
         detection.decisions.push({
             subject: "efsCsiDriver",
@@ -352,6 +358,93 @@ async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, det
         subject: "efsCsiDriver",
         found: "EFS CSI driver installed outside this stack",
         decision: "do not install the add-on",
+        level: "info",
+    });
+}
+
+/** The label EKS puts on every node with its compute type; `auto` on Auto Mode nodes. */
+export const EKS_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
+
+async function autoModeNodes(reader: ClusterReader): Promise<string[]> {
+    return (await reader.nodes()).filter((node) => node.labels[EKS_COMPUTE_TYPE_LABEL] === "auto").map((node) => node.name);
+}
+
+/** EKS Auto Mode, from its nodes: block storage on its own provisioner and no EBS add-on. */
+async function detectAutoMode(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.settings.platform !== Platform.Eks) {
+        return;
+    }
+    const nodes = await autoModeNodes(reader);
+    const explicit = input.args?.eks?.autoMode;
+    if (nodes.length === 0) {
+        detection.decisions.push({
+            subject: "autoMode",
+            found: `no node labelled ${EKS_COMPUTE_TYPE_LABEL}=auto`,
+            decision: explicit ? "dynamo:eks.autoMode is set, so Auto Mode's storage is used all the same" : "a standard cluster",
+            level: explicit ? "warn" : "info",
+        });
+        return;
+    }
+    detection.autoMode = true;
+    const ebsAsked = input.args?.eks?.installEbsCsiDriver === true ? " (dynamo:eks.installEbsCsiDriver is not applied here)" : "";
+    detection.decisions.push({
+        subject: "autoMode",
+        found: `EKS Auto Mode (${nodes.length} node${nodes.length === 1 ? "" : "s"} labelled ${EKS_COMPUTE_TYPE_LABEL}=auto)`,
+        decision: `block storage on ${EBS_AUTO_MODE_PROVISIONER}, no EBS add-on${ebsAsked}; the EFS CSI add-on is still installed`,
+        level: "info",
+    });
+}
+
+/**
+ * Pod Identity needs its agent on the nodes, or every credential the CSI drivers ask for fails and
+ * each model-cache volume with it (Access Denied). Auto Mode has it built in; elsewhere it is the
+ * `eks-pod-identity-agent` add-on, installed here when the cluster lacks it.
+ */
+async function detectPodIdentityAgent(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const eks = input.settings.eks;
+    if (eks === undefined || eks.identity !== EksIdentity.PodIdentity || !(eks.installEfsCsiDriver || eks.installEbsCsiDriver)) {
+        return;
+    }
+    const [daemonSet, autoMode, owner] = await Promise.all([
+        reader.daemonSet("kube-system", POD_IDENTITY_AGENT),
+        autoModeNodes(reader),
+        input.addonOwner?.(POD_IDENTITY_AGENT) ?? Promise.resolve(undefined),
+    ]);
+    const subject = "podIdentityAgent";
+    if (owner === input.owner) {
+        detection.installPodIdentityAgent = true;
+        detection.decisions.push({
+            subject,
+            found: `the ${POD_IDENTITY_AGENT} add-on of this stack`,
+            decision: "keep managing it",
+            level: "info",
+        });
+        return;
+    }
+    if (daemonSet !== undefined || autoMode.length > 0) {
+        detection.installPodIdentityAgent = false;
+        detection.decisions.push({
+            subject,
+            found:
+                daemonSet !== undefined
+                    ? `DaemonSet kube-system/${POD_IDENTITY_AGENT} (${daemonSet.ready}/${daemonSet.desired} ready)`
+                    : "built into EKS Auto Mode",
+            decision: "use it; no agent add-on",
+            level: "info",
+        });
+        return;
+    }
+    if (input.args?.eks?.installPodIdentityAgent === false) {
+        throw new DynamoConfigError(
+            "dynamo:eks.installPodIdentityAgent",
+            `dynamo:eks.installPodIdentityAgent is false, but the cluster has no Pod Identity agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, no Auto Mode nodes): the EFS CSI driver would get no AWS credentials and every model-cache volume would fail with Access Denied. Remove the key (or set it true) to install the ${POD_IDENTITY_AGENT} add-on, or set dynamo:eks.identity to irsa.`,
+        );
+    }
+    detection.installPodIdentityAgent = true;
+    detection.decisions.push({
+        subject,
+        found: `no Pod Identity agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, no Auto Mode nodes)`,
+        decision: `install the ${POD_IDENTITY_AGENT} add-on, which the CSI drivers' credentials need`,
         level: "info",
     });
 }
@@ -380,6 +473,8 @@ const DETECTION_RULES: DetectionRule[] = [
     detectStorage,
     detectIngress,
     detectEfsDriver,
+    detectAutoMode,
+    detectPodIdentityAgent,
 ];
 
 /**
@@ -431,8 +526,22 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
     if (args.installedReleaseVersion === undefined) {
         applied.installedReleaseVersion = detection.installedReleaseVersion;
     }
-    if (detection.installEfsCsiDriver !== undefined && args.eks) {
-        applied.eks = { ...args.eks, installEfsCsiDriver: detection.installEfsCsiDriver };
+    if (args.eks) {
+        const eks = { ...args.eks };
+        if (detection.installEfsCsiDriver !== undefined) {
+            eks.installEfsCsiDriver = detection.installEfsCsiDriver;
+        }
+        for (const field of ["autoMode", "installPodIdentityAgent"] as const) {
+            if (detection[field] !== undefined && args.eks[field] === undefined) {
+                eks[field] = detection[field];
+            }
+        }
+        // On a cluster found to run Auto Mode, asking for block storage means Auto Mode's own, so one
+        // stack config serves standard and Auto Mode clusters.
+        if (detection.autoMode && args.eks.autoMode === undefined) {
+            eks.installEbsCsiDriver = false;
+        }
+        applied.eks = eks;
     }
     return applied;
 }

@@ -43,6 +43,8 @@ export interface NodeInfo {
     unschedulable: boolean;
     /** Allocatable `nvidia.com/gpu`, 0 on a node without GPUs. */
     gpus: number;
+    /** Its labels (zone, EKS compute type, ...). */
+    labels: Record<string, string>;
 }
 
 /** A cluster-scoped or namespaced object's identity and Helm ownership, as the preflight reads it. */
@@ -91,6 +93,8 @@ export interface ClusterReader {
     clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
     pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
     deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
+    /** A DaemonSet's scheduled (`desired`) and ready pods, undefined when it does not exist. */
+    daemonSet(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
     /** The last lines of one container's log (pods of the real charts run sidecars, so the container is named). */
     podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
     nodes(): Promise<NodeInfo[]>;
@@ -218,6 +222,10 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
             return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
         },
+        daemonSet: async (namespace, name) => {
+            const found = await orUndefined(() => apps.readNamespacedDaemonSet({ namespace, name }));
+            return found && { desired: found.status?.desiredNumberScheduled ?? 0, ready: found.status?.numberReady ?? 0 };
+        },
         podLogTail: async (namespace, pod, container, lines) =>
             core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
         clusterRoles: async () => (await rbac.listClusterRole()).items.map((r) => objectInfo(r.metadata)),
@@ -255,6 +263,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
                 ready: (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
                 unschedulable: n.spec?.unschedulable === true,
                 gpus: Number(n.status?.allocatable?.["nvidia.com/gpu"] ?? 0),
+                labels: n.metadata?.labels ?? {},
             })),
         helmReleaseChartVersion: async (namespace, release) => {
             const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release},status=deployed` });

@@ -241,4 +241,32 @@ describe("EKS storage", () => {
         const agent = addon(recording, "eks-pod-identity-agent");
         assert.ok(recording.dependsOn(addon(recording, "aws-efs-csi-driver"), agent));
     });
+
+    it("on Auto Mode: the gp3 class on Auto Mode's own provisioner, no EBS or agent add-on, the EFS add-on kept", async () => {
+        const recording = await install({ eks: { ...cluster, autoMode: true } });
+        const gp3 = recording.object(T.storageClass, "gp3");
+        assert.equal(gp3.inputs.provisioner, "ebs.csi.eks.amazonaws.com");
+        assert.deepEqual(gp3.inputs.parameters, { type: "gp3", encrypted: "true" });
+        assert.deepEqual(
+            recording.ofType(T.addon).map((a) => a.inputs.addonName),
+            ["aws-efs-csi-driver"],
+        );
+        const platform = recording.object(T.release, "dynamo-platform");
+        assert.equal(platform.inputs.values.etcd.persistence.storageClass, "gp3");
+        assert.ok(recording.dependsOn(platform, gp3));
+    });
+
+    it("refuses the EBS add-on on Auto Mode, naming both keys", async () => {
+        const recording = await runWithMocks(
+            () =>
+                new DynamoPlatform("dynamo", {
+                    releaseVersion: "0.9.1",
+                    platform: Platform.Eks,
+                    eks: { ...cluster, autoMode: true, installEbsCsiDriver: true },
+                }),
+            { calls: awsCalls, resourceState: eksClusterState, expectFailure: true },
+        );
+        assert.match(String((recording.error as Error).message), /args\.eks\.installEbsCsiDriver conflicts with args\.eks\.autoMode/);
+        assert.equal(recording.resources.filter((r) => r.custom).length, 0);
+    });
 });

@@ -216,13 +216,129 @@ describe("auto-configuration rules", () => {
             assert.match(decision(detection, "efsCsiDriver").decision, /install/);
         });
         it("does not install it again when the cluster has the driver from elsewhere", async () => {
-            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, { efsAddonOwner: async () => undefined });
+            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, { addonOwner: async () => undefined });
             assert.equal(detection.installEfsCsiDriver, false);
         });
         it("keeps its own add-on (the owner tag names this stack)", async () => {
-            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, { efsAddonOwner: async () => OWNER });
+            const detection = await run({ csiDrivers: ["efs.csi.aws.com"] }, eksArgs, {
+                addonOwner: async (name) => (name === "aws-efs-csi-driver" ? OWNER : undefined),
+            });
             assert.equal(detection.installEfsCsiDriver, undefined);
             assert.equal(decision(detection, "efsCsiDriver").decision, "keep managing it");
+        });
+    });
+
+    describe("Pod Identity agent and Auto Mode on EKS", () => {
+        const node = (name: string, labels: Record<string, string> = {}) => ({ name, ready: true, unschedulable: false, gpus: 0, labels });
+        const standardNodes = [node("ip-10-0-1-5", { "eks.amazonaws.com/compute-type": "ec2" })];
+        const autoNodes = [
+            node("i-0abc", { "eks.amazonaws.com/compute-type": "auto" }),
+            node("i-0def", { "eks.amazonaws.com/compute-type": "auto" }),
+        ];
+
+        it("installs the agent add-on on a standard cluster without one, and says so", async () => {
+            const detection = await run({ nodes: standardNodes }, eksArgs);
+            assert.equal(detection.installPodIdentityAgent, true);
+            assert.equal(detection.autoMode, undefined);
+            const found = decision(detection, "podIdentityAgent");
+            assert.match(found.found, /no DaemonSet kube-system\/eks-pod-identity-agent, no Auto Mode nodes/);
+            assert.match(found.decision, /install the eks-pod-identity-agent add-on/);
+            assert.equal(decision(detection, "autoMode").decision, "a standard cluster");
+            const applied = applyDetection(eksArgs, detection);
+            assert.equal(applied.eks?.installPodIdentityAgent, true);
+            assert.equal(resolveSettings(applied).eks?.installPodIdentityAgent, true);
+        });
+
+        it("uses the agent a cluster already runs", async () => {
+            const detection = await run(
+                { nodes: standardNodes, daemonSets: { "kube-system/eks-pod-identity-agent": { desired: 3, ready: 3 } } },
+                eksArgs,
+                { addonOwner: async () => "someone-else" },
+            );
+            assert.equal(detection.installPodIdentityAgent, false);
+            assert.equal(decision(detection, "podIdentityAgent").found, "DaemonSet kube-system/eks-pod-identity-agent (3/3 ready)");
+        });
+
+        it("keeps the agent add-on this stack installed", async () => {
+            const detection = await run(
+                { nodes: standardNodes, daemonSets: { "kube-system/eks-pod-identity-agent": { desired: 3, ready: 3 } } },
+                eksArgs,
+                {
+                    addonOwner: async (name) => (name === "eks-pod-identity-agent" ? OWNER : undefined),
+                },
+            );
+            assert.equal(detection.installPodIdentityAgent, true);
+            assert.equal(decision(detection, "podIdentityAgent").decision, "keep managing it");
+        });
+
+        it("refuses an explicit installPodIdentityAgent false on a cluster with no agent, with both ways out", async () => {
+            const args = { ...eksArgs, eks: { ...eksArgs.eks!, installPodIdentityAgent: false } };
+            await assert.rejects(run({ nodes: standardNodes }, args, { args }), (error: unknown) => {
+                assert.ok(error instanceof DynamoConfigError);
+                assert.equal(error.key, "dynamo:eks.installPodIdentityAgent");
+                assert.match(error.message, /Access Denied/);
+                assert.match(error.message, /dynamo:eks\.identity to irsa/);
+                return true;
+            });
+        });
+
+        it("asks nothing of the agent with IRSA, or when this stack installs no CSI driver", async () => {
+            const irsa = {
+                ...eksArgs,
+                eks: {
+                    ...eksArgs.eks!,
+                    identity: "irsa" as never,
+                    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/X",
+                },
+            };
+            const noDrivers = { ...eksArgs, eks: { ...eksArgs.eks!, installEfsCsiDriver: false } };
+            for (const args of [irsa, noDrivers]) {
+                const detection = await run({ nodes: standardNodes }, args);
+                assert.equal(detection.installPodIdentityAgent, undefined);
+                assert.equal(detection.decisions.filter((d) => d.subject === "podIdentityAgent").length, 0);
+            }
+        });
+
+        it("detects Auto Mode from its nodes: Auto Mode's block storage, no EBS add-on, no agent add-on, EFS add-on kept", async () => {
+            const detection = await run({ nodes: autoNodes }, eksArgs);
+            assert.equal(detection.autoMode, true);
+            assert.equal(detection.installPodIdentityAgent, false);
+            assert.match(
+                decision(detection, "autoMode").found,
+                /EKS Auto Mode \(2 nodes labelled eks\.amazonaws\.com\/compute-type=auto\)/,
+            );
+            assert.equal(decision(detection, "podIdentityAgent").found, "built into EKS Auto Mode");
+            const settings = resolveSettings(applyDetection(eksArgs, detection));
+            assert.deepEqual(
+                [
+                    settings.eks?.autoMode,
+                    settings.eks?.installEbsCsiDriver,
+                    settings.eks?.installEfsCsiDriver,
+                    settings.eks?.installPodIdentityAgent,
+                ],
+                [true, false, true, false],
+            );
+            assert.equal(settings.persistenceStorageClass, "gp3");
+        });
+
+        it("serves the committed stack config (installEbsCsiDriver) on Auto Mode too: Auto Mode's storage instead of the add-on", async () => {
+            const args = { ...eksArgs, eks: { ...eksArgs.eks!, installEbsCsiDriver: true } };
+            const detection = await run({ nodes: autoNodes }, args, { args });
+            assert.match(decision(detection, "autoMode").decision, /installEbsCsiDriver is not applied here/);
+            const settings = resolveSettings(applyDetection(args, detection));
+            assert.deepEqual(
+                [settings.eks?.autoMode, settings.eks?.installEbsCsiDriver, settings.persistenceStorageClass],
+                [true, false, "gp3"],
+            );
+            const standard = resolveSettings(applyDetection(args, await run({ nodes: standardNodes }, args, { args })));
+            assert.deepEqual([standard.eks?.autoMode, standard.eks?.installEbsCsiDriver], [false, true]);
+        });
+
+        it("keeps an explicit autoMode, and warns when no node says so", async () => {
+            const args = { ...eksArgs, eks: { ...eksArgs.eks!, autoMode: true } };
+            const detection = await run({ nodes: standardNodes }, args, { args });
+            assert.equal(decision(detection, "autoMode").level, "warn");
+            assert.equal(applyDetection(args, detection).eks?.autoMode, true);
         });
     });
 

@@ -180,7 +180,7 @@ describe("preflight", () => {
 
     describe("GPU nodes", () => {
         it("reports them, and warns without blocking when there are none", async () => {
-            const withGpus = await run({ nodes: [{ name: "g", gpus: 8, ready: true, unschedulable: false }] }, args("0.9.1"));
+            const withGpus = await run({ nodes: [{ name: "g", gpus: 8, ready: true, unschedulable: false, labels: {} }] }, args("0.9.1"));
             assert.deepEqual(decision(withGpus, "gpuNodes"), {
                 subject: "gpuNodes",
                 found: "1 of 1 nodes offer nvidia.com/gpu (8)",

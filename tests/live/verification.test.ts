@@ -17,7 +17,7 @@ const pod = (name: string, app: string, ready = true, log = "") => ({
     log,
 });
 
-const node = (name: string, gpus = 0, ready = true, unschedulable = false) => ({ name, gpus, ready, unschedulable });
+const node = (name: string, gpus = 0, ready = true, unschedulable = false) => ({ name, gpus, ready, unschedulable, labels: {} });
 
 const healthy: FakeCluster = {
     namespaces: { "dynamo-system": {} },
