@@ -302,18 +302,39 @@ async function detectStorage(reader: ClusterReader, input: DetectionInput, detec
     }
 }
 
+/** The controller name of the AWS Load Balancer Controller's IngressClass, and how its chart labels the Deployment. */
+export const AWS_LOAD_BALANCER_CONTROLLER = "ingress.k8s.aws/alb";
+export const AWS_LOAD_BALANCER_CONTROLLER_SELECTOR = "app.kubernetes.io/name=aws-load-balancer-controller";
+
 async function detectIngress(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const { ingress, platform } = input.settings;
     if (ingress.nginx) {
         detection.decisions.push({ subject: "ingress", found: "not looked up", decision: "install ingress-nginx", level: "info" });
         return;
     }
-    const classes = await reader.ingressClasses();
+    const alb = platform === Platform.Eks && ingress.className === "alb";
+    const [classes, controllers] = await Promise.all([
+        reader.ingressClasses(),
+        alb ? reader.deployments(AWS_LOAD_BALANCER_CONTROLLER_SELECTOR) : Promise.resolve([]),
+    ]);
     const wanted = ingress.className;
-    if (wanted !== undefined && classes.some((c) => c.name === wanted)) {
+    const served = classes.find((c) => c.name === wanted);
+    // An `alb` class of the AWS Load Balancer Controller does nothing without the controller itself;
+    // Auto Mode's own (`eks.amazonaws.com/alb`) is built in.
+    if (served !== undefined && alb && served.controller === AWS_LOAD_BALANCER_CONTROLLER && controllers.length === 0) {
         detection.decisions.push({
             subject: "ingress",
-            found: `IngressClass ${wanted}`,
+            found: `IngressClass ${wanted} (${served.controller}) but no AWS Load Balancer Controller Deployment (${AWS_LOAD_BALANCER_CONTROLLER_SELECTOR})`,
+            decision: "graph frontends get no working ingress until the controller runs: install the AWS Load Balancer Controller",
+            level: "warn",
+        });
+        return;
+    }
+    if (served !== undefined) {
+        const controller = controllers[0] ? `, served by ${controllers[0].namespace}/${controllers[0].name}` : "";
+        detection.decisions.push({
+            subject: "ingress",
+            found: `IngressClass ${wanted} (${served.controller})${controller}`,
             decision: "frontend ingresses use it",
             level: "info",
         });

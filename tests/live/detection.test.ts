@@ -200,12 +200,39 @@ describe("auto-configuration rules", () => {
             const found = decision(await run({}, eksArgs), "ingress");
             assert.match(found.decision, /AWS Load Balancer Controller/);
         });
-        it("is satisfied by the configured class", async () => {
+        it("is satisfied by the configured class and, for ALB, the controller that serves it", async () => {
+            const controller = {
+                name: "aws-load-balancer-controller",
+                namespace: "kube-system",
+                labels: { "app.kubernetes.io/name": "aws-load-balancer-controller" },
+                annotations: {},
+            };
             const found = decision(
-                await run({ storageClasses: [nfsClass], ingressClasses: [{ name: "alb", controller: "ingress.k8s.aws/alb" }] }, eksArgs),
+                await run(
+                    {
+                        storageClasses: [nfsClass],
+                        ingressClasses: [{ name: "alb", controller: "ingress.k8s.aws/alb" }],
+                        deploymentObjects: [controller],
+                    },
+                    eksArgs,
+                ),
                 "ingress",
             );
             assert.equal(found.level, "info");
+            assert.equal(found.found, "IngressClass alb (ingress.k8s.aws/alb), served by kube-system/aws-load-balancer-controller");
+            const autoMode = decision(
+                await run({ ingressClasses: [{ name: "alb", controller: "eks.amazonaws.com/alb" }] }, eksArgs),
+                "ingress",
+            );
+            assert.equal(autoMode.level, "info", "Auto Mode's ALB is built in");
+        });
+        it("warns when the alb IngressClass is there but the AWS Load Balancer Controller is not", async () => {
+            const found = decision(await run({ ingressClasses: [{ name: "alb", controller: "ingress.k8s.aws/alb" }] }, eksArgs), "ingress");
+            assert.equal(found.level, "warn");
+            assert.match(
+                found.found,
+                /no AWS Load Balancer Controller Deployment \(app\.kubernetes\.io\/name=aws-load-balancer-controller\)/,
+            );
         });
     });
 
