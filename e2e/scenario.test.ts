@@ -145,6 +145,22 @@ async function expectEveryImageFromMirror(release: string): Promise<void> {
     );
 }
 
+/**
+ * Waits for a deleted object to be gone. Past the time (two slow deletions were seen in CI, not
+ * reproduced), the failure says what the object still waits for: its finalizers and conditions.
+ */
+async function awaitDeletion(
+    what: string,
+    read: () => Promise<{ metadata?: k8s.V1ObjectMeta; status?: { conditions?: unknown[] } }>,
+    seconds = 180,
+): Promise<void> {
+    await eventually(`${what} gone`, async () => !(await exists(read)), seconds).catch(async (error: Error) => {
+        const left = await read().catch(() => undefined);
+        const { deletionTimestamp, finalizers } = left?.metadata ?? {};
+        throw new Error(`${error.message}: ${JSON.stringify({ deletionTimestamp, finalizers, conditions: left?.status?.conditions })}`);
+    });
+}
+
 /** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
 async function stateVolumes(): Promise<string[]> {
     const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
@@ -480,25 +496,20 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         // `keep` and deletes DynamoWorkerMetadata.
         ok(run("helm uninstall dynamo-platform", "helm", ["uninstall", "dynamo-platform", "-n", NAMESPACE, "--wait"], ROOT));
         ok(run("helm uninstall dynamo-crds", "helm", ["uninstall", "dynamo-crds", "-n", "default"], ROOT));
-        await eventually("DynamoWorkerMetadata deleted by helm uninstall", async () => !(await dynamoCrds()).includes(CRDS_09[5])).catch(
-            async (error: Error) => {
-                // What the CRD still waits for, should its deletion ever hang (seen once, not reproduced).
-                const crd = await apiextensions.readCustomResourceDefinition({ name: CRDS_09[5] });
-                const { deletionTimestamp, finalizers } = crd.metadata ?? {};
-                throw new Error(
-                    `${error.message}: ${JSON.stringify({ deletionTimestamp, finalizers, conditions: crd.status?.conditions })}`,
-                );
-            },
+        await awaitDeletion("DynamoWorkerMetadata's CRD, deleted by helm uninstall", () =>
+            apiextensions.readCustomResourceDefinition({ name: CRDS_09[5] }),
         );
         assert.deepEqual(await dynamoCrds(), CRDS_09.slice(0, 5), "the five keep-annotated CRDs stay");
+        // The CRDs first and the namespace once they are gone: a namespace deleted while CRDs go
+        // meets stale API discovery, and the namespace controller retries with a growing backoff.
         for (const crd of CRDS_09.slice(0, 5)) {
             await apiextensions.deleteCustomResourceDefinition({ name: crd });
         }
+        for (const crd of CRDS_09.slice(0, 5)) {
+            await awaitDeletion(`CRD ${crd}`, () => apiextensions.readCustomResourceDefinition({ name: crd }));
+        }
         await core.deleteNamespace({ name: NAMESPACE });
-        await eventually(
-            "a cluster without Dynamo",
-            async () => (await dynamoCrds()).length === 0 && !(await exists(() => core.readNamespace({ name: NAMESPACE }))),
-        );
+        await awaitDeletion(`namespace ${NAMESPACE}`, () => core.readNamespace({ name: NAMESPACE }));
     });
 
     it("14. 1.0.1 on a fresh cluster: CRDs from the platform chart, workloads Ready, Prometheus in the operator's config, verify green; destroy keeps the CRDs", async () => {
