@@ -68,6 +68,10 @@ async function program() {
         modelCacheStorageClass: platform.modelCacheStorageClass,
         persistenceStorageClass: platform.persistenceStorageClass,
         efsFileSystemId: stack.eksCluster ? platform.efsFileSystemId : undefined,
+        // What `npm run verify` checks the EKS cluster against.
+        efsMountTargetZones: stack.eksCluster ? platform.efsMountTargetZones : undefined,
+        eksIdentity: stack.eksCluster ? platform.eksIdentity : undefined,
+        eksAutoMode: stack.eksCluster ? platform.eksAutoMode : undefined,
         // Set when this stack created the EKS cluster, so other stacks can reach it.
         eksClusterName: cluster?.created?.clusterName,
         kubeconfig: cluster?.created?.kubeconfig,

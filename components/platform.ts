@@ -57,6 +57,12 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly persistenceStorageClass: pulumi.Output<string>;
     /** The EFS file system of the model cache on EKS (keep it to reuse after a destroy), empty elsewhere. */
     public readonly efsFileSystemId: pulumi.Output<string>;
+    /** Availability zones of the EFS mount targets this component created, empty otherwise. */
+    public readonly efsMountTargetZones: pulumi.Output<string[]>;
+    /** How the EKS CSI drivers get AWS credentials: `podIdentity` or `irsa`; empty off EKS. */
+    public readonly eksIdentity: pulumi.Output<string>;
+    /** Whether the platform was set up for EKS Auto Mode (its block-storage provisioner, no EBS add-on). */
+    public readonly eksAutoMode: pulumi.Output<boolean>;
 
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
@@ -156,6 +162,9 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             ? storage.persistence.metadata.name
             : pulumi.output(settings.persistenceStorageClass ?? "");
         this.efsFileSystemId = storage.efsFileSystemId ?? pulumi.output("");
+        this.efsMountTargetZones = storage.efsMountTargetZones ?? pulumi.output([]);
+        this.eksIdentity = pulumi.output(settings.eks?.identity ?? "");
+        this.eksAutoMode = pulumi.output(settings.eks?.autoMode ?? false);
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -171,6 +180,9 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             modelCacheStorageClass: this.modelCacheStorageClass,
             persistenceStorageClass: this.persistenceStorageClass,
             efsFileSystemId: this.efsFileSystemId,
+            efsMountTargetZones: this.efsMountTargetZones,
+            eksIdentity: this.eksIdentity,
+            eksAutoMode: this.eksAutoMode,
         });
     }
 }
@@ -181,6 +193,7 @@ interface Storage {
     /** The etcd/NATS class, when this component creates it. */
     persistence?: k8s.storage.v1.StorageClass;
     efsFileSystemId?: pulumi.Output<string>;
+    efsMountTargetZones?: pulumi.Output<string[]>;
 }
 
 /** The storage classes (and what backs them) for the platform's target. */
@@ -200,7 +213,12 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
                       parent,
                   )
                 : undefined;
-        return { modelCache: cache.storageClass, persistence, efsFileSystemId: cache.fileSystemId };
+        return {
+            modelCache: cache.storageClass,
+            persistence,
+            efsFileSystemId: cache.fileSystemId,
+            efsMountTargetZones: cache.mountTargetZones,
+        };
     }
     return {
         modelCache: settings.nfs ? createNfsModelCache(name, settings, settings.nfs, charts.nfsDriver, parent) : undefined,

@@ -7,13 +7,32 @@ export const VPC_ID = "vpc-0123456789abcdef0";
 export const VPC_CIDR = "10.42.0.0/16";
 
 /** The placeholder subnets of Pulumi.eks.yaml: three subnets over two zones (two share us-west-2a). */
-export const SUBNETS: Record<string, { availabilityZone: string; cidrBlock: string }> = {
+export const SUBNETS: Record<string, { availabilityZone: string; cidrBlock: string; vpcId?: string }> = {
     "subnet-0aaaaaaaaaaaaaaa1": { availabilityZone: "us-west-2a", cidrBlock: "10.42.0.0/18" },
     "subnet-0bbbbbbbbbbbbbbb2": { availabilityZone: "us-west-2b", cidrBlock: "10.42.64.0/18" },
     "subnet-0ccccccccccccccc3": { availabilityZone: "us-west-2a", cidrBlock: "10.42.128.0/19" },
+    /** A subnet of another VPC of the account. */
+    "subnet-0ddddddddddddddd4": { availabilityZone: "us-west-2c", cidrBlock: "172.31.0.0/20", vpcId: "vpc-0fedcba9876543210" },
 };
 
 export const OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
+
+/** The cluster of Pulumi.eks.yaml, whose issuer {@link OIDC_PROVIDER_ARN} names. */
+export const EKS_CLUSTER = "my-eks-cluster";
+
+/** EKS clusters of the account, by name, with their OIDC issuer. */
+const EKS_CLUSTERS: Record<string, string> = {
+    [EKS_CLUSTER]: `https://oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`,
+    "prod-gpu": `https://oidc.eks.${REGION}.amazonaws.com/id/B7C3F5D1A2E4968F0D1C2B3A4E5F6071`,
+};
+
+/** IAM OIDC providers of the account, by ARN, with their client ids. */
+const OIDC_PROVIDERS: Record<string, string[]> = { [OIDC_PROVIDER_ARN]: ["sts.amazonaws.com"] };
+
+/** An AWS API refusal as the engine hands it to the program: a gRPC error whose details carry the provider's message. */
+function awsError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
 
 /** Subnets a test program created, which the EC2 API then describes like any other. */
 const createdSubnets = new Map<string, { availabilityZone: string; cidrBlock: string }>();
@@ -30,7 +49,7 @@ export const awsCalls: NonNullable<MockOptions["calls"]> = {
     "aws:ec2/getSubnet:getSubnet": ({ id }) => {
         const subnet = SUBNETS[id] ?? createdSubnets.get(id);
         if (subnet === undefined) {
-            throw new Error(`InvalidSubnetID.NotFound: The subnet ID '${id}' does not exist`);
+            throw awsError(`InvalidSubnetID.NotFound: The subnet ID '${id}' does not exist`);
         }
         return {
             id,
@@ -38,13 +57,51 @@ export const awsCalls: NonNullable<MockOptions["calls"]> = {
             availabilityZone: subnet.availabilityZone,
             availabilityZoneId: zoneIds[subnet.availabilityZone],
             cidrBlock: subnet.cidrBlock,
-            vpcId: VPC_ID,
+            vpcId: subnet.vpcId ?? VPC_ID,
             ownerId: ACCOUNT,
             state: "available",
             mapPublicIpOnLaunch: false,
             defaultForAz: false,
             availableIpAddressCount: 16000,
             tags: { "kubernetes.io/role/internal-elb": "1" },
+        };
+    },
+    "aws:eks/getCluster:getCluster": ({ name }) => {
+        const issuer = EKS_CLUSTERS[name];
+        if (issuer === undefined) {
+            throw awsError(`reading EKS Cluster (${name}): couldn't find resource`);
+        }
+        return {
+            id: name,
+            name,
+            arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${name}`,
+            status: "ACTIVE",
+            version: "1.33",
+            platformVersion: "eks.9",
+            endpoint: `https://${name.toUpperCase()}.gr7.${REGION}.eks.amazonaws.com`,
+            roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-cluster`,
+            identities: [{ oidcs: [{ issuer }] }],
+            vpcConfig: {
+                vpcId: VPC_ID,
+                subnetIds: Object.keys(SUBNETS).filter((id) => SUBNETS[id].vpcId === undefined),
+                clusterSecurityGroupId: "sg-0c1a55c1a55c1a55c",
+            },
+            accessConfigs: [{ authenticationMode: "API_AND_CONFIG_MAP" }],
+            tags: {},
+        };
+    },
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": ({ arn }) => {
+        const clientIds = OIDC_PROVIDERS[arn];
+        if (clientIds === undefined) {
+            throw awsError(`reading IAM OIDC Provider (${arn}): couldn't find resource`);
+        }
+        return {
+            id: arn,
+            arn,
+            url: arn.slice(arn.indexOf("oidc-provider/") + "oidc-provider/".length),
+            clientIdLists: clientIds,
+            thumbprintLists: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+            tags: {},
         };
     },
     "aws:ec2/getVpc:getVpc": ({ id }) => ({

@@ -94,6 +94,81 @@ describe("program (index.ts)", () => {
             assert.equal(outputs.efsFileSystemId, "dynamo-model-cache-id");
             assert.equal(outputs.kubeconfig, undefined);
         });
+
+        it("exports what verify checks the cluster against: mount-target zones, identity, Auto Mode", () => {
+            const outputs = recording.stackOutputs();
+            assert.deepEqual(
+                [outputs.efsMountTargetZones, outputs.eksIdentity, outputs.eksAutoMode],
+                [["us-west-2a", "us-west-2b"], "podIdentity", false],
+            );
+        });
+
+        it("reads the subnets in AWS before anything is created and reports where the mount targets go", () => {
+            const mountTargets = recording.stackOutputs().detected.filter((d: { subject: string }) => d.subject === "mountTargets");
+            assert.deepEqual(
+                mountTargets.map((d: { found: string; decision: string }) => `${d.found} -> ${d.decision}`),
+                [
+                    "more than one subnet in a zone: subnet-0ccccccccccccccc3 (us-west-2a) -> EFS takes one mount target per zone: the lowest subnet id of each zone gets it",
+                    "node zones not read -> one mount target per zone: us-west-2a (subnet-0aaaaaaaaaaaaaaa1), us-west-2b (subnet-0bbbbbbbbbbbbbbb2)",
+                ],
+            );
+            assert.ok(recording.logs.info.some((line) => line.startsWith("auto-configuration: mountTargets: node zones not read")));
+        });
+    });
+
+    describe("EKS readiness through the AWS provider's data sources", () => {
+        const withEks = (eks: Record<string, unknown>) => ({
+            ...stackFileConfig("eks"),
+            "dynamo:eks": JSON.stringify({ ...eksFile(), ...eks }),
+        });
+        const run = (config: Record<string, string>) =>
+            runProgram({ config, stack: "eks", calls: awsCalls, resourceState: eksClusterState, expectFailure: true });
+
+        it("checks the IRSA OIDC provider of the cluster, then creates roles that trust it", async () => {
+            const recording = await run(withEks({ identity: "irsa", oidcProviderArn: OIDC_PROVIDER_ARN }));
+            assert.equal(recording.error, undefined);
+            assert.ok(recording.logs.info.some((line) => /^auto-configuration: oidcProvider: IAM OIDC provider oidc\.eks\./.test(line)));
+            assert.equal(recording.ofType("aws:iam/role:Role").length, 2);
+        });
+
+        const refusals: [string, Record<string, unknown>, RegExp][] = [
+            [
+                "an OIDC provider the account does not have",
+                // prod-gpu's own provider, which the account lacks.
+                {
+                    identity: "irsa",
+                    clusterName: "prod-gpu",
+                    oidcProviderArn: OIDC_PROVIDER_ARN.replace("EXAMPLED539D4633E53DE1B71EXAMPLE", "B7C3F5D1A2E4968F0D1C2B3A4E5F6071"),
+                },
+                /no such IAM OIDC provider.*eksctl utils associate-iam-oidc-provider --cluster prod-gpu --approve/,
+            ],
+            [
+                "the OIDC provider of another cluster",
+                { identity: "irsa", clusterName: "prod-gpu", oidcProviderArn: OIDC_PROVIDER_ARN },
+                /is not the OIDC provider of cluster prod-gpu, whose issuer is https:\/\/oidc\.eks\.us-west-2\.amazonaws\.com\/id\/B7C3F5D1/,
+            ],
+            [
+                "a cluster the account does not have",
+                { identity: "irsa", oidcProviderArn: OIDC_PROVIDER_ARN, clusterName: "my-eks-clustr" },
+                /^dynamo:eks.clusterName "my-eks-clustr": no EKS cluster of that name/,
+            ],
+            [
+                "a subnet of another VPC",
+                { privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ddddddddddddddd4"] },
+                /^dynamo:eks.privateSubnetIds: subnet-0ddddddddddddddd4 is in vpc-0fedcba9876543210, not in dynamo:eks.vpcId/,
+            ],
+            ["a subnet that does not exist", { privateSubnetIds: ["subnet-0eeeeeeeeeeeeeee5"] }, /no subnet subnet-0eeeeeeeeeeeeeee5/],
+        ];
+        for (const [what, eks, message] of refusals) {
+            it(`refuses ${what} before anything is registered`, async () => {
+                const recording = await run(withEks(eks));
+                assert.match((recording.error as Error)?.message, message);
+                assert.deepEqual(
+                    recording.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type),
+                    [],
+                );
+            });
+        }
     });
 
     it("creates the cluster and its VPC with dynamo:eks.create, and installs through its provider", async () => {

@@ -145,6 +145,8 @@ export function createCsiDriverAddon(
 export interface EfsModelCache {
     storageClass: k8s.storage.v1.StorageClass;
     fileSystemId: pulumi.Output<string>;
+    /** Zones of the mount targets created here; empty for an existing file system. */
+    mountTargetZones: pulumi.Output<string[]>;
 }
 
 /** The EFS file system, its network access, and the `efs` StorageClass; or only the class for an existing file system. */
@@ -157,7 +159,7 @@ export function createEfsModelCache(
     parent: pulumi.Resource,
 ): EfsModelCache {
     let fileSystemId: pulumi.Output<string>;
-    let mountTargets: pulumi.Input<pulumi.Resource[]> = [];
+    let mountTargets = pulumi.output<PlacedMountTarget[]>([]);
     if (efs.fileSystemId !== undefined) {
         fileSystemId = pulumi.output(efs.fileSystemId);
     } else {
@@ -200,9 +202,17 @@ export function createEfsModelCache(
             volumeBindingMode: "Immediate",
         },
         // Volumes provision only once the driver runs and nodes can reach a mount target in their zone.
-        { parent, dependsOn: pulumi.output(mountTargets).apply((targets) => (driver ? [...targets, driver] : targets)) },
+        {
+            parent,
+            dependsOn: mountTargets.apply((placed) => [...placed.map((p) => p.target), ...(driver ? [driver] : [])]),
+        },
     );
-    return { storageClass, fileSystemId };
+    return { storageClass, fileSystemId, mountTargetZones: mountTargets.apply((placed) => placed.map((p) => p.availabilityZone)) };
+}
+
+/** A mount target and where it was placed. */
+interface PlacedMountTarget extends SubnetPlacement {
+    target: aws.efs.MountTarget;
 }
 
 /** A security group that admits NFS only from the cluster, and one mount target per availability zone. */
@@ -211,7 +221,7 @@ function createMountTargets(
     eks: EksSettings,
     fileSystem: aws.efs.FileSystem,
     parent: pulumi.Resource,
-): pulumi.Output<aws.efs.MountTarget[]> {
+): pulumi.Output<PlacedMountTarget[]> {
     const securityGroup = new aws.ec2.SecurityGroup(
         `${name}-efs`,
         {
@@ -242,12 +252,14 @@ function createMountTargets(
         .apply((ids) => Promise.all(ids.map((id) => aws.ec2.getSubnet({ id }, { parent }))))
         .apply((subnets) =>
             planMountTargets(subnets.map((subnet) => ({ subnetId: subnet.id, availabilityZone: subnet.availabilityZone }))).map(
-                (placement) =>
-                    new aws.efs.MountTarget(
+                (placement) => ({
+                    ...placement,
+                    target: new aws.efs.MountTarget(
                         `${name}-efs-${placement.availabilityZone}`,
                         { fileSystemId: fileSystem.id, subnetId: placement.subnetId, securityGroups: [securityGroup.id] },
                         { parent, dependsOn: [nfsRule] },
                     ),
+                }),
             ),
         );
 }

@@ -5,6 +5,7 @@ import { DynamoPlatformArgs } from "../core/args";
 import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
 import { detect, Detection, skippedDetection, waitForNamespaceGone } from "./detection";
 import { EksClusterSource } from "../eks/cluster";
+import { AwsReader, awsReader, checkEksReadiness } from "../eks/readiness";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL, stackOwner } from "../core/labels";
 import { PlatformSettings } from "../core/settings";
@@ -24,6 +25,8 @@ export interface AutoConfigureOptions {
     context?: string;
     /** Injected in tests; the real cluster otherwise. */
     reader?: ClusterReader;
+    /** Injected in tests; AWS through the provider's data sources otherwise. */
+    aws?: AwsReader;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -99,9 +102,18 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
     return detection;
 }
 
-/** Reads the target cluster and decides; never changes anything in it. Logs every decision once. */
+/**
+ * Reads the target cluster, and on EKS what AWS holds for it, and decides; never changes anything.
+ * Logs every decision once.
+ */
 export async function autoConfigure(options: AutoConfigureOptions): Promise<Detection> {
     const detection = await readCluster(options);
+    const { eks, efs } = options.settings;
+    // A cluster this run creates has nothing to read yet, and everything created for it fits.
+    if (eks !== undefined && options.eksCluster?.kind !== "create") {
+        const findings = await checkEksReadiness(options.aws ?? awsReader, { eks, efs, nodeZones: detection.nodeZones });
+        detection.decisions.push(...findings);
+    }
     for (const d of detection.decisions) {
         const line = `auto-configuration: ${d.subject}: ${d.found} -> ${d.decision}`;
         if (d.level === "warn") {

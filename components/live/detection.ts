@@ -6,7 +6,8 @@
  * run decides the same as the first and plans no changes.
  */
 import { DynamoPlatformArgs, EksIdentity, Platform } from "../core/args";
-import { ClusterReader } from "./reader";
+import { ClusterReader, NodeInfo } from "./reader";
+import { ReadinessFinding } from "../eks/readiness";
 import { EBS_AUTO_MODE_PROVISIONER, EFS_CSI_DRIVER, EFS_PROVISIONER, POD_IDENTITY_AGENT } from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
@@ -41,7 +42,8 @@ export interface Decision {
         | "grove"
         | "kaiScheduler"
         | "gpuNodes"
-        | "webhooks";
+        | "webhooks"
+        | ReadinessFinding["subject"];
     found: string;
     decision: string;
     /** `warn` when the user should act. */
@@ -64,6 +66,8 @@ export interface Detection {
     installGrove?: boolean;
     /** False when the cluster already runs KAI Scheduler (then used, not installed). */
     installKaiScheduler?: boolean;
+    /** Availability zones the nodes run in (EKS), from their zone labels. */
+    nodeZones?: string[];
     /** This stack's namespace, still terminating after a destroy: it must be gone before it is created again. */
     terminatingNamespace?: string;
 }
@@ -386,8 +390,28 @@ async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, det
 /** The label EKS puts on every node with its compute type; `auto` on Auto Mode nodes. */
 export const EKS_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
 
+/** The well-known label of a node's availability zone. */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** Names of the EKS Auto Mode nodes. */
+export function autoModeNodeNames(nodes: NodeInfo[]): string[] {
+    return nodes.filter((node) => node.labels[EKS_COMPUTE_TYPE_LABEL] === "auto").map((node) => node.name);
+}
+
+/** The zones nodes run in, sorted, each once; nodes without the label are left out. */
+export function nodeZones(nodes: NodeInfo[]): string[] {
+    return [...new Set(nodes.map((node) => node.labels[ZONE_LABEL]).filter((zone): zone is string => Boolean(zone)))].sort();
+}
+
 async function autoModeNodes(reader: ClusterReader): Promise<string[]> {
-    return (await reader.nodes()).filter((node) => node.labels[EKS_COMPUTE_TYPE_LABEL] === "auto").map((node) => node.name);
+    return autoModeNodeNames(await reader.nodes());
+}
+
+/** Where the nodes run, for the model cache's mount targets (reported with them, see eks/readiness.ts). */
+async function detectNodeZones(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.settings.platform === Platform.Eks) {
+        detection.nodeZones = nodeZones(await reader.nodes());
+    }
 }
 
 /** EKS Auto Mode, from its nodes: block storage on its own provisioner and no EBS add-on. */
@@ -496,6 +520,7 @@ const DETECTION_RULES: DetectionRule[] = [
     detectEfsDriver,
     detectAutoMode,
     detectPodIdentityAgent,
+    detectNodeZones,
 ];
 
 /**

@@ -3,6 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { autoConfigure } from "../../components/live/autoConfigure";
 import { resolveSettings } from "../../components/core/settings";
 import { fakeReader } from "../fakeCluster";
+import { Platform } from "../../components/core/args";
+import { ZONE_LABEL } from "../../components/live/detection";
+import { AwsReader } from "../../components/eks/readiness";
+import { VPC_ID } from "../awsMocks";
 
 const args = { releaseVersion: "0.9.1", persistenceStorageClass: "local-path" };
 
@@ -67,6 +71,29 @@ describe("autoConfigure (the program's step)", () => {
     it("skips with the reason when there is no usable kubeconfig", async () => {
         const detection = await autoConfigure({ args, settings: resolveSettings(args), kubeconfig: "/nonexistent/kubeconfig" });
         assert.match(detection.decisions[0].found, /^no usable kubeconfig \(ENOENT/);
+    });
+
+    it("on EKS, reads AWS for the settings and warns about zones whose nodes get no mount target", async () => {
+        const eksArgs = {
+            releaseVersion: "0.9.1",
+            platform: Platform.Eks,
+            eks: { clusterName: "gpu", vpcId: VPC_ID, privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"] },
+        };
+        const node = (name: string, zone: string) => ({ name, ready: true, unschedulable: false, gpus: 0, labels: { [ZONE_LABEL]: zone } });
+        const reader = fakeReader({ nodes: [node("a", "us-west-2a"), node("b", "us-west-2b"), node("c", "us-west-2c")] });
+        const zoneOf: Record<string, string> = { "subnet-0aaaaaaaaaaaaaaa1": "us-west-2a", "subnet-0bbbbbbbbbbbbbbb2": "us-west-2b" };
+        const aws: AwsReader = {
+            subnet: async (id) => ({ subnetId: id, vpcId: VPC_ID, availabilityZone: zoneOf[id] }),
+            clusterOidcIssuer: async () => assert.fail("no OIDC read under Pod Identity"),
+            oidcProviderClientIds: async () => assert.fail("no OIDC read under Pod Identity"),
+        };
+        const logs = await withLogs(() => autoConfigure({ args: eksArgs, settings: resolveSettings(eksArgs), reader, aws }));
+        assert.ok(
+            logs.warn.includes(
+                "auto-configuration: mountTargets: nodes in us-west-2c, where no subnet of dynamo:eks.privateSubnetIds lies -> pods on those nodes cannot mount the model cache (mount targets only in us-west-2a, us-west-2b): add a private subnet of us-west-2c to dynamo:eks.privateSubnetIds",
+            ),
+            logs.warn.join("\n"),
+        );
     });
 
     it("lets a config problem found in the cluster stop the run", async () => {

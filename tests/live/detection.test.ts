@@ -8,6 +8,7 @@ import {
     PODMONITOR_CRD,
     SERVICEMONITOR_CRD,
     waitForNamespaceGone,
+    ZONE_LABEL,
 } from "../../components/live/detection";
 import { DynamoConfigError } from "../../components/core/errors";
 import { OWNER_LABEL } from "../../components/core/labels";
@@ -366,6 +367,20 @@ describe("auto-configuration rules", () => {
             const detection = await run({ nodes: standardNodes }, args, { args });
             assert.equal(decision(detection, "autoMode").level, "warn");
             assert.equal(applyDetection(args, detection).eks?.autoMode, true);
+        });
+    });
+
+    describe("node zones on EKS", () => {
+        it("lists each zone the nodes run in once, for the mount targets", async () => {
+            const node = (name: string, labels: Record<string, string>) => ({ name, ready: true, unschedulable: false, gpus: 0, labels });
+            const nodes = [
+                node("a", { [ZONE_LABEL]: "us-west-2b" }),
+                node("b", { [ZONE_LABEL]: "us-west-2a" }),
+                node("c", { [ZONE_LABEL]: "us-west-2b" }),
+                node("d", {}),
+            ];
+            assert.deepEqual((await run({ nodes }, eksArgs)).nodeZones, ["us-west-2a", "us-west-2b"]);
+            assert.equal((await run({ nodes, storageClasses: [nfsClass] }, k8sArgs)).nodeZones, undefined, "only read on EKS");
         });
     });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { policies } from "../../policies/policies";
-import { awsCalls, eksClusterState } from "../awsMocks";
+import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "../awsMocks";
 import { runProgram, stackFileConfig } from "../harness";
 import { runOptions, VALID_INPUTS } from "../inputCases";
 import { allViolations } from "./policyHarness";
@@ -37,7 +37,7 @@ describe("the pack over this project's own stacks", () => {
                 "dynamo:eks": JSON.stringify({
                     ...JSON.parse(stackFileConfig("eks")["dynamo:eks"]),
                     identity: "irsa",
-                    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
+                    oidcProviderArn: OIDC_PROVIDER_ARN,
                 }),
             },
         ],
