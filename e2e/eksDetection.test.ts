@@ -1,7 +1,9 @@
 /**
- * Auto-configuration's EKS facts, read from a real API server: the objects that mark a Pod Identity
- * agent, EKS Auto Mode nodes and the AWS Load Balancer Controller are created on the e2e cluster,
- * and detection (the program's own rules and reader) must report each. Runs last: it labels a node.
+ * Auto-configuration's and verify's EKS facts, read from a real API server: the objects that mark a
+ * Pod Identity agent, EKS Auto Mode nodes, the AWS Load Balancer Controller and the EFS CSI driver
+ * (with the credentials EKS injects) are created on the e2e cluster, whose nodes carry zone labels,
+ * and detection and verify (the program's own rules and reader) must report each. Runs last: it
+ * labels a node.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
@@ -9,7 +11,11 @@ import { DynamoPlatformArgs, Platform } from "../components/core/args";
 import { resolveSettings } from "../components/core/settings";
 import { detect, Detection, EKS_COMPUTE_TYPE_LABEL } from "../components/live/detection";
 import { kubernetesClusterReader } from "../components/live/reader";
-import { apps, core, eventually, exists } from "./harness";
+import { verifyEks } from "../components/live/eksVerification";
+import { CheckResult } from "../components/live/verification";
+import { AwsReader, checkEksReadiness } from "../components/eks/readiness";
+import { EFS_CSI_DRIVER, EFS_PROVISIONER } from "../components/eks/storage";
+import { apps, core, eventually, exists, storage } from "./harness";
 
 const kubeconfig = new k8s.KubeConfig();
 kubeconfig.loadFromFile(process.env.KUBECONFIG!);
@@ -23,6 +29,8 @@ const ARGS: DynamoPlatformArgs = {
     eks: { clusterName: "e2e", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"] },
 };
 const AGENT = { namespace: "kube-system", name: "eks-pod-identity-agent" };
+const EFS_CONTROLLER = { namespace: "kube-system", name: EFS_CSI_DRIVER.controller };
+const EFS_NODE = { namespace: "kube-system", name: EFS_CSI_DRIVER.nodeDaemonSet };
 const CONTROLLER = { namespace: "kube-system", name: "aws-load-balancer-controller" };
 
 function detectOnCluster(): Promise<Detection> {
@@ -41,12 +49,14 @@ function about(detection: Detection, subject: string) {
     return found[0];
 }
 
-function workload(name: string, labels: Record<string, string>) {
+function workload(name: string, labels: Record<string, string>, env: string[] = []) {
+    const container = { name, image: `registry.e2e.invalid/${name}:1.0.0`, env: env.map((variable) => ({ name: variable, value: "e2e" })) };
     return {
         metadata: { name, labels },
         spec: {
             selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name, image: `registry.e2e.invalid/${name}:1.0.0` }] } },
+            // DaemonSets of EKS add-ons run on every node, GPU nodes included.
+            template: { metadata: { labels }, spec: { containers: [container], tolerations: [{ operator: "Exists" }] } },
         },
     };
 }
@@ -62,6 +72,9 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
         await apps.deleteNamespacedDaemonSet(AGENT).catch(() => undefined);
         await apps.deleteNamespacedDeployment(CONTROLLER).catch(() => undefined);
         await networking.deleteIngressClass({ name: "alb" }).catch(() => undefined);
+        await apps.deleteNamespacedDeployment(EFS_CONTROLLER).catch(() => undefined);
+        await apps.deleteNamespacedDaemonSet(EFS_NODE).catch(() => undefined);
+        await storage.deleteCSIDriver({ name: EFS_PROVISIONER }).catch(() => undefined);
         await core
             .patchNode(
                 { name: node, body: { metadata: { labels: { [EKS_COMPUTE_TYPE_LABEL]: null } } } },
@@ -109,5 +122,52 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
         assert.equal(about(detection, "autoMode").found, `EKS Auto Mode (1 node labelled ${EKS_COMPUTE_TYPE_LABEL}=auto)`);
         assert.equal(detection.installPodIdentityAgent, false);
         assert.equal(about(detection, "podIdentityAgent").found, "built into EKS Auto Mode");
+    });
+
+    it("the zones of the nodes: each reported, and one without a mount target warned about", async () => {
+        const detection = await detectOnCluster();
+        assert.deepEqual(detection.nodeZones, ["e2e-zone-a", "e2e-zone-b"]);
+        const subnetInZoneA: AwsReader = {
+            subnet: async (id) => ({ subnetId: id, vpcId: ARGS.eks!.vpcId as string, availabilityZone: "e2e-zone-a" }),
+            clusterOidcIssuer: async () => undefined,
+            oidcProviderClientIds: async () => undefined,
+        };
+        const settings = resolveSettings(ARGS, "dynamo:");
+        const findings = await checkEksReadiness(subnetInZoneA, { eks: settings.eks!, efs: settings.efs, nodeZones: detection.nodeZones });
+        assert.deepEqual(
+            findings.map((f) => [f.level, f.found]),
+            [["warn", "nodes in e2e-zone-b, where no subnet of dynamo:eks.privateSubnetIds lies"]],
+        );
+    });
+
+    it("verify's EKS rows: Auto Mode, its agent, the EFS CSI driver with its credentials, mount targets per zone, the ALB controller", async () => {
+        await storage.createCSIDriver({ body: { metadata: { name: EFS_PROVISIONER }, spec: { attachRequired: false } } });
+        await apps.createNamespacedDaemonSet({ namespace: EFS_NODE.namespace, body: workload(EFS_NODE.name, { app: EFS_NODE.name }) });
+        await apps.createNamespacedDeployment({
+            namespace: EFS_CONTROLLER.namespace,
+            body: workload(EFS_CONTROLLER.name, { app: EFS_CONTROLLER.name }, ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]),
+        });
+        const outputs = { eksIdentity: "podIdentity", eksAutoMode: true, efsMountTargetZones: ["e2e-zone-a"] };
+        let rows: Record<string, CheckResult> = {};
+        await eventually("the EFS CSI driver's pods ready", async () => {
+            rows = Object.fromEntries((await verifyEks(kubernetesClusterReader(kubeconfig), outputs)).map((r) => [r.check, r]));
+            return rows["EFS CSI driver"].status === "ok";
+        });
+        assert.deepEqual(
+            Object.values(rows).map((r) => `${r.check}: ${r.status}: ${r.detail}`),
+            [
+                `EKS Auto Mode: ok: Auto Mode (1 node ${EKS_COMPUTE_TYPE_LABEL}=auto)`,
+                "Pod Identity agent: ok: built into EKS Auto Mode",
+                "EFS CSI driver: ok: controller 1/1 ready, node DaemonSet 4/4 ready",
+                "EFS CSI credentials: ok: 1 controller pod with AWS_CONTAINER_CREDENTIALS_FULL_URI (podIdentity)",
+                "EFS mount targets: fail: in e2e-zone-a; nodes in e2e-zone-a, e2e-zone-b: none in e2e-zone-b",
+                "ALB ingress: ok: IngressClass alb, served by kube-system/aws-load-balancer-controller",
+            ],
+        );
+        const irsa = await verifyEks(kubernetesClusterReader(kubeconfig), { ...outputs, eksIdentity: "irsa" });
+        assert.match(
+            irsa.find((r) => r.check === "EFS CSI credentials")!.detail,
+            /without AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE \(irsa\)$/,
+        );
     });
 });

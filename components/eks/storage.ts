@@ -24,18 +24,25 @@ export interface CsiDriverAddon {
     /** Controller service account in `kube-system` that assumes the role. */
     serviceAccount: string;
     managedPolicy: string;
+    /** The add-on's controller Deployment and node DaemonSet in `kube-system`; its controller pods carry `app=<controller>`. */
+    controller: string;
+    nodeDaemonSet: string;
 }
 
 export const EFS_CSI_DRIVER: CsiDriverAddon = {
     addonName: "aws-efs-csi-driver",
     serviceAccount: "efs-csi-controller-sa",
     managedPolicy: "AmazonEFSCSIDriverPolicy",
+    controller: "efs-csi-controller",
+    nodeDaemonSet: "efs-csi-node",
 };
 
 export const EBS_CSI_DRIVER: CsiDriverAddon = {
     addonName: "aws-ebs-csi-driver",
     serviceAccount: "ebs-csi-controller-sa",
     managedPolicy: "AmazonEBSCSIDriverPolicy",
+    controller: "ebs-csi-controller",
+    nodeDaemonSet: "ebs-csi-node",
 };
 
 /** Tags of every AWS resource this package creates: the user's, plus this stack as owner. */

@@ -23,6 +23,8 @@ export interface PodInfo {
     phase: string;
     ready: boolean;
     labels: Record<string, string>;
+    /** Names of the environment variables its containers set, where EKS injects AWS credentials. */
+    envNames?: string[];
 }
 
 export interface DeploymentInfo {
@@ -217,6 +219,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
                 phase: p.status?.phase ?? "Unknown",
                 ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
                 labels: p.metadata?.labels ?? {},
+                envNames: [...new Set((p.spec?.containers ?? []).flatMap((c) => (c.env ?? []).map((e) => e.name)))],
             })),
         deployment: async (namespace, name) => {
             const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));

@@ -1,9 +1,11 @@
 /**
  * The product's verification checklist, run against a live cluster from a stack's outputs:
  * namespace, CRDs, nodes and GPUs, the Dynamo pods, etcd and NATS pods, the operator and its recent
- * logs, and whether its admission webhook lets a DynamoGraphDeployment in.
+ * logs, and whether its admission webhook lets a DynamoGraphDeployment in; on EKS also the rows
+ * of {@link verifyEks}.
  */
 import { ClusterReader, DryRunObject, NodeInfo, PodInfo } from "./reader";
+import { verifyEks } from "./eksVerification";
 
 export interface CheckResult {
     check: string;
@@ -19,6 +21,11 @@ export interface PlatformOutputs {
     platformReleaseName: string;
     crdNames: string[];
     etcdEndpoint?: string;
+    persistenceStorageClass?: string;
+    /** Set on EKS (with the other EKS outputs), which adds the EKS rows. */
+    eksIdentity?: string;
+    eksAutoMode?: boolean;
+    efsMountTargetZones?: string[];
 }
 
 const LOG_LINES = 5;
@@ -164,6 +171,9 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
     }
     const natsSelector = "app.kubernetes.io/name=nats";
     results.push(podsCheck("NATS pods", await reader.pods(namespace, natsSelector), namespace, natsSelector));
+    if (outputs.eksIdentity) {
+        results.push(...(await verifyEks(reader, { ...outputs, eksIdentity: outputs.eksIdentity })));
+    }
 
     const deploymentName = `${release}-dynamo-operator-controller-manager`;
     const operator = await reader.deployment(namespace, deploymentName);
