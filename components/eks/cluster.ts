@@ -163,6 +163,8 @@ export interface ClusterStackOutputs {
     oidcProviderArn?: string;
     /** Kubeconfig of the cluster, kept secret. */
     kubeconfig: pulumi.Output<string>;
+    /** The same kubeconfig as text, for auto-configuration's reads of the cluster; never exported. */
+    kubeconfigText: string;
 }
 
 /** Where the platform's EKS cluster comes from. */
@@ -209,6 +211,7 @@ export async function readClusterStack(name: string, stack: string, stackKey: st
         privateSubnetIds: privateSubnetIds as string[],
         oidcProviderArn: oidcProviderArn as string | undefined,
         kubeconfig: pulumi.secret(kubeconfig as string),
+        kubeconfigText: kubeconfig as string,
     };
 }
 

@@ -3,8 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "../core/args";
 import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
-import { detect, Detection, skippedDetection, waitForNamespaceGone } from "./detection";
-import { EksClusterSource } from "../eks/cluster";
+import { detect, Detection, podIdentityAgentAssumed, skippedDetection, waitForNamespaceGone } from "./detection";
+import { ClusterStackOutputs, EksClusterSource } from "../eks/cluster";
 import { AwsReader, awsReader, checkEksReadiness } from "../eks/readiness";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL, stackOwner } from "../core/labels";
@@ -18,8 +18,8 @@ const TERMINATING_NAMESPACE_TIMEOUT_SECONDS = 120;
 export interface AutoConfigureOptions {
     args: DynamoPlatformArgs;
     settings: PlatformSettings;
-    /** Where the EKS cluster comes from; a cluster this run creates or reads from a stack is not read here. */
-    eksCluster?: { kind: EksClusterSource["kind"]; stack?: string };
+    /** Where the EKS cluster comes from; one this run creates is not read, one from a cluster stack is read with its kubeconfig. */
+    eksCluster?: { kind: EksClusterSource["kind"]; stack?: string; outputs?: Pick<ClusterStackOutputs, "kubeconfigText"> };
     /** `kubernetes:kubeconfig` and `kubernetes:context`, which the default Kubernetes provider also reads. */
     kubeconfig?: string;
     context?: string;
@@ -55,10 +55,16 @@ function unreadableCluster(eksCluster: AutoConfigureOptions["eksCluster"]): stri
     if (eksCluster?.kind === "create") {
         return "the EKS cluster is created by this stack";
     }
-    if (eksCluster?.kind === "stack") {
-        return `the EKS cluster comes from stack ${eksCluster.stack}`;
+    if (eksCluster?.kind === "stack" && eksCluster.outputs === undefined) {
+        return `the EKS cluster comes from stack ${eksCluster.stack}, whose outputs are not read yet`;
     }
     return undefined;
+}
+
+/** The kubeconfig and context the program's Kubernetes provider uses, which detection reads the cluster with. */
+function clusterKubeConfig(options: AutoConfigureOptions): [string | undefined, string | undefined] {
+    const fromStack = options.eksCluster?.kind === "stack" ? options.eksCluster.outputs?.kubeconfigText : undefined;
+    return fromStack !== undefined ? [fromStack, undefined] : [options.kubeconfig, options.context];
 }
 
 async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
@@ -70,7 +76,7 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
     let reader = options.reader;
     if (reader === undefined) {
         try {
-            reader = kubernetesClusterReader(providerKubeConfig(options.kubeconfig, options.context));
+            reader = kubernetesClusterReader(providerKubeConfig(...clusterKubeConfig(options)));
         } catch (error) {
             return skippedDetection(`no usable kubeconfig (${(error as Error).message})`);
         }
@@ -109,6 +115,11 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
 export async function autoConfigure(options: AutoConfigureOptions): Promise<Detection> {
     const detection = await readCluster(options);
     const { eks, efs } = options.settings;
+    const agentAssumed = detection.installPodIdentityAgent === undefined && options.eksCluster?.kind !== "create";
+    const assumption = agentAssumed ? podIdentityAgentAssumed(options.settings, options.args) : undefined;
+    if (assumption !== undefined) {
+        detection.decisions.push(assumption);
+    }
     // A cluster this run creates has nothing to read yet, and everything created for it fits.
     if (eks !== undefined && options.eksCluster?.kind !== "create") {
         const findings = await checkEksReadiness(options.aws ?? awsReader, { eks, efs, nodeZones: detection.nodeZones });

@@ -445,9 +445,29 @@ async function detectAutoMode(reader: ClusterReader, input: DetectionInput, dete
  * each model-cache volume with it (Access Denied). Auto Mode has it built in; elsewhere it is the
  * `eks-pod-identity-agent` add-on, installed here when the cluster lacks it.
  */
+function needsPodIdentityAgent(eks: PlatformSettings["eks"]): boolean {
+    return eks !== undefined && eks.identity === EksIdentity.PodIdentity && (eks.installEfsCsiDriver || eks.installEbsCsiDriver);
+}
+
+/**
+ * Where the cluster was not read, a Pod Identity agent is assumed to run unless the config says
+ * otherwise: a warning, since on most standard clusters none does.
+ */
+export function podIdentityAgentAssumed(settings: PlatformSettings, args: DynamoPlatformArgs): Decision | undefined {
+    if (!needsPodIdentityAgent(settings.eks) || args.eks?.installPodIdentityAgent !== undefined) {
+        return undefined;
+    }
+    return {
+        subject: "podIdentityAgent",
+        found: "not read (the cluster could not be read)",
+        decision: `assumed present, so no ${POD_IDENTITY_AGENT} add-on: if the cluster has no agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, not Auto Mode), set dynamo:eks.installPodIdentityAgent: true, or every model-cache volume fails with Access Denied`,
+        level: "warn",
+    };
+}
+
 async function detectPodIdentityAgent(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const eks = input.settings.eks;
-    if (eks === undefined || eks.identity !== EksIdentity.PodIdentity || !(eks.installEfsCsiDriver || eks.installEbsCsiDriver)) {
+    if (eks === undefined || !needsPodIdentityAgent(eks)) {
         return;
     }
     const [daemonSet, autoMode, owner] = await Promise.all([

@@ -96,6 +96,52 @@ describe("autoConfigure (the program's step)", () => {
         );
     });
 
+    describe("an EKS cluster from a cluster stack, or one that cannot be read", () => {
+        const eksArgs = {
+            releaseVersion: "0.9.1",
+            platform: Platform.Eks,
+            eks: { clusterName: "gpu", vpcId: VPC_ID },
+            efs: { fileSystemId: "fs-0123456789abcdef0" },
+        };
+        const unreachable = JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "gpu", cluster: { server: "https://127.0.0.1:1" } }],
+            users: [{ name: "gpu", user: { token: "t" } }],
+            contexts: [{ name: "gpu", context: { cluster: "gpu", user: "gpu" } }],
+            "current-context": "gpu",
+        });
+
+        it("reads the cluster with the cluster stack's kubeconfig, not the ambient one", async () => {
+            let detection: Awaited<ReturnType<typeof autoConfigure>> | undefined;
+            await withLogs(async () => {
+                detection = await autoConfigure({
+                    args: eksArgs,
+                    settings: resolveSettings(eksArgs),
+                    kubeconfig: "/nonexistent/kubeconfig",
+                    eksCluster: { kind: "stack", stack: "acme/eks/prod", outputs: { kubeconfigText: unreachable } },
+                });
+            });
+            assert.match(detection!.decisions[0].found, /^the cluster cannot be read \(.*127\.0\.0\.1:1/);
+        });
+
+        it("warns that a Pod Identity agent is assumed when the cluster could not be read", async () => {
+            const logs = await withLogs(() =>
+                autoConfigure({ args: eksArgs, settings: resolveSettings(eksArgs), kubeconfig: "/nonexistent/kubeconfig" }),
+            );
+            assert.equal(logs.warn.length, 1);
+            assert.match(
+                logs.warn[0],
+                /^auto-configuration: podIdentityAgent: not read .* -> assumed present, .* set dynamo:eks.installPodIdentityAgent: true, or every model-cache volume fails with Access Denied$/,
+            );
+            const explicit = { ...eksArgs, eks: { ...eksArgs.eks, installPodIdentityAgent: false } };
+            const quiet = await withLogs(() =>
+                autoConfigure({ args: explicit, settings: resolveSettings(explicit), kubeconfig: "/nonexistent/kubeconfig" }),
+            );
+            assert.deepEqual(quiet.warn, [], "an explicit choice is not second-guessed");
+        });
+    });
+
     it("lets a config problem found in the cluster stop the run", async () => {
         await assert.rejects(
             autoConfigure({ args, settings: resolveSettings(args), reader: fakeReader({}) }),
