@@ -10,7 +10,9 @@ import {
     createEfsModelCache,
     createGp3StorageClass,
     createPodIdentityAgent,
+    EBS_AUTO_MODE_PROVISIONER,
     EBS_CSI_DRIVER,
+    EBS_PROVISIONER,
     EFS_CSI_DRIVER,
 } from "./eks/storage";
 import { createIngressNginx } from "./kubernetes/ingress";
@@ -205,10 +207,11 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
         const efsDriver = eks.installEfsCsiDriver ? createCsiDriverAddon(name, EFS_CSI_DRIVER, eks, needsAgent, parent) : undefined;
         const cache = createEfsModelCache(name, settings.storageClass, eks, efs, efsDriver, parent);
         const persistence =
-            (eks.installEbsCsiDriver || eks.autoMode) && settings.persistenceStorageClass
+            eks.blockStorageClass && settings.persistenceStorageClass
                 ? createGp3StorageClass(
                       name,
                       settings.persistenceStorageClass,
+                      eks.autoMode ? EBS_AUTO_MODE_PROVISIONER : EBS_PROVISIONER,
                       eks.installEbsCsiDriver ? createCsiDriverAddon(name, EBS_CSI_DRIVER, eks, needsAgent, parent) : undefined,
                       parent,
                   )

@@ -1,20 +1,20 @@
 /**
  * Auto-configuration's and verify's EKS facts, read from a real API server: the objects that mark a
- * Pod Identity agent, EKS Auto Mode nodes, the AWS Load Balancer Controller and the EFS CSI driver
- * (with the credentials EKS injects) are created on the e2e cluster, whose nodes carry zone labels,
- * and detection and verify (the program's own rules and reader) must report each. Runs last: it
- * labels a node.
+ * Pod Identity agent, EKS Auto Mode nodes, the AWS Load Balancer Controller, an EBS CSI driver and a
+ * gp3 class not the stack's, and the EFS CSI driver (with the credentials EKS injects) are created on
+ * the e2e cluster, whose nodes carry zone labels, and detection and verify (the program's own rules
+ * and reader) must report each. Runs last: it labels a node.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
 import { DynamoPlatformArgs, Platform } from "../components/core/args";
 import { resolveSettings } from "../components/core/settings";
-import { detect, Detection, EKS_COMPUTE_TYPE_LABEL } from "../components/live/detection";
+import { applyDetection, detect, Detection, EKS_COMPUTE_TYPE_LABEL } from "../components/live/detection";
 import { kubernetesClusterReader } from "../components/live/reader";
 import { verifyEks } from "../components/live/eksVerification";
 import { CheckResult } from "../components/live/verification";
 import { AwsReader, checkEksReadiness } from "../components/eks/readiness";
-import { EFS_CSI_DRIVER, EFS_PROVISIONER } from "../components/eks/storage";
+import { EBS_PROVISIONER, EFS_CSI_DRIVER, EFS_PROVISIONER } from "../components/eks/storage";
 import { apps, core, eventually, exists, storage } from "./harness";
 
 const kubeconfig = new k8s.KubeConfig();
@@ -33,10 +33,10 @@ const EFS_CONTROLLER = { namespace: "kube-system", name: EFS_CSI_DRIVER.controll
 const EFS_NODE = { namespace: "kube-system", name: EFS_CSI_DRIVER.nodeDaemonSet };
 const CONTROLLER = { namespace: "kube-system", name: "aws-load-balancer-controller" };
 
-function detectOnCluster(): Promise<Detection> {
+function detectOnCluster(args: DynamoPlatformArgs = ARGS): Promise<Detection> {
     return detect(kubernetesClusterReader(kubeconfig), {
-        settings: resolveSettings(ARGS, "dynamo:"),
-        args: ARGS,
+        settings: resolveSettings(args, "dynamo:"),
+        args,
         owner: "e2e-eks-markers",
         prometheusConfigured: true,
         addonOwner: async () => undefined,
@@ -75,6 +75,8 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
         await apps.deleteNamespacedDeployment(EFS_CONTROLLER).catch(() => undefined);
         await apps.deleteNamespacedDaemonSet(EFS_NODE).catch(() => undefined);
         await storage.deleteCSIDriver({ name: EFS_PROVISIONER }).catch(() => undefined);
+        await storage.deleteCSIDriver({ name: EBS_PROVISIONER }).catch(() => undefined);
+        await storage.deleteStorageClass({ name: "gp3" }).catch(() => undefined);
         await core
             .patchNode(
                 { name: node, body: { metadata: { labels: { [EKS_COMPUTE_TYPE_LABEL]: null } } } },
@@ -108,6 +110,22 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
             "IngressClass alb (ingress.k8s.aws/alb), served by kube-system/aws-load-balancer-controller",
         );
         assert.equal(about(detection, "ingress").level, "info");
+    });
+
+    it("block storage: an EBS CSI driver installed elsewhere gets the gp3 class without the add-on; a gp3 class not this stack's is used", async () => {
+        const withEbs = { ...ARGS, eks: { ...ARGS.eks!, installEbsCsiDriver: true, autoMode: false } };
+        await storage.createCSIDriver({ body: { metadata: { name: EBS_PROVISIONER }, spec: { attachRequired: true } } });
+        const driver = await detectOnCluster(withEbs);
+        assert.equal(driver.existingEbsCsiDriver, true);
+        assert.equal(about(driver, "ebsCsiDriver").found, "EBS CSI driver (CSIDriver ebs.csi.aws.com) installed outside this stack");
+        await storage.createStorageClass({ body: { metadata: { name: "gp3" }, provisioner: EBS_PROVISIONER } });
+        const existing = await detectOnCluster(withEbs);
+        assert.equal(existing.useExistingBlockStorageClass, "gp3");
+        const settings = resolveSettings(applyDetection(withEbs, existing), "dynamo:");
+        assert.deepEqual(
+            [settings.eks!.installEbsCsiDriver, settings.eks!.blockStorageClass, settings.persistenceStorageClass],
+            [false, false, "gp3"],
+        );
     });
 
     it("a node labelled by EKS Auto Mode: Auto Mode's storage, and its built-in agent", async () => {

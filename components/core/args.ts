@@ -149,6 +149,19 @@ export interface EksArgs {
      */
     installEbsCsiDriver?: boolean;
     /**
+     * The cluster already runs the EBS CSI driver, not as this stack's add-on: with
+     * `installEbsCsiDriver` the `gp3` class is created on that driver and the add-on is not
+     * installed. Default: detected from the CSIDriver `ebs.csi.aws.com`, false when the cluster
+     * cannot be read.
+     */
+    existingEbsCsiDriver?: boolean;
+    /**
+     * Create the `gp3` StorageClass for etcd and NATS. Default: with `installEbsCsiDriver` or Auto
+     * Mode; auto-configuration sets false when the cluster already has a class of that name that this
+     * stack did not create, which is then used as it is.
+     */
+    createBlockStorageClass?: boolean;
+    /**
      * The cluster runs EKS Auto Mode: block storage comes from Auto Mode's own provisioner
      * (`ebs.csi.eks.amazonaws.com`, so no EBS add-on) and Pod Identity is built in; the EFS CSI
      * add-on is still installed (Auto Mode has no EFS driver). Default: detected from the nodes'

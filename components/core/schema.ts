@@ -119,6 +119,8 @@ export const EKS_SHAPE = {
     installEfsCsiDriver: boolean,
     installPodIdentityAgent: boolean,
     installEbsCsiDriver: boolean,
+    existingEbsCsiDriver: boolean,
+    createBlockStorageClass: boolean,
     autoMode: boolean,
     albScheme: oneOf(["internet-facing", "internal"]),
     albGroupName: string(rules.OBJECT_NAME),

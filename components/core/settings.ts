@@ -136,7 +136,10 @@ export interface EksSettings {
     oidcProviderArn?: pulumi.Input<string>;
     installEfsCsiDriver: boolean;
     installPodIdentityAgent: boolean;
+    /** Install the EBS CSI add-on: block storage asked for, and no driver in the cluster yet. */
     installEbsCsiDriver: boolean;
+    /** Create the `gp3` class for etcd and NATS (on the add-on, the cluster's driver, or Auto Mode's). */
+    blockStorageClass: boolean;
     /** EKS Auto Mode: block storage on its own provisioner, no EBS add-on. */
     autoMode: boolean;
     tags: Record<string, string>;
@@ -464,7 +467,8 @@ function resolveEks(prefix: string, eks: EksArgs | undefined, efs: EfsArgs | und
         oidcProviderArn: eks.oidcProviderArn,
         installEfsCsiDriver: eks.installEfsCsiDriver ?? true,
         installPodIdentityAgent: eks.installPodIdentityAgent ?? false,
-        installEbsCsiDriver: eks.installEbsCsiDriver ?? false,
+        installEbsCsiDriver: (eks.installEbsCsiDriver ?? false) && eks.existingEbsCsiDriver !== true,
+        blockStorageClass: eks.createBlockStorageClass ?? (eks.installEbsCsiDriver === true || eks.autoMode === true),
         autoMode: eks.autoMode ?? false,
         tags: eks.tags ?? {},
     };
@@ -676,8 +680,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
     }
     const storageClass = args.storageClass ?? (platform === Platform.Eks ? "efs" : "nfs");
     const persistenceStorageClass =
-        args.persistenceStorageClass ??
-        (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.installEbsCsiDriver || eks?.autoMode ? EKS_GP3_CLASS : undefined);
+        args.persistenceStorageClass ?? (localPath ? DEFAULT_LOCAL_PATH_CLASS : eks?.blockStorageClass ? EKS_GP3_CLASS : undefined);
     if (persistenceStorageClass === storageClass) {
         throw DynamoConfigError.conflict(
             key("persistenceStorageClass"),

@@ -275,6 +275,7 @@ function createMountTargets(
 export function createGp3StorageClass(
     name: string,
     className: string,
+    provisioner: typeof EBS_PROVISIONER | typeof EBS_AUTO_MODE_PROVISIONER,
     driver: aws.eks.Addon | undefined,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
@@ -282,8 +283,7 @@ export function createGp3StorageClass(
         `${name}-block-storage`,
         {
             metadata: { name: className, labels: storageClassLabels(StorageRole.Persistence) },
-            // Without the add-on, the cluster is in Auto Mode, whose block storage has its own provisioner.
-            provisioner: driver ? EBS_PROVISIONER : EBS_AUTO_MODE_PROVISIONER,
+            provisioner,
             parameters: { type: "gp3", encrypted: "true" },
             reclaimPolicy: "Delete",
             volumeBindingMode: "WaitForFirstConsumer",

@@ -8,7 +8,14 @@
 import { DynamoPlatformArgs, EksIdentity, Platform } from "../core/args";
 import { ClusterReader, NodeInfo } from "./reader";
 import { ReadinessFinding } from "../eks/readiness";
-import { EBS_AUTO_MODE_PROVISIONER, EFS_CSI_DRIVER, EFS_PROVISIONER, POD_IDENTITY_AGENT } from "../eks/storage";
+import {
+    EBS_AUTO_MODE_PROVISIONER,
+    EBS_CSI_DRIVER,
+    EBS_PROVISIONER,
+    EFS_CSI_DRIVER,
+    EFS_PROVISIONER,
+    POD_IDENTITY_AGENT,
+} from "../eks/storage";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
@@ -34,6 +41,7 @@ export interface Decision {
         | "modelCacheStorageClass"
         | "ingress"
         | "efsCsiDriver"
+        | "ebsCsiDriver"
         | "autoMode"
         | "podIdentityAgent"
         | "installedRelease"
@@ -56,6 +64,10 @@ export interface Detection {
     prometheusEndpoint?: string;
     installLocalPath?: boolean;
     installEfsCsiDriver?: boolean;
+    /** The cluster's EBS CSI driver, not this stack's add-on, which the `gp3` class then uses. */
+    existingEbsCsiDriver?: boolean;
+    /** A block-storage class of the wanted name that this stack did not create: used, not created. */
+    useExistingBlockStorageClass?: string;
     /** Whether the EKS cluster runs Auto Mode, from its nodes. */
     autoMode?: boolean;
     /** Whether this stack installs the Pod Identity agent add-on: the cluster has no agent, or it is this stack's. */
@@ -387,6 +399,69 @@ async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, det
     });
 }
 
+/**
+ * Block storage for etcd and NATS on EKS, where asked for (`installEbsCsiDriver`, or Auto Mode): a
+ * class of that name not created here is used as it is (creating it again would fail), and an EBS
+ * CSI driver installed outside this stack gets the class without a second driver as add-on.
+ */
+async function detectBlockStorage(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { eks, persistenceStorageClass: className } = input.settings;
+    if (eks === undefined || !eks.blockStorageClass || className === undefined) {
+        return;
+    }
+    const subject = "persistenceStorageClass";
+    const [classes, drivers, autoNodes] = await Promise.all([reader.storageClasses(), reader.csiDrivers(), autoModeNodes(reader)]);
+    const existing = classes.find((c) => c.name === className);
+    if (existing !== undefined) {
+        if (existing.labels[OWNER_LABEL] === input.owner) {
+            detection.decisions.push({
+                subject,
+                found: `StorageClass ${className}, created by this stack`,
+                decision: "keep managing it",
+                level: "info",
+            });
+            return;
+        }
+        detection.useExistingBlockStorageClass = className;
+        detection.decisions.push({
+            subject,
+            found: `StorageClass ${className} (${existing.provisioner}), not created by this stack`,
+            decision: "etcd and NATS use it; no class and no EBS add-on are created, and it stays after a destroy",
+            level: "info",
+        });
+        return;
+    }
+    if (autoNodes.length > 0 || eks.autoMode) {
+        return;
+    }
+    if (!drivers.includes(EBS_PROVISIONER)) {
+        detection.decisions.push({
+            subject: "ebsCsiDriver",
+            found: "no EBS CSI driver",
+            decision: `install the ${EBS_CSI_DRIVER.addonName} add-on and create StorageClass ${className} on it`,
+            level: "info",
+        });
+        return;
+    }
+    const addonOwner = await input.addonOwner?.(EBS_CSI_DRIVER.addonName);
+    if (addonOwner === input.owner) {
+        detection.decisions.push({
+            subject: "ebsCsiDriver",
+            found: "EBS CSI driver, the add-on of this stack",
+            decision: "keep managing it",
+            level: "info",
+        });
+        return;
+    }
+    detection.existingEbsCsiDriver = true;
+    detection.decisions.push({
+        subject: "ebsCsiDriver",
+        found: `EBS CSI driver (CSIDriver ${EBS_PROVISIONER}) installed outside this stack`,
+        decision: `create StorageClass ${className} on it; do not install the add-on`,
+        level: "info",
+    });
+}
+
 /** The label EKS puts on every node with its compute type; `auto` on Auto Mode nodes. */
 export const EKS_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
 
@@ -538,6 +613,7 @@ const DETECTION_RULES: DetectionRule[] = [
     detectStorage,
     detectIngress,
     detectEfsDriver,
+    detectBlockStorage,
     detectAutoMode,
     detectPodIdentityAgent,
     detectNodeZones,
@@ -606,6 +682,16 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
         // stack config serves standard and Auto Mode clusters.
         if (detection.autoMode && args.eks.autoMode === undefined) {
             eks.installEbsCsiDriver = false;
+        }
+        if (detection.existingEbsCsiDriver && args.eks.existingEbsCsiDriver === undefined) {
+            eks.existingEbsCsiDriver = true;
+        }
+        // Block storage asked for and already there under that name: used as it is, like any class
+        // this stack does not own.
+        if (detection.useExistingBlockStorageClass !== undefined) {
+            eks.installEbsCsiDriver = false;
+            eks.createBlockStorageClass = false;
+            applied.persistenceStorageClass = detection.useExistingBlockStorageClass;
         }
         applied.eks = eks;
     }

@@ -256,6 +256,21 @@ describe("EKS storage", () => {
         assert.ok(recording.dependsOn(platform, gp3));
     });
 
+    it("with the cluster's own EBS CSI driver: the gp3 class on it, no EBS add-on", async () => {
+        const recording = await install({ eks: { ...cluster, installEbsCsiDriver: true, existingEbsCsiDriver: true } });
+        assert.equal(recording.object(T.storageClass, "gp3").inputs.provisioner, "ebs.csi.aws.com");
+        assert.ok(!recording.ofType(T.addon).some((a) => a.inputs.addonName === "aws-ebs-csi-driver"));
+    });
+
+    it("with a block-storage class the stack does not create: etcd and NATS use it, nothing is created for it", async () => {
+        const recording = await install({
+            eks: { ...cluster, installEbsCsiDriver: false, createBlockStorageClass: false, autoMode: true },
+            persistenceStorageClass: "gp3",
+        });
+        assert.equal(recording.ofType(T.storageClass).filter((c) => c.inputs.metadata.name === "gp3").length, 0);
+        assert.equal(recording.object(T.release, "dynamo-platform").inputs.values.etcd.persistence.storageClass, "gp3");
+    });
+
     it("refuses the EBS add-on on Auto Mode, naming both keys", async () => {
         const recording = await runWithMocks(
             () =>

@@ -370,6 +370,77 @@ describe("auto-configuration rules", () => {
         });
     });
 
+    describe("block storage for etcd and NATS on EKS", () => {
+        const withEbs: DynamoPlatformArgs = { ...eksArgs, eks: { ...eksArgs.eks!, installEbsCsiDriver: true } };
+        const gp3 = (provisioner: string, labels: Record<string, string> = {}) => ({ name: "gp3", provisioner, labels });
+
+        it("installs the EBS add-on where no driver runs, and says so", async () => {
+            const detection = await run({}, withEbs);
+            assert.equal(
+                decision(detection, "ebsCsiDriver").decision,
+                "install the aws-ebs-csi-driver add-on and create StorageClass gp3 on it",
+            );
+            const settings = resolveSettings(applyDetection(withEbs, detection)).eks!;
+            assert.deepEqual([settings.installEbsCsiDriver, settings.blockStorageClass], [true, true]);
+        });
+
+        it("creates the class on a driver installed outside this stack, without the add-on", async () => {
+            const detection = await run({ csiDrivers: ["ebs.csi.aws.com"] }, withEbs, { addonOwner: async () => undefined });
+            assert.equal(detection.existingEbsCsiDriver, true);
+            assert.equal(decision(detection, "ebsCsiDriver").decision, "create StorageClass gp3 on it; do not install the add-on");
+            const settings = resolveSettings(applyDetection(withEbs, detection));
+            assert.deepEqual(
+                [settings.eks!.installEbsCsiDriver, settings.eks!.blockStorageClass, settings.persistenceStorageClass],
+                [false, true, "gp3"],
+            );
+        });
+
+        it("keeps managing the EBS add-on this stack installed", async () => {
+            const detection = await run({ csiDrivers: ["ebs.csi.aws.com"] }, withEbs, {
+                addonOwner: async (name) => (name === "aws-ebs-csi-driver" ? OWNER : undefined),
+            });
+            assert.equal(detection.existingEbsCsiDriver, undefined);
+            assert.equal(resolveSettings(applyDetection(withEbs, detection)).eks!.installEbsCsiDriver, true);
+        });
+
+        it("uses a gp3 class the stack did not create, creating neither class nor add-on, on standard and Auto Mode clusters", async () => {
+            const autoNode = {
+                name: "i-0abc",
+                ready: true,
+                unschedulable: false,
+                gpus: 0,
+                labels: { "eks.amazonaws.com/compute-type": "auto" },
+            };
+            for (const [cluster, args] of [
+                [{ storageClasses: [gp3("ebs.csi.aws.com")], csiDrivers: ["ebs.csi.aws.com"] }, withEbs],
+                [{ storageClasses: [gp3("ebs.csi.eks.amazonaws.com")], nodes: [autoNode] }, withEbs],
+                [{ storageClasses: [gp3("ebs.csi.eks.amazonaws.com")] }, { ...eksArgs, eks: { ...eksArgs.eks!, autoMode: true } }],
+            ] as [FakeCluster, DynamoPlatformArgs][]) {
+                const detection = await run(cluster, args);
+                assert.equal(detection.useExistingBlockStorageClass, "gp3");
+                assert.match(decision(detection, "persistenceStorageClass").decision, /^etcd and NATS use it; no class and no EBS add-on/);
+                const settings = resolveSettings(applyDetection(args, detection));
+                assert.deepEqual(
+                    [settings.eks!.installEbsCsiDriver, settings.eks!.blockStorageClass, settings.persistenceStorageClass],
+                    [false, false, "gp3"],
+                );
+            }
+        });
+
+        it("keeps managing the gp3 class this stack created", async () => {
+            const detection = await run({ storageClasses: [gp3("ebs.csi.aws.com", ours)], csiDrivers: ["ebs.csi.aws.com"] }, withEbs, {
+                addonOwner: async () => OWNER,
+            });
+            assert.equal(detection.useExistingBlockStorageClass, undefined);
+            assert.equal(decision(detection, "persistenceStorageClass").decision, "keep managing it");
+        });
+
+        it("reads nothing for block storage when none is asked for", async () => {
+            const detection = await run({ storageClasses: [gp3("ebs.csi.aws.com")], csiDrivers: ["ebs.csi.aws.com"] }, eksArgs);
+            assert.deepEqual([detection.useExistingBlockStorageClass, detection.existingEbsCsiDriver], [undefined, undefined]);
+        });
+    });
+
     describe("node zones on EKS", () => {
         it("lists each zone the nodes run in once, for the mount targets", async () => {
             const node = (name: string, labels: Record<string, string>) => ({ name, ready: true, unschedulable: false, gpus: 0, labels });
