@@ -9,6 +9,7 @@ import { DynamoPlatformArgs, EksIdentity, Platform } from "../core/args";
 import { ClusterReader, NodeInfo } from "./reader";
 import { ReadinessFinding } from "../eks/readiness";
 import {
+    CsiDriverAddon,
     EBS_AUTO_MODE_PROVISIONER,
     EBS_CSI_DRIVER,
     EBS_PROVISIONER,
@@ -367,36 +368,42 @@ async function detectIngress(reader: ClusterReader, input: DetectionInput, detec
     detection.decisions.push({ subject: "ingress", found, decision: `graph frontends get no working ingress: ${advice}`, level: "warn" });
 }
 
+/** Whether a CSI driver runs in the cluster, and whether it is this stack's add-on. */
+type CsiDriverState = "absent" | "ours" | "foreign";
+
+/** Reads a CSI driver's state and reports it: what to do when it is absent, or installed outside this stack. */
+async function reportCsiDriver(
+    subject: "efsCsiDriver" | "ebsCsiDriver",
+    driver: CsiDriverAddon,
+    provisioner: string,
+    decisions: Record<Exclude<CsiDriverState, "ours">, string>,
+    reader: ClusterReader,
+    input: DetectionInput,
+    detection: Detection,
+): Promise<CsiDriverState> {
+    const label = subject === "efsCsiDriver" ? "EFS" : "EBS";
+    const state: CsiDriverState = !(await reader.csiDrivers()).includes(provisioner)
+        ? "absent"
+        : (await input.addonOwner?.(driver.addonName)) === input.owner
+          ? "ours"
+          : "foreign";
+    const found = {
+        absent: `no ${label} CSI driver`,
+        ours: `${label} CSI driver, the add-on of this stack`,
+        foreign: `${label} CSI driver (CSIDriver ${provisioner}) installed outside this stack`,
+    }[state];
+    detection.decisions.push({ subject, found, decision: state === "ours" ? "keep managing it" : decisions[state], level: "info" });
+    return state;
+}
+
 async function detectEfsDriver(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     if (input.settings.eks?.installEfsCsiDriver !== true) {
         return;
     }
-    if (!(await reader.csiDrivers()).includes(EFS_PROVISIONER)) {
-        detection.decisions.push({
-            subject: "efsCsiDriver",
-            found: "no EFS CSI driver",
-            decision: "install the aws-efs-csi-driver add-on",
-            level: "info",
-        });
-        return;
+    const decisions = { absent: `install the ${EFS_CSI_DRIVER.addonName} add-on`, foreign: "do not install the add-on" };
+    if ((await reportCsiDriver("efsCsiDriver", EFS_CSI_DRIVER, EFS_PROVISIONER, decisions, reader, input, detection)) === "foreign") {
+        detection.installEfsCsiDriver = false;
     }
-    const addonOwner = await input.addonOwner?.(EFS_CSI_DRIVER.addonName);
-    if (addonOwner === input.owner) {
-        detection.decisions.push({
-            subject: "efsCsiDriver",
-            found: "EFS CSI driver, the add-on of this stack",
-            decision: "keep managing it",
-            level: "info",
-        });
-        return;
-    }
-    detection.installEfsCsiDriver = false;
-    detection.decisions.push({
-        subject: "efsCsiDriver",
-        found: "EFS CSI driver installed outside this stack",
-        decision: "do not install the add-on",
-        level: "info",
-    });
 }
 
 /**
@@ -410,18 +417,17 @@ async function detectBlockStorage(reader: ClusterReader, input: DetectionInput, 
         return;
     }
     const subject = "persistenceStorageClass";
-    const [classes, drivers, autoNodes] = await Promise.all([reader.storageClasses(), reader.csiDrivers(), autoModeNodes(reader)]);
+    const [classes, autoNodes] = await Promise.all([reader.storageClasses(), autoModeNodes(reader)]);
     const existing = classes.find((c) => c.name === className);
-    if (existing !== undefined) {
-        if (existing.labels[OWNER_LABEL] === input.owner) {
-            detection.decisions.push({
-                subject,
-                found: `StorageClass ${className}, created by this stack`,
-                decision: "keep managing it",
-                level: "info",
-            });
-            return;
-        }
+    if (existing?.labels[OWNER_LABEL] === input.owner) {
+        // The driver is read again below, so a second run decides as the first did.
+        detection.decisions.push({
+            subject,
+            found: `StorageClass ${className}, created by this stack`,
+            decision: "keep managing it",
+            level: "info",
+        });
+    } else if (existing !== undefined) {
         detection.useExistingBlockStorageClass = className;
         detection.decisions.push({
             subject,
@@ -434,32 +440,13 @@ async function detectBlockStorage(reader: ClusterReader, input: DetectionInput, 
     if (autoNodes.length > 0 || eks.autoMode) {
         return;
     }
-    if (!drivers.includes(EBS_PROVISIONER)) {
-        detection.decisions.push({
-            subject: "ebsCsiDriver",
-            found: "no EBS CSI driver",
-            decision: `install the ${EBS_CSI_DRIVER.addonName} add-on and create StorageClass ${className} on it`,
-            level: "info",
-        });
-        return;
+    const decisions = {
+        absent: `install the ${EBS_CSI_DRIVER.addonName} add-on and create StorageClass ${className} on it`,
+        foreign: `create StorageClass ${className} on it; do not install the add-on`,
+    };
+    if ((await reportCsiDriver("ebsCsiDriver", EBS_CSI_DRIVER, EBS_PROVISIONER, decisions, reader, input, detection)) === "foreign") {
+        detection.existingEbsCsiDriver = true;
     }
-    const addonOwner = await input.addonOwner?.(EBS_CSI_DRIVER.addonName);
-    if (addonOwner === input.owner) {
-        detection.decisions.push({
-            subject: "ebsCsiDriver",
-            found: "EBS CSI driver, the add-on of this stack",
-            decision: "keep managing it",
-            level: "info",
-        });
-        return;
-    }
-    detection.existingEbsCsiDriver = true;
-    detection.decisions.push({
-        subject: "ebsCsiDriver",
-        found: `EBS CSI driver (CSIDriver ${EBS_PROVISIONER}) installed outside this stack`,
-        decision: `create StorageClass ${className} on it; do not install the add-on`,
-        level: "info",
-    });
 }
 
 /** The label EKS puts on every node with its compute type; `auto` on Auto Mode nodes. */

@@ -427,12 +427,18 @@ describe("auto-configuration rules", () => {
             }
         });
 
-        it("keeps managing the gp3 class this stack created", async () => {
-            const detection = await run({ storageClasses: [gp3("ebs.csi.aws.com", ours)], csiDrivers: ["ebs.csi.aws.com"] }, withEbs, {
-                addonOwner: async () => OWNER,
-            });
-            assert.equal(detection.useExistingBlockStorageClass, undefined);
-            assert.equal(decision(detection, "persistenceStorageClass").decision, "keep managing it");
+        it("keeps managing the gp3 class this stack created, and decides about the driver as the first run did", async () => {
+            for (const [owner, existingDriver] of [
+                [OWNER, undefined],
+                [undefined, true],
+            ] as const) {
+                const detection = await run({ storageClasses: [gp3("ebs.csi.aws.com", ours)], csiDrivers: ["ebs.csi.aws.com"] }, withEbs, {
+                    addonOwner: async () => owner,
+                });
+                assert.equal(detection.useExistingBlockStorageClass, undefined);
+                assert.equal(decision(detection, "persistenceStorageClass").decision, "keep managing it");
+                assert.equal(detection.existingEbsCsiDriver, existingDriver);
+            }
         });
 
         it("reads nothing for block storage when none is asked for", async () => {
