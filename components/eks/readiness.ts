@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import { EksIdentity } from "../core/args";
 import { DynamoConfigError } from "../core/errors";
 import { EfsSettings, EksSettings } from "../core/settings";
-import { planMountTargets, SubnetPlacement } from "./storage";
+import { oidcProviderIssuer, planMountTargets, SubnetPlacement } from "./storage";
 
 /** A subnet as EC2 describes it. */
 export interface SubnetFacts extends SubnetPlacement {
@@ -52,7 +52,7 @@ export const awsReader: AwsReader = {
 
 /** One finding, reported like auto-configuration's decisions. */
 export interface ReadinessFinding {
-    subject: "oidcProvider" | "subnets" | "mountTargets";
+    subject: "oidcProvider" | "mountTargets";
     found: string;
     decision: string;
     level: "info" | "warn";
@@ -70,14 +70,9 @@ const STS_AUDIENCE = "sts.amazonaws.com";
 /** Config keys the findings blame: readiness runs for the program, whose keys these are. */
 const EKS_KEY = "dynamo:eks";
 
-/** The issuer (`oidc.eks.<region>.amazonaws.com/id/<id>`) an IAM OIDC provider ARN names. */
-export function oidcProviderIssuer(arn: string): string {
-    return arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length);
-}
-
 /** The ARN the cluster's OIDC provider has in the account of `arn`, from the cluster's issuer URL. */
 function expectedProviderArn(arn: string, issuerUrl: string): string {
-    return `${arn.slice(0, arn.indexOf(":oidc-provider/"))}:oidc-provider/${issuerUrl.replace(/^https:\/\//, "")}`;
+    return `${arn.slice(0, arn.length - oidcProviderIssuer(arn).length)}${issuerUrl.replace(/^https:\/\//, "")}`;
 }
 
 function createProviderCommand(clusterName: string): string {

@@ -70,6 +70,11 @@ export function planMountTargets(subnets: SubnetPlacement[]): SubnetPlacement[] 
     return [...byZone.values()].sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone));
 }
 
+/** The issuer (`oidc.eks.<region>.amazonaws.com/id/<id>`) an IAM OIDC provider ARN names. */
+export function oidcProviderIssuer(arn: string): string {
+    return arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length);
+}
+
 /** The role trust policy for a CSI controller under Pod Identity or IRSA. */
 export function csiRoleTrustPolicy(identity: EksIdentity, serviceAccount: string, oidcProviderArn?: string): Record<string, unknown> {
     if (identity === EksIdentity.PodIdentity) {
@@ -83,7 +88,7 @@ export function csiRoleTrustPolicy(identity: EksIdentity, serviceAccount: string
     if (!oidcProviderArn) {
         throw new Error("IRSA needs the OIDC provider ARN");
     }
-    const issuer = oidcProviderArn.slice(oidcProviderArn.indexOf("oidc-provider/") + "oidc-provider/".length);
+    const issuer = oidcProviderIssuer(oidcProviderArn);
     return {
         Version: "2012-10-17",
         Statement: [

@@ -14,16 +14,11 @@ import {
     nodeZones,
 } from "./detection";
 import { ClusterReader, DeploymentInfo, NodeInfo } from "./reader";
-import type { CheckResult } from "./verification";
+import type { CheckResult, PlatformOutputs } from "./verification";
 
 /** The stack outputs of an EKS platform that these rows read. */
-export interface EksOutputs {
-    eksIdentity: string;
-    eksAutoMode?: boolean;
-    /** Zones of the mount targets the stack created; empty for an existing file system. */
-    efsMountTargetZones?: string[];
-    persistenceStorageClass?: string;
-}
+export type EksOutputs = Required<Pick<PlatformOutputs, "eksIdentity">> &
+    Pick<PlatformOutputs, "eksAutoMode" | "efsMountTargetZones" | "persistenceStorageClass">;
 
 const KUBE_SYSTEM = "kube-system";
 /** IngressClass controller of EKS Auto Mode's built-in load balancing. */
