@@ -67,6 +67,7 @@ async function program() {
                 : (resolved.prometheusEndpointSource ?? platform.prometheusEndpointSource),
         modelCacheStorageClass: platform.modelCacheStorageClass,
         persistenceStorageClass: platform.persistenceStorageClass,
+        profile: platform.profile,
         efsFileSystemId: stack.eksCluster ? platform.efsFileSystemId : undefined,
         // What `npm run verify` checks the EKS cluster against.
         efsMountTargetZones: stack.eksCluster ? platform.efsMountTargetZones : undefined,

@@ -21,6 +21,9 @@ import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
 import { checkHelmValues, PlatformSettings, resolveSettings } from "./core/settings";
 import { platformReleaseValues } from "./core/releaseValues";
 import { installsEtcd, Values } from "./core/values";
+import { Profile } from "./core/args";
+import { createOperatorDisruptionBudget } from "./kubernetes/disruption";
+import { placeGroveOperator } from "./kubernetes/placement";
 
 /** Seconds Helm may take for the platform install or upgrade, hooks included (image pulls are slow). */
 const PLATFORM_RELEASE_TIMEOUT = 900;
@@ -65,6 +68,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly eksIdentity: pulumi.Output<string>;
     /** Whether the platform was set up for EKS Auto Mode (its block-storage provisioner, no EBS add-on). */
     public readonly eksAutoMode: pulumi.Output<boolean>;
+    /** The profile the platform runs: `dev` or `ha`. */
+    public readonly profile: pulumi.Output<string>;
 
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
@@ -143,6 +148,13 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             },
         );
 
+        if (settings.installGrove && settings.placement.nodeAffinity) {
+            placeGroveOperator(name, platformRelease.namespace, settings.placement.nodeAffinity, settings.skipAwait, this);
+        }
+        if (settings.placement.profile === Profile.Ha) {
+            createOperatorDisruptionBudget(name, platformRelease.namespace, this);
+        }
+
         const serviceHost = (service: string) =>
             pulumi.interpolate`${PLATFORM_RELEASE_NAME}-${service}.${platformRelease.namespace}.svc.cluster.local`;
         this.namespace = platformRelease.namespace;
@@ -167,6 +179,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         this.efsMountTargetZones = storage.efsMountTargetZones ?? pulumi.output([]);
         this.eksIdentity = pulumi.output(settings.eks?.identity ?? "");
         this.eksAutoMode = pulumi.output(settings.eks?.autoMode ?? false);
+        this.profile = pulumi.output(settings.placement.profile);
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -185,6 +198,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             efsMountTargetZones: this.efsMountTargetZones,
             eksIdentity: this.eksIdentity,
             eksAutoMode: this.eksAutoMode,
+            profile: this.profile,
         });
     }
 }

@@ -2,6 +2,7 @@
 import {
     ClusterReader,
     DeploymentInfo,
+    DisruptionBudgetInfo,
     NodeInfo,
     ObjectInfo,
     PodInfo,
@@ -27,6 +28,10 @@ export interface FakeCluster {
     deployments?: Record<string, DeploymentInfo>;
     /** DaemonSets by `<namespace>/<name>`. */
     daemonSets?: Record<string, DeploymentInfo>;
+    /** StatefulSets by `<namespace>/<name>`. */
+    statefulSets?: Record<string, DeploymentInfo>;
+    /** PodDisruptionBudgets by namespace. */
+    disruptionBudgets?: Record<string, DisruptionBudgetInfo[]>;
     nodes?: NodeInfo[];
     clusterRoles?: ObjectInfo[];
     webhooks?: WebhookInfo[];
@@ -89,6 +94,8 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
             ),
         deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
         daemonSet: (namespace, name) => answer(`daemonSet ${namespace}/${name}`, cluster.daemonSets?.[`${namespace}/${name}`]),
+        statefulSet: (namespace, name) => answer(`statefulSet ${namespace}/${name}`, cluster.statefulSets?.[`${namespace}/${name}`]),
+        podDisruptionBudgets: (namespace) => answer(`podDisruptionBudgets ${namespace}`, cluster.disruptionBudgets?.[namespace] ?? []),
         podLogTail: async (namespace, pod, container) => {
             const found = cluster.pods?.[namespace]?.find((p) => p.name === pod);
             if (found?.logError !== undefined) {

@@ -107,6 +107,31 @@ export const BAD_INPUTS: BadInput[] = [
         "an object with the fields",
     ),
     bad("type", "k8s", "tolerations as a map", { "dynamo:tolerations": { key: "dedicated" } }, "dynamo:tolerations", "a list such as"),
+    bad("value", "k8s", "a profile that does not exist", { "dynamo:profile": "production" }, "dynamo:profile", `one of "dev", "ha"`),
+    bad(
+        "value",
+        "k8s",
+        "a node selector label key with a space",
+        { "dynamo:placement": { nodeSelector: { "node group": "system" } } },
+        'dynamo:placement.nodeSelector key "node group"',
+        "a node label key",
+    ),
+    bad(
+        "type",
+        "k8s",
+        "a node affinity term list given as one object",
+        { "dynamo:placement": { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } } } },
+        "dynamo:placement.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution",
+        "a list such as",
+    ),
+    bad(
+        "cross-key",
+        "k8s",
+        "a node affinity beside a node selector",
+        { "dynamo:placement": { nodeSelector: { pool: "system" }, nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: {} } } },
+        "dynamo:placement.nodeAffinity",
+        "dynamo:placement.nodeSelector",
+    ),
     bad("type", "k8s", "helm values as a list", { "dynamo:helmValues": [{ etcd: {} }] }, "dynamo:helmValues", "a map of chart values"),
     bad(
         "type",
@@ -866,6 +891,20 @@ export const VALID_INPUTS: ValidInput[] = [
                 { key: "example.com/pool", operator: "Equal", value: "ai_1.x", effect: "NoExecute" },
                 "toleration",
             ),
+    },
+    {
+        name: "the ha profile pinned to a node group by a prefixed label",
+        stack: "k8s",
+        set: { "dynamo:profile": "ha", "dynamo:placement": { nodeSelector: { "eks.amazonaws.com/nodegroup": "system-1.x_a" } } },
+        check: (r) => {
+            const values = release(r, "dynamo-platform").values;
+            equal(values.etcd.replicaCount, 3, "etcd members");
+            equal(
+                values.etcd.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+                [{ key: "eks.amazonaws.com/nodegroup", operator: "In", values: ["system-1.x_a"] }],
+                "node selector",
+            );
+        },
     },
     {
         name: "helm values with a digest-pinned image and a chart-default tag",

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs } from "../components";
+import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs, Profile } from "../components";
+import { POD_LABELS } from "../components/core/placement";
 import { Recording, Registered, runWithMocks, secretValue } from "./harness";
 import { T } from "./types";
 
@@ -373,6 +374,38 @@ describe("DynamoPlatform", () => {
                 "https://prom.example:9090",
             );
             assert.equal(recording.logs.info.filter((m) => m.includes("monitoringStack")).length, 1);
+        });
+    });
+
+    describe("profile and placement", () => {
+        it("dev: Grove's operator gets the GPU-avoiding affinity by a patch after the release, and no operator budget", async () => {
+            const recording = await install({ releaseVersion: "0.9.1" });
+            const patch = recording.one(T.deploymentPatch);
+            assert.equal(patch.inputs.metadata.name, "grove-operator");
+            assert.equal(patch.inputs.metadata.namespace, "dynamo-system");
+            assert.equal(patch.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
+            assert.deepEqual(
+                patch.inputs.spec.template.spec.affinity.nodeAffinity,
+                release(recording, "dynamo-platform").inputs.values["dynamo-operator"].controllerManager.affinity.nodeAffinity,
+            );
+            assert.ok(recording.dependsOn(patch, release(recording, "dynamo-platform")), "patched once the release made the Deployment");
+            assert.equal(recording.ofType(T.disruptionBudget).length, 0);
+        });
+
+        it("ha: the operator's disruption budget selects its pods in the release namespace", async () => {
+            const recording = await install({ releaseVersion: "1.0.1", profile: Profile.Ha, namespace: "dynamo" });
+            const budget = recording.one(T.disruptionBudget);
+            assert.equal(budget.inputs.metadata.namespace, "dynamo");
+            assert.deepEqual(budget.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: { ...POD_LABELS.operator } } });
+            assert.equal(release(recording, "dynamo-platform").inputs.values["dynamo-operator"].controllerManager.replicas, 2);
+            assert.ok(recording.dependsOn(budget, release(recording, "dynamo-platform")));
+        });
+
+        it("patches nothing without Grove, or when nothing is asked of placement", async () => {
+            assert.equal((await install({ releaseVersion: "0.9.1", groveEnabled: false })).ofType(T.deploymentPatch).length, 0);
+            const free = await install({ releaseVersion: "0.9.1", placement: { avoidGpuNodes: false } });
+            assert.equal(free.ofType(T.deploymentPatch).length, 0);
+            assert.equal(release(free, "dynamo-platform").inputs.values["dynamo-operator"].controllerManager.affinity, undefined);
         });
     });
 });

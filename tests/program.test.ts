@@ -45,6 +45,7 @@ describe("program (index.ts)", () => {
                 crdsReleaseVersion: "0.9.0",
                 platformReleaseName: "dynamo-platform",
                 platformReleaseVersion: "0.9.0-post1",
+                profile: "dev",
                 crdNames: [
                     "dynamographdeployments.nvidia.com",
                     "dynamographdeploymentrequests.nvidia.com",

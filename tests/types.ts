@@ -6,6 +6,8 @@ export const T = {
     crdPatch: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
     namespace: "kubernetes:core/v1:Namespace",
     deployment: "kubernetes:apps/v1:Deployment",
+    deploymentPatch: "kubernetes:apps/v1:DeploymentPatch",
+    disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
     secret: "kubernetes:core/v1:Secret",
     stackReference: "pulumi:pulumi:StackReference",
     addon: "aws:eks/addon:Addon",

@@ -16,6 +16,39 @@ export enum DiscoveryBackend {
     Kubernetes = "kubernetes",
 }
 
+/** How the platform's own pods are sized and replicated. */
+export enum Profile {
+    /** One operator, one etcd member, one NATS server, the charts' own resources: to try Dynamo out. */
+    Dev = "dev",
+    /**
+     * Operator 2 replicas, etcd 3 members, NATS a 3-server cluster, spread over zones and nodes, each
+     * with a PodDisruptionBudget and sized requests and limits: to run models on.
+     */
+    Ha = "ha",
+}
+
+/** Where the platform's own pods (operator, etcd, NATS, Grove, KAI Scheduler, hook Jobs) may run. */
+export interface PlacementArgs {
+    /**
+     * Node labels every platform pod requires, e.g. `{"eks.amazonaws.com/nodegroup": "system"}` to
+     * pin the control plane to one node group. Default none.
+     */
+    nodeSelector?: Record<string, string>;
+    /**
+     * Prefer nodes without GPUs (a preferred node affinity on the GPU node labels), so the control
+     * plane uses CPU nodes when there are any and still fits on a GPU-only cluster. Default true.
+     */
+    avoidGpuNodes?: boolean;
+    /**
+     * A Kubernetes NodeAffinity (`requiredDuringSchedulingIgnoredDuringExecution` and/or
+     * `preferredDuringSchedulingIgnoredDuringExecution`) given to every platform pod instead of the one
+     * built from `nodeSelector` and `avoidGpuNodes`. Default none.
+     */
+    // A Kubernetes object passed through as it is: `any` is what the component schema calls "Any".
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    nodeAffinity?: Record<string, any>;
+}
+
 /** A toleration added to every platform pod (operator, etcd, NATS, Grove, KAI). */
 export interface TolerationArgs {
     /** Taint key to tolerate, e.g. `nvidia.com/gpu`. Required: a toleration without a key would tolerate every taint. */
@@ -312,6 +345,13 @@ export interface DynamoPlatformArgs {
      * tolerated, so the control plane also fits on GPU-only clusters.
      */
     tolerations?: TolerationArgs[];
+    /**
+     * `dev` (default) or `ha`: the replicas, spreading, disruption budgets and resources of the
+     * platform's own pods (see the README's "Production profile").
+     */
+    profile?: Profile;
+    /** Where the platform's own pods run. Default: anywhere, preferring nodes without GPUs. */
+    placement?: PlacementArgs;
     /**
      * Values deep-merged last into the platform chart values (objects merge, lists replace), for
      * any chart setting this package does not model. Default none.

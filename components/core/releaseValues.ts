@@ -3,6 +3,7 @@
  * Helm and what `npm run images` renders, from one place. Pure.
  */
 import { chartImageValues } from "./imageCatalog";
+import { placementValues } from "./placement";
 import { PlatformSettings } from "./settings";
 import { buildPlatformValues, deepMerge, Values } from "./values";
 
@@ -26,6 +27,7 @@ export function platformReleaseValues(settings: PlatformSettings, resolved: Reso
         prometheusEndpoint: resolved.prometheusUrl || undefined,
         persistenceStorageClass: settings.persistenceStorageClass,
         tolerations: settings.tolerations,
+        placement: placementValues(settings.placement),
         ingress: settings.ingress.className
             ? {
                   className: settings.ingress.className,

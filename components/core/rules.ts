@@ -215,12 +215,13 @@ export const AWS_TAG_KEY: ValueRule = {
     problem: (value) => (value.length > 128 ? "" : value.toLowerCase().startsWith("aws:") ? "AWS reserves the aws: prefix" : undefined),
 };
 export const AWS_TAG_VALUE = pattern(/^.{0,256}$/, "a tag value of at most 256 characters");
-export const TOLERATION_KEY = pattern(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    "a taint key such as nvidia.com/gpu or dedicated",
-);
-export const TOLERATION_VALUE = pattern(
-    /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
-    "a taint value (letters, digits, '-', '_', '.', at most 63)",
-);
+/** A Kubernetes qualified name with an optional DNS-subdomain prefix: how label and taint keys look. */
+const QUALIFIED_NAME =
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** How label and taint values look; empty is allowed. */
+const LABEL_VALUE_TEXT = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+export const TOLERATION_KEY = pattern(QUALIFIED_NAME, "a taint key such as nvidia.com/gpu or dedicated");
+export const TOLERATION_VALUE = pattern(LABEL_VALUE_TEXT, "a taint value (letters, digits, '-', '_', '.', at most 63)");
+export const LABEL_KEY = pattern(QUALIFIED_NAME, "a node label key such as eks.amazonaws.com/nodegroup or node-role");
+export const LABEL_VALUE = pattern(LABEL_VALUE_TEXT, "a node label value (letters, digits, '-', '_', '.', at most 63)");
 export const REGISTRY_USERNAME = pattern(/^\S+$/, "a registry user name without spaces, such as $oauthtoken");

@@ -18,10 +18,12 @@ import {
     IngressArgs,
     LocalPathArgs,
     NfsArgs,
+    PlacementArgs,
     TolerationArgs,
     DiscoveryBackend,
     EksIdentity,
     Platform,
+    Profile,
 } from "./args";
 import { DynamoConfigError } from "./errors";
 import * as rules from "./rules";
@@ -36,7 +38,8 @@ export type FieldSpec =
     | { readonly type: "list"; readonly of: FieldSpec; readonly nonEmpty: boolean; readonly example: string }
     | { readonly type: "map"; readonly keys: ValueRule; readonly of: FieldSpec }
     | { readonly type: "object"; readonly fields: Shape }
-    | { readonly type: "values" }
+    /** An object passed through as it is (chart values, a Kubernetes object); `accepted` names what it is. */
+    | { readonly type: "values"; readonly accepted?: string }
     /** A credential: a plain string for the component; in stack config only from the named secret key. */
     | { readonly type: "secret"; readonly configKey: string };
 
@@ -73,6 +76,19 @@ const TOLERATION_SHAPE = {
     value: string(rules.TOLERATION_VALUE),
     effect: oneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 } as const satisfies ShapeOf<TolerationArgs>;
+
+const PLACEMENT_SHAPE = {
+    nodeSelector: { type: "map", keys: rules.LABEL_KEY, of: string(rules.LABEL_VALUE) },
+    avoidGpuNodes: boolean,
+    nodeAffinity: object({
+        requiredDuringSchedulingIgnoredDuringExecution: { type: "values", accepted: 'a NodeSelector, e.g. {"nodeSelectorTerms": [...]}' },
+        preferredDuringSchedulingIgnoredDuringExecution: list(
+            { type: "values", accepted: "a PreferredSchedulingTerm (an object)" },
+            '[{"weight": 50, "preference": {"matchExpressions": [...]}}]',
+            true,
+        ),
+    }),
+} as const satisfies ShapeOf<PlacementArgs>;
 
 const NFS_SHAPE = {
     server: string(rules.HOST),
@@ -184,6 +200,8 @@ export const PLATFORM_ARGS_SHAPE = {
     ingress: object(INGRESS_SHAPE),
     imagePullSecret: object(IMAGE_PULL_SECRET_SHAPE),
     tolerations: list(object(TOLERATION_SHAPE), '[{"key": "dedicated", "operator": "Equal", "value": "ai", "effect": "NoSchedule"}]'),
+    profile: oneOf(Object.values(Profile)),
+    placement: object(PLACEMENT_SHAPE),
     helmValues: { type: "values" },
     removeCrdsOnDestroy: boolean,
     teardownTimeoutSeconds: number(true, 1, "seconds"),
@@ -379,7 +397,7 @@ export function checkValue(place: Place, value: unknown, spec: FieldSpec, source
                 throw invalid(
                     place,
                     value,
-                    "a map of chart values (an object)",
+                    spec.accepted ?? "a map of chart values (an object)",
                     Array.isArray(value) ? "a list where an object is expected" : undefined,
                 );
             }

@@ -35,6 +35,7 @@ import {
 } from "./imageCatalog";
 import { unpinnedImagesInValues } from "./images";
 import { isPrivateIpv4 } from "./network";
+import { PlacementSettings, resolvePlacement } from "./placement";
 import { PINNED_IMAGE, RELEASE_VERSION } from "./rules";
 import { checkArgs, isUnresolved } from "./schema";
 import { foreignSwitchKeys, PERSISTENCE_CLASS_PATHS, valueAt, Values } from "./values";
@@ -214,6 +215,8 @@ export interface PlatformSettings {
     ingress: IngressSettings;
     imagePullSecret?: ImagePullSecretSettings;
     tolerations: Toleration[];
+    /** The profile and where the platform's pods run. */
+    placement: PlacementSettings;
     helmValues?: pulumi.Input<Record<string, unknown>>;
     helmReleaseOptions: HelmReleaseOptions;
     /** The mirror and per-image replacements. */
@@ -779,6 +782,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         imageSlots,
         imagePullSecret: resolveImagePullSecret(args.imagePullSecret),
         tolerations: resolveTolerations(key("tolerations"), platform, args.tolerations),
+        placement: resolvePlacement(key("placement"), args.profile, args.placement),
         helmValues,
         helmReleaseOptions,
         removeCrdsOnDestroy,

@@ -5,6 +5,7 @@ import { DiscoveryBackend } from "./args";
 import { Toleration } from "./settings";
 import { ChartLine, ValuesLayout } from "./versions";
 import { WEBHOOK_CERT_JOB_IMAGE } from "./images";
+import { PlacementValues } from "./placement";
 
 /** A Helm values tree. */
 export type Values = { [key: string]: unknown };
@@ -22,6 +23,8 @@ export interface PlatformValuesInput {
     prometheusEndpoint?: string;
     persistenceStorageClass?: string;
     tolerations: Toleration[];
+    /** Affinity, replicas, spreading and resources of each subchart (see placement). */
+    placement: PlacementValues;
     ingress?: { className: string; tlsSecretName?: string; annotations?: Record<string, string> };
     imagePullSecretNames: string[];
     /** Values that move images to a mirror (see imageCatalog), merged before `overrides`. */
@@ -148,10 +151,10 @@ function operatorValues(input: PlatformValuesInput): Values {
             ...(input.ingress.annotations ? { annotations: input.ingress.annotations } : {}),
         };
     }
-    const controllerManager: Values = { tolerations: input.tolerations };
-    if (input.chartLine.operatorImageTag) {
-        controllerManager.manager = { image: { tag: input.chartLine.operatorImageTag } };
-    }
+    const controllerManager = deepMerge(
+        { tolerations: input.tolerations, ...input.placement.operator },
+        input.chartLine.operatorImageTag ? { manager: { image: { tag: input.chartLine.operatorImageTag } } } : {},
+    );
     const hookJobs: Values = {};
     if (input.chartLine.layout === ValuesLayout.SubchartToggles) {
         // 0.9.x hook Jobs: the webhook certificate Jobs default to `bitnami/kubectl:latest`, so they
@@ -176,13 +179,16 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     const etcd = installsEtcd(input.chartLine, input.discoveryBackend);
     const values: Values = {
         "dynamo-operator": operatorValues(input),
-        nats: {
-            config: { jetstream: { fileStore: { pvc: { enabled: true } } } },
-            podTemplate: { merge: { spec: { tolerations: input.tolerations } } },
-        },
+        nats: deepMerge(
+            {
+                config: { jetstream: { fileStore: { pvc: { enabled: true } } } },
+                podTemplate: { merge: { spec: { tolerations: input.tolerations } } },
+            },
+            input.placement.nats,
+        ),
     };
     if (etcd) {
-        values.etcd = { persistence: { enabled: true }, tolerations: input.tolerations };
+        values.etcd = { persistence: { enabled: true }, tolerations: input.tolerations, ...input.placement.etcd };
     }
     const installGrove = input.groveEnabled && (input.installGrove ?? true);
     const installKai = input.kaiSchedulerEnabled && (input.installKaiScheduler ?? true);
@@ -191,7 +197,7 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
     }
     if (installKai) {
         values["kai-scheduler"] = {
-            global: { tolerations: input.tolerations },
+            global: { tolerations: input.tolerations, ...input.placement.kaiScheduler },
             ...(installGrove && input.chartLine.kaiStalenessGracePeriod
                 ? { scheduler: { args: { "default-staleness-grace-period": "-1s" } } }
                 : {}),

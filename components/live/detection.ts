@@ -21,8 +21,16 @@ import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { parseReleaseVersion } from "../core/versions";
+import { nodeZones } from "../core/placement";
 import { PlatformSettings } from "../core/settings";
-import { checkExistingSchedulers, checkKubernetesVersion, checkOtherOperator, reportGpuNodes, reportLeftoverWebhooks } from "./preflight";
+import {
+    checkExistingSchedulers,
+    checkHighAvailability,
+    checkKubernetesVersion,
+    checkOtherOperator,
+    reportGpuNodes,
+    reportLeftoverWebhooks,
+} from "./preflight";
 
 export const PODMONITOR_CRD = "podmonitors.monitoring.coreos.com";
 export const SERVICEMONITOR_CRD = "servicemonitors.monitoring.coreos.com";
@@ -52,6 +60,7 @@ export interface Decision {
         | "kaiScheduler"
         | "gpuNodes"
         | "webhooks"
+        | "profile"
         | ReadinessFinding["subject"];
     found: string;
     decision: string;
@@ -452,17 +461,9 @@ async function detectBlockStorage(reader: ClusterReader, input: DetectionInput, 
 /** The label EKS puts on every node with its compute type; `auto` on Auto Mode nodes. */
 export const EKS_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
 
-/** The well-known label of a node's availability zone. */
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
-
 /** Names of the EKS Auto Mode nodes. */
 export function autoModeNodeNames(nodes: NodeInfo[]): string[] {
     return nodes.filter((node) => node.labels[EKS_COMPUTE_TYPE_LABEL] === "auto").map((node) => node.name);
-}
-
-/** The zones nodes run in, sorted, each once; nodes without the label are left out. */
-export function nodeZones(nodes: NodeInfo[]): string[] {
-    return [...new Set(nodes.map((node) => node.labels[ZONE_LABEL]).filter((zone): zone is string => Boolean(zone)))].sort();
 }
 
 async function autoModeNodes(reader: ClusterReader): Promise<string[]> {
@@ -593,6 +594,7 @@ const DETECTION_RULES: DetectionRule[] = [
     checkOtherOperator,
     checkExistingSchedulers,
     (reader, _, detection) => reportGpuNodes(reader, detection),
+    checkHighAvailability,
     (reader, _, detection) => reportLeftoverWebhooks(reader, detection),
     detectPrometheus,
     (reader, _, detection) => detectMonitoringCrds(reader, detection),

@@ -11,8 +11,8 @@ import {
     AWS_LOAD_BALANCER_CONTROLLER_SELECTOR,
     autoModeNodeNames,
     EKS_COMPUTE_TYPE_LABEL,
-    nodeZones,
 } from "./detection";
+import { nodeZones } from "../core/placement";
 import { ClusterReader, DeploymentInfo, NodeInfo } from "./reader";
 import type { CheckResult, PlatformOutputs } from "./verification";
 

@@ -6,6 +6,8 @@
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { DynamoConfigError } from "../core/errors";
 import { ValuesLayout } from "../core/versions";
+import { Profile } from "../core/args";
+import { HA_REPLICAS, nodeZones } from "../core/placement";
 import type { Detection, DetectionInput } from "./detection";
 import { ClusterReader, ObjectInfo, WebhookInfo } from "./reader";
 
@@ -178,4 +180,36 @@ export async function reportGpuNodes(reader: ClusterReader, detection: Detection
                   level: "warn",
               },
     );
+}
+
+/**
+ * Under the `ha` profile, whether the cluster can spread three replicas: at least three schedulable
+ * nodes (Ready, not cordoned, matching the placement's node selector) over at least two zones.
+ * The spreading is soft, so the install goes on either way; the warning says what is not protected.
+ */
+export async function checkHighAvailability(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.settings.placement.profile !== Profile.Ha) {
+        return;
+    }
+    const selector = Object.entries(input.args?.placement?.nodeSelector ?? {});
+    const nodes = (await reader.nodes()).filter(
+        (node) => node.ready && !node.unschedulable && selector.every(([key, value]) => node.labels[key] === value),
+    );
+    const zones = nodeZones(nodes);
+    const where = `${nodes.length} schedulable node${nodes.length === 1 ? "" : "s"}${selector.length > 0 ? " matching dynamo:placement.nodeSelector" : ""} in ${zones.length} zone${zones.length === 1 ? "" : "s"}${zones.length > 0 ? ` (${zones.join(", ")})` : ""}`;
+    const shortOf = [
+        ...(nodes.length < HA_REPLICAS.etcd
+            ? [`fewer than ${HA_REPLICAS.etcd} nodes: replicas share nodes, and losing one node can take etcd's quorum`]
+            : []),
+        ...(zones.length < 2 ? ["one zone or none: a zone outage takes the whole control plane"] : []),
+    ];
+    detection.decisions.push({
+        subject: "profile",
+        found: where,
+        decision:
+            shortOf.length > 0
+                ? `ha installs, but is not highly available here: ${shortOf.join("; ")}`
+                : `ha: ${HA_REPLICAS.etcd} etcd members and ${HA_REPLICAS.nats} NATS servers spread over ${zones.length} zones`,
+        level: shortOf.length > 0 ? "warn" : "info",
+    });
 }

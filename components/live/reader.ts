@@ -25,11 +25,21 @@ export interface PodInfo {
     labels: Record<string, string>;
     /** Names of the environment variables its containers set, where EKS injects AWS credentials. */
     envNames?: string[];
+    /** The node it was scheduled to, undefined while Pending. */
+    nodeName?: string;
 }
 
 export interface DeploymentInfo {
     desired: number;
     ready: number;
+}
+
+export interface DisruptionBudgetInfo {
+    name: string;
+    /** Evictions the budget allows now. */
+    disruptionsAllowed: number;
+    /** Pods the budget covers. */
+    expectedPods: number;
 }
 
 export interface NamespaceInfo {
@@ -97,6 +107,9 @@ export interface ClusterReader {
     deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
     /** A DaemonSet's scheduled (`desired`) and ready pods, undefined when it does not exist. */
     daemonSet(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
+    /** A StatefulSet's wanted and ready replicas, undefined when it does not exist. */
+    statefulSet(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
+    podDisruptionBudgets(namespace: string): Promise<DisruptionBudgetInfo[]>;
     /** The last lines of one container's log (pods of the real charts run sidecars, so the container is named). */
     podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string>;
     nodes(): Promise<NodeInfo[]>;
@@ -176,6 +189,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
     const version = kubeconfig.makeApiClient(k8s.VersionApi);
     const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
     const admission = kubeconfig.makeApiClient(k8s.AdmissionregistrationV1Api);
+    const policy = kubeconfig.makeApiClient(k8s.PolicyV1Api);
     return {
         serverVersion: async () => (await version.getCode()).gitVersion,
         storageClasses: async () =>
@@ -220,6 +234,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
                 ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
                 labels: p.metadata?.labels ?? {},
                 envNames: [...new Set((p.spec?.containers ?? []).flatMap((c) => (c.env ?? []).map((e) => e.name)))],
+                nodeName: p.spec?.nodeName,
             })),
         deployment: async (namespace, name) => {
             const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
@@ -229,6 +244,16 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const found = await orUndefined(() => apps.readNamespacedDaemonSet({ namespace, name }));
             return found && { desired: found.status?.desiredNumberScheduled ?? 0, ready: found.status?.numberReady ?? 0 };
         },
+        statefulSet: async (namespace, name) => {
+            const found = await orUndefined(() => apps.readNamespacedStatefulSet({ namespace, name }));
+            return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
+        },
+        podDisruptionBudgets: async (namespace) =>
+            (await policy.listNamespacedPodDisruptionBudget({ namespace })).items.map((b) => ({
+                name: b.metadata?.name ?? "",
+                disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
+                expectedPods: b.status?.expectedPods ?? 0,
+            })),
         podLogTail: async (namespace, pod, container, lines) =>
             core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
         clusterRoles: async () => (await rbac.listClusterRole()).items.map((r) => objectInfo(r.metadata)),

@@ -4,8 +4,11 @@
  * logs, and whether its admission webhook lets a DynamoGraphDeployment in; on EKS also the rows
  * of {@link verifyEks}.
  */
-import { ClusterReader, DryRunObject, NodeInfo, PodInfo } from "./reader";
+import { ClusterReader, DeploymentInfo, DryRunObject, NodeInfo, PodInfo } from "./reader";
 import { verifyEks } from "./eksVerification";
+import { Profile } from "../core/args";
+import { HA_REPLICAS } from "../core/placement";
+import { OPERATOR_DISRUPTION_BUDGET } from "../kubernetes/disruption";
 
 export interface CheckResult {
     check: string;
@@ -26,6 +29,8 @@ export interface PlatformOutputs {
     eksIdentity?: string;
     eksAutoMode?: boolean;
     efsMountTargetZones?: string[];
+    /** `dev` or `ha`; stacks from before the profile existed have none and count as `dev`. */
+    profile?: string;
 }
 
 const LOG_LINES = 5;
@@ -132,6 +137,90 @@ function podsCheck(check: string, pods: PodInfo[], namespace: string, selector?:
     return { check, status: "ok", detail: `${pods.length}/${pods.length} ready` };
 }
 
+/** Ready replicas of a StatefulSet against what it wants and what the profile asks for. */
+function replicasCheck(
+    check: string,
+    name: string,
+    found: DeploymentInfo | undefined,
+    haReplicas: number,
+    ha: boolean,
+    namespace: string,
+): CheckResult {
+    if (found === undefined) {
+        return {
+            check,
+            status: "fail",
+            detail: `${name} missing`,
+            hint: "The platform release did not create it: run `pulumi up` for this stack.",
+        };
+    }
+    const detail = `${found.ready}/${found.desired} ready`;
+    if (found.ready < found.desired) {
+        return { check, status: "fail", detail, hint: `\`kubectl describe statefulset ${name} -n ${namespace}\` and its pods' events.` };
+    }
+    if (ha && found.desired < haReplicas) {
+        return {
+            check,
+            status: "warn",
+            detail: `${detail}, fewer than the ${haReplicas} of the ha profile`,
+            hint: "dynamo:helmValues overrides the replica count; remove that override, or run `pulumi up` if the StatefulSet was scaled by hand.",
+        };
+    }
+    return { check, status: "ok", detail };
+}
+
+/**
+ * Replicas ready per component, the disruption budgets (all three required under `ha`), and platform
+ * pods on GPU nodes while CPU nodes could take them.
+ */
+async function availabilityChecks(reader: ClusterReader, outputs: PlatformOutputs): Promise<CheckResult[]> {
+    const { namespace, platformReleaseName: release } = outputs;
+    const ha = outputs.profile === Profile.Ha;
+    const results: CheckResult[] = [];
+    const statefulSets = [
+        ...(outputs.etcdEndpoint ? [{ check: "etcd replicas", name: `${release}-etcd`, haReplicas: HA_REPLICAS.etcd }] : []),
+        { check: "NATS replicas", name: `${release}-nats`, haReplicas: HA_REPLICAS.nats },
+    ];
+    for (const { check, name, haReplicas } of statefulSets) {
+        results.push(replicasCheck(check, name, await reader.statefulSet(namespace, name), haReplicas, ha, namespace));
+    }
+
+    const budgets = await reader.podDisruptionBudgets(namespace);
+    const expected = ha ? [...statefulSets.map((s) => s.name), OPERATOR_DISRUPTION_BUDGET] : [];
+    const missing = expected.filter((name) => !budgets.some((b) => b.name === name));
+    const listed = budgets.map((b) => `${b.name} (${b.disruptionsAllowed} of ${b.expectedPods} pods may be evicted)`).join(", ");
+    results.push(
+        missing.length > 0
+            ? {
+                  check: "disruption budgets",
+                  status: "fail",
+                  detail: `missing under the ha profile: ${missing.join(", ")}${listed ? `; present: ${listed}` : ""}`,
+                  hint: "A node drain may evict every replica at once: run `pulumi up` for this stack.",
+              }
+            : { check: "disruption budgets", status: "ok", detail: listed || `none (profile ${outputs.profile ?? Profile.Dev})` },
+    );
+
+    const nodes = await reader.nodes();
+    const gpuNodes = new Set(nodes.filter((n) => n.gpus > 0).map((n) => n.name));
+    const cpuNodes = nodes.filter((n) => n.gpus === 0 && n.ready && !n.unschedulable);
+    const onGpu = (await reader.pods(namespace)).filter((p) => p.nodeName !== undefined && gpuNodes.has(p.nodeName));
+    results.push(
+        onGpu.length > 0 && cpuNodes.length > 0
+            ? {
+                  check: "placement",
+                  status: "warn",
+                  detail: `${onGpu.length} platform pod${onGpu.length === 1 ? "" : "s"} on GPU nodes while ${cpuNodes.length} CPU node${cpuNodes.length === 1 ? "" : "s"} could run them: ${onGpu.map((p) => `${p.name} on ${p.nodeName}`).join(", ")}`,
+                  hint: "They moved there when the CPU nodes were full or away, and stay until rescheduled: `kubectl delete pod` them, or pin the platform with dynamo:placement.nodeSelector.",
+              }
+            : {
+                  check: "placement",
+                  status: "ok",
+                  detail: onGpu.length > 0 ? "on GPU nodes only, which are all the cluster has" : "no platform pod on a GPU node",
+              },
+    );
+    return results;
+}
+
 /** Runs every check; never throws for a failed check, only for a cluster that cannot be read. */
 export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOutputs): Promise<CheckResult[]> {
     const { namespace, platformReleaseName: release } = outputs;
@@ -171,6 +260,7 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
     }
     const natsSelector = "app.kubernetes.io/name=nats";
     results.push(podsCheck("NATS pods", await reader.pods(namespace, natsSelector), namespace, natsSelector));
+    results.push(...(await availabilityChecks(reader, outputs)));
     if (outputs.eksIdentity) {
         results.push(...(await verifyEks(reader, { ...outputs, eksIdentity: outputs.eksIdentity })));
     }
@@ -192,6 +282,13 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
                 status: "fail",
                 detail: `${detail}: scaled to zero`,
                 hint: `Nothing reconciles DynamoGraphDeployments: \`kubectl scale deployment ${deploymentName} -n ${namespace} --replicas=1\`.`,
+            });
+        } else if (outputs.profile === Profile.Ha && operator.ready >= operator.desired && operator.desired < HA_REPLICAS.operator) {
+            results.push({
+                check: "operator deployment",
+                status: "warn",
+                detail: `${detail}, fewer than the ${HA_REPLICAS.operator} of the ha profile`,
+                hint: "dynamo:helmValues overrides the replica count, or the Deployment was scaled by hand: run `pulumi up` for this stack.",
             });
         } else {
             results.push(

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DiscoveryBackend } from "../../components/core/args";
+import { DiscoveryBackend, Profile } from "../../components/core/args";
+import { placementValues } from "../../components/core/placement";
 import { GPU_TOLERATION } from "../../components/core/settings";
 import { buildPlatformValues, deepMerge, PlatformValuesInput, Values } from "../../components/core/values";
 import { chartLineFor, parseReleaseVersion } from "../../components/core/versions";
@@ -16,6 +17,7 @@ function input(release: string, overrides: Partial<PlatformValuesInput> = {}): P
         persistenceStorageClass: "local-path",
         tolerations: [GPU_TOLERATION],
         imagePullSecretNames: [],
+        placement: placementValues({ profile: Profile.Dev }),
         ...overrides,
     };
 }

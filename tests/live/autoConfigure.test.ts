@@ -4,7 +4,7 @@ import { autoConfigure } from "../../components/live/autoConfigure";
 import { resolveSettings } from "../../components/core/settings";
 import { fakeReader } from "../fakeCluster";
 import { Platform } from "../../components/core/args";
-import { ZONE_LABEL } from "../../components/live/detection";
+import { ZONE_LABEL } from "../../components/core/placement";
 import { AwsReader } from "../../components/eks/readiness";
 import { VPC_ID } from "../awsMocks";
 

@@ -8,8 +8,8 @@ import {
     PODMONITOR_CRD,
     SERVICEMONITOR_CRD,
     waitForNamespaceGone,
-    ZONE_LABEL,
 } from "../../components/live/detection";
+import { ZONE_LABEL } from "../../components/core/placement";
 import { DynamoConfigError } from "../../components/core/errors";
 import { OWNER_LABEL } from "../../components/core/labels";
 import { resolveSettings } from "../../components/core/settings";

@@ -1,10 +1,11 @@
 import { strict as assert } from "assert";
-import { DynamoPlatformArgs } from "../../components/core/args";
+import { DynamoPlatformArgs, Profile } from "../../components/core/args";
 import { DynamoConfigError } from "../../components/core/errors";
 import { resolveSettings } from "../../components/core/settings";
 import { applyDetection, detect, Detection } from "../../components/live/detection";
 import { isOtherOperatorRole, kubernetesMinor, leftoverWebhooks } from "../../components/live/preflight";
-import { ObjectInfo, WebhookInfo } from "../../components/live/reader";
+import { NodeInfo, ObjectInfo, WebhookInfo } from "../../components/live/reader";
+import { ZONE_LABEL } from "../../components/core/placement";
 import { FakeCluster, fakeReader } from "../fakeCluster";
 
 const nfsClass = { name: "nfs", provisioner: "nfs.csi.k8s.io", labels: {} };
@@ -189,6 +190,54 @@ describe("preflight", () => {
             });
             const none = await run({ nodes: [] }, args("0.9.1"));
             assert.equal(decision(none, "gpuNodes")?.level, "warn");
+        });
+    });
+
+    describe("the ha profile", () => {
+        const node = (name: string, zone: string | undefined, extra: Partial<NodeInfo> = {}): NodeInfo => ({
+            name,
+            gpus: 0,
+            ready: true,
+            unschedulable: false,
+            labels: zone ? { [ZONE_LABEL]: zone } : {},
+            ...extra,
+        });
+        const ha = (extra: Partial<DynamoPlatformArgs> = {}) => args("0.9.1", { profile: Profile.Ha, ...extra });
+
+        it("is quiet under dev and reports the spread under ha on three nodes in two zones", async () => {
+            const nodes = [node("a", "z1"), node("b", "z2"), node("c", "z1")];
+            assert.equal(decision(await run({ nodes }, args("0.9.1")), "profile"), undefined);
+            assert.deepEqual(decision(await run({ nodes }, ha()), "profile"), {
+                subject: "profile",
+                found: "3 schedulable nodes in 2 zones (z1, z2)",
+                decision: "ha: 3 etcd members and 3 NATS servers spread over 2 zones",
+                level: "info",
+            });
+        });
+
+        it("warns on fewer than three schedulable nodes, counting neither cordoned, NotReady nor unselected ones", async () => {
+            const nodes = [
+                node("a", "z1"),
+                node("b", "z2", { unschedulable: true }),
+                node("c", "z2", { ready: false }),
+                node("d", "z2", { labels: { [ZONE_LABEL]: "z2", pool: "system" } }),
+                node("e", "z1", { labels: { [ZONE_LABEL]: "z1", pool: "system" } }),
+            ];
+            const found = decision(await run({ nodes }, ha({ placement: { nodeSelector: { pool: "system" } } })), "profile");
+            assert.equal(found?.level, "warn");
+            assert.equal(found?.found, "2 schedulable nodes matching dynamo:placement.nodeSelector in 2 zones (z1, z2)");
+            assert.match(found!.decision, /^ha installs, but is not highly available here: fewer than 3 nodes/);
+        });
+
+        it("warns on one zone, or nodes without zone labels", async () => {
+            const oneZone = decision(await run({ nodes: [node("a", "z1"), node("b", "z1"), node("c", "z1")] }, ha()), "profile");
+            assert.equal(oneZone?.level, "warn");
+            assert.match(oneZone!.decision, /one zone or none: a zone outage takes the whole control plane$/);
+            const unlabelled = decision(
+                await run({ nodes: [node("a", undefined), node("b", undefined), node("c", undefined)] }, ha()),
+                "profile",
+            );
+            assert.equal(unlabelled?.found, "3 schedulable nodes in 0 zones");
         });
     });
 });

@@ -9,12 +9,13 @@ const outputs = {
     etcdEndpoint: "dynamo-platform-etcd.dynamo-system.svc.cluster.local:2379",
 };
 const crds = Object.fromEntries(outputs.crdNames.map((name) => [name, { established: true }]));
-const pod = (name: string, app: string, ready = true, log = "") => ({
+const pod = (name: string, app: string, ready = true, log = "", nodeName = "cpu-0") => ({
     name,
     phase: ready ? "Running" : "Pending",
     ready,
     labels: { "app.kubernetes.io/name": app },
     log,
+    nodeName,
 });
 
 const node = (name: string, gpus = 0, ready = true, unschedulable = false) => ({ name, gpus, ready, unschedulable, labels: {} });
@@ -36,6 +37,28 @@ const healthy: FakeCluster = {
         ],
     },
     deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 1 } },
+    statefulSets: {
+        "dynamo-system/dynamo-platform-etcd": { desired: 1, ready: 1 },
+        "dynamo-system/dynamo-platform-nats": { desired: 1, ready: 1 },
+    },
+    disruptionBudgets: { "dynamo-system": [{ name: "dynamo-platform-nats", disruptionsAllowed: 0, expectedPods: 1 }] },
+};
+
+/** The healthy platform under the ha profile: three etcd and NATS replicas, two operators, every budget. */
+const healthyHa: FakeCluster = {
+    ...healthy,
+    deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 2, ready: 2 } },
+    statefulSets: {
+        "dynamo-system/dynamo-platform-etcd": { desired: 3, ready: 3 },
+        "dynamo-system/dynamo-platform-nats": { desired: 3, ready: 3 },
+    },
+    disruptionBudgets: {
+        "dynamo-system": [
+            { name: "dynamo-platform-etcd", disruptionsAllowed: 1, expectedPods: 3 },
+            { name: "dynamo-platform-nats", disruptionsAllowed: 1, expectedPods: 3 },
+            { name: "dynamo-platform-dynamo-operator", disruptionsAllowed: 1, expectedPods: 2 },
+        ],
+    },
 };
 
 function byCheck(results: Awaited<ReturnType<typeof verifyPlatform>>) {
@@ -54,12 +77,15 @@ describe("verification", () => {
             results.filter((r) => r.status !== "ok"),
             [],
         );
-        assert.equal(results.length, 1 + 3 + 7);
+        assert.equal(results.length, 1 + 3 + 11);
         assert.equal(byCheck(results)["operator logs"].detail, "INFO starting manager\nINFO reconciled");
         assert.equal(byCheck(results).nodes.detail, "3 ready and schedulable of 3; 16 GPUs on 2: gpu-0 (8), gpu-1 (8)");
         assert.equal(byCheck(results)["admission webhook"].detail, "a DynamoGraphDeployment is admitted (dry run)");
         assert.ok(reader.calls.includes("dry-run create dynamographdeployments in dynamo-system"));
-        assert.match(formatResults(results), /All 11 checks passed\.$/);
+        assert.equal(byCheck(results)["etcd replicas"].detail, "1/1 ready");
+        assert.equal(byCheck(results)["disruption budgets"].detail, "dynamo-platform-nats (0 of 1 pods may be evicted)");
+        assert.equal(byCheck(results).placement.detail, "no platform pod on a GPU node");
+        assert.match(formatResults(results), /All 15 checks passed\.$/);
     });
 
     it("says clearly that nothing runs on a cluster without nodes, while the CRD checks pass", async () => {
@@ -199,5 +225,62 @@ describe("verification", () => {
                 "- Dynamo pods: look at the nodes",
             ].join("\n"),
         );
+    });
+
+    describe("under the ha profile", () => {
+        const haOutputs = { ...outputs, profile: "ha" };
+
+        it("passes with replicas ready per component and the three disruption budgets", async () => {
+            const results = byCheck(await verifyPlatform(fakeReader(healthyHa), haOutputs));
+            assert.deepEqual(
+                Object.values(results).filter((r) => r.status !== "ok"),
+                [],
+            );
+            assert.equal(results["etcd replicas"].detail, "3/3 ready");
+            assert.equal(results["NATS replicas"].detail, "3/3 ready");
+            assert.equal(results["operator deployment"].detail, "2/2 ready");
+            assert.match(results["disruption budgets"].detail, /dynamo-platform-dynamo-operator \(1 of 2 pods may be evicted\)/);
+        });
+
+        it("fails on a missing budget or replicas not ready, and warns on fewer replicas than ha asks", async () => {
+            const results = byCheck(
+                await verifyPlatform(
+                    fakeReader({
+                        ...healthyHa,
+                        deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 1 } },
+                        statefulSets: {
+                            "dynamo-system/dynamo-platform-etcd": { desired: 3, ready: 2 },
+                            "dynamo-system/dynamo-platform-nats": { desired: 1, ready: 1 },
+                        },
+                        disruptionBudgets: { "dynamo-system": healthyHa.disruptionBudgets!["dynamo-system"].slice(1) },
+                    }),
+                    haOutputs,
+                ),
+            );
+            assert.deepEqual([results["etcd replicas"].status, results["etcd replicas"].detail], ["fail", "2/3 ready"]);
+            assert.deepEqual(
+                [results["NATS replicas"].status, results["NATS replicas"].detail],
+                ["warn", "1/1 ready, fewer than the 3 of the ha profile"],
+            );
+            assert.equal(results["operator deployment"].status, "warn");
+            assert.equal(results["disruption budgets"].status, "fail");
+            assert.match(results["disruption budgets"].detail, /^missing under the ha profile: dynamo-platform-etcd;/);
+        });
+    });
+
+    it("warns when platform pods run on GPU nodes while a CPU node could take them, and not on a GPU-only cluster", async () => {
+        const onGpu: FakeCluster = {
+            ...healthy,
+            pods: {
+                "dynamo-system": [pod("op", "dynamo-operator", true, "", "gpu-0"), pod("e", "etcd"), pod("n", "nats", true, "", "gpu-1")],
+            },
+        };
+        const placement = byCheck(await verifyPlatform(fakeReader(onGpu), outputs)).placement;
+        assert.equal(placement.status, "warn");
+        assert.equal(placement.detail, "2 platform pods on GPU nodes while 1 CPU node could run them: op on gpu-0, n on gpu-1");
+        const gpuOnly = byCheck(
+            await verifyPlatform(fakeReader({ ...onGpu, nodes: [node("gpu-0", 8), node("gpu-1", 8)] }), outputs),
+        ).placement;
+        assert.deepEqual([gpuOnly.status, gpuOnly.detail], ["ok", "on GPU nodes only, which are all the cluster has"]);
     });
 });

@@ -1,0 +1,192 @@
+/**
+ * Where the platform's own pods run and how many of them: the node affinity that keeps them off GPU
+ * nodes, and the `ha` profile's replicas, spreading, disruption budgets and resources, as the values
+ * of each subchart. Pure.
+ *
+ * The keys are the real charts' own (checked against every chart line in `../shared/charts`):
+ * operator `controllerManager.{replicas,affinity,manager.resources}` (its hook Jobs read the same
+ * affinity), Bitnami etcd 12.0.18 `replicaCount`/`affinity`/`topologySpreadConstraints`/`pdb`/`resources`,
+ * NATS 1.3.2 `config.cluster`/`podTemplate`/`container`, KAI `global.affinity`. Grove's chart has no
+ * affinity key and the operator's no PodDisruptionBudget: the component adds those itself
+ * (`kubernetes/placement.ts`, `kubernetes/disruption.ts`).
+ */
+import { PlacementArgs, Profile } from "./args";
+import { PLATFORM_RELEASE_NAME } from "./charts";
+import { DynamoConfigError } from "./errors";
+import { Values } from "./values";
+
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+/** The zones nodes run in, sorted, each once; nodes without the zone label are left out. */
+export function nodeZones(nodes: readonly { labels: Record<string, string> }[]): string[] {
+    return [...new Set(nodes.map((node) => node.labels[ZONE_LABEL]).filter((zone): zone is string => Boolean(zone)))].sort();
+}
+
+/**
+ * Labels that mark a GPU node: NVIDIA GPU feature discovery (GPU Operator), EKS Auto Mode and
+ * Karpenter on AWS. A GPU node carrying none of them (drivers installed by hand, no feature
+ * discovery) is not recognised; `placement.nodeSelector` pins the platform then.
+ */
+export const GPU_NODE_LABELS = ["nvidia.com/gpu.present", "eks.amazonaws.com/instance-gpu-count", "karpenter.k8s.aws/instance-gpu-count"];
+
+/** How many replicas each component runs under `ha`; `dev` keeps the charts' single replica. */
+export const HA_REPLICAS = { operator: 2, etcd: 3, nats: 3 } as const;
+
+/** Requests and limits under `ha`. No CPU limits: throttling a control plane hurts more than it saves. */
+export const HA_RESOURCES = {
+    operator: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+    etcd: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+    nats: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+} as const;
+
+/** The labels that select each component's pods in the real charts (release `dynamo-platform`). */
+export const POD_LABELS = {
+    operator: {
+        "control-plane": "controller-manager",
+        "app.kubernetes.io/name": "dynamo-operator",
+        "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME,
+    },
+    etcd: { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "etcd" },
+    nats: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "nats" },
+} as const;
+
+/** Placement and profile with defaults applied. */
+export interface PlacementSettings {
+    profile: Profile;
+    /** The node affinity of every platform pod; undefined leaves the charts' own. */
+    nodeAffinity?: Values;
+}
+
+/** The node affinity built from a node selector and the GPU preference. */
+export function platformNodeAffinity(nodeSelector: Record<string, string>, avoidGpuNodes: boolean): Values | undefined {
+    const affinity: Values = {};
+    const required = Object.entries(nodeSelector);
+    if (required.length > 0) {
+        affinity.requiredDuringSchedulingIgnoredDuringExecution = {
+            nodeSelectorTerms: [{ matchExpressions: required.map(([key, value]) => ({ key, operator: "In", values: [value] })) }],
+        };
+    }
+    if (avoidGpuNodes) {
+        affinity.preferredDuringSchedulingIgnoredDuringExecution = [
+            { weight: 100, preference: { matchExpressions: GPU_NODE_LABELS.map((key) => ({ key, operator: "DoesNotExist" })) } },
+        ];
+    }
+    return Object.keys(affinity).length > 0 ? affinity : undefined;
+}
+
+/** Checks and resolves `profile` and `placement`; `key` names the placement key in messages. */
+export function resolvePlacement(key: string, profile: Profile | undefined, placement: PlacementArgs | undefined): PlacementSettings {
+    const resolvedProfile = profile ?? Profile.Dev;
+    if (placement?.nodeAffinity !== undefined) {
+        if (placement.nodeSelector !== undefined) {
+            throw DynamoConfigError.conflict(
+                `${key}.nodeAffinity`,
+                `${key}.nodeSelector`,
+                "the node affinity given replaces the one built from the node selector; put the selector's labels into its required terms",
+            );
+        }
+        if (placement.avoidGpuNodes !== undefined) {
+            throw DynamoConfigError.conflict(
+                `${key}.nodeAffinity`,
+                `${key}.avoidGpuNodes`,
+                "the node affinity given replaces the GPU preference; add a preferred term on the GPU labels to keep it",
+            );
+        }
+        return { profile: resolvedProfile, nodeAffinity: placement.nodeAffinity };
+    }
+    return {
+        profile: resolvedProfile,
+        nodeAffinity: platformNodeAffinity(placement?.nodeSelector ?? {}, placement?.avoidGpuNodes ?? true),
+    };
+}
+
+/** A preferred pod anti-affinity: replicas of one component on different nodes, then zones. */
+function spreadReplicas(labels: Record<string, string>): Values {
+    return {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: labels } } },
+            { weight: 50, podAffinityTerm: { topologyKey: ZONE_LABEL, labelSelector: { matchLabels: labels } } },
+        ],
+    };
+}
+
+/** An `affinity` from its parts, without the empty ones. */
+function affinity(nodeAffinity: Values | undefined, podAntiAffinity: Values | undefined): Values | undefined {
+    const parts: Values = { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) };
+    return Object.keys(parts).length > 0 ? parts : undefined;
+}
+
+/** Spread over zones and nodes; soft, so one-zone clusters and small ones still schedule every replica. */
+const ZONE_AND_HOST_SPREAD = [ZONE_LABEL, HOSTNAME_LABEL].map((topologyKey) => ({
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: "ScheduleAnyway",
+}));
+
+/** What placement and profile add to each part of the platform values. */
+export interface PlacementValues {
+    operator: Values;
+    etcd: Values;
+    nats: Values;
+    /** Under the KAI Scheduler chart's `global`, which each of its components reads. */
+    kaiScheduler: Values;
+}
+
+function withAffinity(key: string, value: Values | undefined): Values {
+    return value ? { [key]: value } : {};
+}
+
+/** The values per subchart for a placement. */
+export function placementValues(placement: PlacementSettings): PlacementValues {
+    const ha = placement.profile === Profile.Ha;
+    const nodeAffinity = placement.nodeAffinity;
+    const operatorAffinity = affinity(nodeAffinity, ha ? spreadReplicas(POD_LABELS.operator) : undefined);
+    const etcdAffinity = affinity(nodeAffinity, ha ? spreadReplicas(POD_LABELS.etcd) : undefined);
+    const natsAffinity = affinity(nodeAffinity, undefined);
+    return {
+        operator: {
+            ...withAffinity("affinity", operatorAffinity),
+            ...(ha ? { replicas: HA_REPLICAS.operator, manager: { resources: HA_RESOURCES.operator } } : {}),
+        },
+        etcd: {
+            // Setting `affinity` replaces the chart's soft anti-affinity preset, so `ha` states its own.
+            ...withAffinity("affinity", etcdAffinity),
+            ...(ha
+                ? {
+                      replicaCount: HA_REPLICAS.etcd,
+                      pdb: { create: true },
+                      topologySpreadConstraints: ZONE_AND_HOST_SPREAD.map((spread) => ({
+                          ...spread,
+                          labelSelector: { matchLabels: POD_LABELS.etcd },
+                      })),
+                      resources: HA_RESOURCES.etcd,
+                  }
+                : {}),
+        },
+        nats: {
+            ...(natsAffinity || ha
+                ? {
+                      podTemplate: {
+                          ...(natsAffinity ? { merge: { spec: { affinity: natsAffinity } } } : {}),
+                          // The NATS chart adds the label selector to each constraint itself.
+                          ...(ha
+                              ? {
+                                    topologySpreadConstraints: Object.fromEntries(
+                                        ZONE_AND_HOST_SPREAD.map(({ topologyKey, ...spread }) => [topologyKey, spread]),
+                                    ),
+                                }
+                              : {}),
+                      },
+                  }
+                : {}),
+            ...(ha
+                ? {
+                      config: { cluster: { enabled: true, replicas: HA_REPLICAS.nats } },
+                      container: { merge: { resources: HA_RESOURCES.nats } },
+                  }
+                : {}),
+        },
+        kaiScheduler: withAffinity("affinity", nodeAffinity ? { nodeAffinity } : undefined),
+    };
+}
