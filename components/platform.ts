@@ -241,7 +241,7 @@ function createStorage(name: string, settings: PlatformSettings, charts: Platfor
         modelCache: settings.nfs ? createNfsModelCache(name, settings, settings.nfs, charts.nfsDriver, parent) : undefined,
         persistence:
             settings.localPath && settings.persistenceStorageClass
-                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, settings.skipAwait, parent)
+                ? createLocalPathStorage(name, settings.persistenceStorageClass, settings.localPath, settings, parent)
                 : undefined,
     };
 }

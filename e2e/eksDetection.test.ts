@@ -176,7 +176,7 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
             [
                 `EKS Auto Mode: ok: Auto Mode (1 node ${EKS_COMPUTE_TYPE_LABEL}=auto)`,
                 "Pod Identity agent: ok: built into EKS Auto Mode",
-                "EFS CSI driver: ok: controller 1/1 ready, node DaemonSet 4/4 ready",
+                "EFS CSI driver: ok: controller 1/1 ready, node DaemonSet 5/5 ready",
                 "EFS CSI credentials: ok: 1 controller pod with AWS_CONTAINER_CREDENTIALS_FULL_URI (podIdentity)",
                 "EFS mount targets: fail: in e2e-zone-a; nodes in e2e-zone-a, e2e-zone-b: none in e2e-zone-b",
                 "ALB ingress: ok: IngressClass alb, served by kube-system/aws-load-balancer-controller",

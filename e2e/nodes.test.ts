@@ -1,5 +1,5 @@
 /**
- * End-to-end: the test cluster runs pods. e2e/cluster gives it four KWOK nodes (two CPU, two GPU,
+ * End-to-end: the test cluster runs pods. e2e/cluster gives it five KWOK nodes (three CPU, two GPU,
  * in two zones); this checks them and that Deployments, Jobs, PVCs and GPU requests behave as on a
  * real cluster. Runs first; everything lives in its own namespace (and a local-path class, only
  * when none exists), all deleted afterwards, so the scenario starts from the same cluster.
@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import { core, createUnownedLocalPathClass, eventually, exists, storage } from "./harness";
 
 const NAMESPACE = "e2e-nodes";
-const CPU_NODES = ["kwok-cpu-0", "kwok-cpu-1"];
+const CPU_NODES = ["kwok-cpu-0", "kwok-cpu-1", "kwok-cpu-2"];
 const GPU_NODES = ["kwok-gpu-0", "kwok-gpu-1"];
 const GPU_TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
 
@@ -53,7 +53,7 @@ describe("end-to-end: the cluster's KWOK nodes run pods", function () {
         }
     });
 
-    it("has two CPU and two GPU nodes, Ready, with zones, the usual labels, capacity, and the GPU taint", async () => {
+    it("has three CPU and two GPU nodes, Ready, with zones, the usual labels, capacity, and the GPU taint", async () => {
         const nodes = (await core.listNode({ labelSelector: "type=kwok" })).items;
         assert.deepEqual(nodes.map((n) => n.metadata!.name).sort(), [...CPU_NODES, ...GPU_NODES]);
         const zones = new Map<string, string[]>();
@@ -90,11 +90,20 @@ describe("end-to-end: the cluster's KWOK nodes run pods", function () {
                 gpu ? [{ key: "nvidia.com/gpu", effect: "NoSchedule" }] : [],
             );
         }
-        assert.equal(zones.size, 2, JSON.stringify([...zones]));
-        for (const [zone, names] of zones) {
-            assert.equal(names.filter((n) => CPU_NODES.includes(n)).length, 1, `one CPU node in ${zone}`);
-            assert.equal(names.filter((n) => GPU_NODES.includes(n)).length, 1, `one GPU node in ${zone}`);
-        }
+        assert.deepEqual(
+            [...zones]
+                .sort()
+                .map(([zone, names]) => [
+                    zone,
+                    names.filter((n) => CPU_NODES.includes(n)).length,
+                    names.filter((n) => GPU_NODES.includes(n)).length,
+                ]),
+            [
+                ["e2e-zone-a", 2, 1],
+                ["e2e-zone-b", 1, 1],
+            ],
+            "CPU and GPU nodes per zone",
+        );
     });
 
     it("a Deployment pinned to a CPU node becomes Ready there, and its pod's log can be read", async () => {

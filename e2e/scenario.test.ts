@@ -302,7 +302,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.equal(result.status, 1, result.stdout);
         assert.match(result.stdout, /admission webhook\s+FAIL\s+vdynamographdeployment\.kb\.io cannot be called: /);
         assert.match(result.stdout, /- admission webhook: Every DynamoGraphDeployment create or update is refused/);
-        assert.match(result.stdout, /1 of 11 checks failed\./);
+        assert.match(result.stdout, /1 of 15 checks failed\./);
     });
 
     it("4. with the README's failurePolicy Ignore, verify is all green, reports the GPU nodes, and the model is admitted", async () => {
@@ -313,9 +313,9 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
 
         const result = verify("npm run verify");
         assert.equal(result.status, 0, result.stdout);
-        assert.match(result.stdout, /All 11 checks passed\./);
+        assert.match(result.stdout, /All 15 checks passed\./);
         assert.doesNotMatch(result.stdout, /\b(FAIL|WARN)\b/);
-        assert.match(result.stdout, /nodes\s+OK\s+4 ready and schedulable of 4; 16 GPUs on 2: kwok-gpu-0 \(8\), kwok-gpu-1 \(8\)/);
+        assert.match(result.stdout, /nodes\s+OK\s+5 ready and schedulable of 5; 16 GPUs on 2: kwok-gpu-0 \(8\), kwok-gpu-1 \(8\)/);
         assert.match(result.stdout, /etcd pods\s+OK\s+1\/1 ready/);
         assert.match(result.stdout, /NATS pods\s+OK\s+1\/1 ready/);
 
@@ -531,7 +531,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         await allPodsReady(NAMESPACE);
         const result = verify("npm run verify (1.0.1)");
         assert.equal(result.status, 0, result.stdout);
-        assert.match(result.stdout, /All 11 checks passed\./);
+        assert.match(result.stdout, /All 15 checks passed\./);
 
         ok(pulumi("destroy (1.0.1)", onStack("destroy", "--yes", "--skip-preview")));
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs, Profile } from "../components";
 import { POD_LABELS } from "../components/core/placement";
 import { Recording, Registered, runWithMocks, secretValue } from "./harness";
@@ -103,6 +104,20 @@ describe("DynamoPlatform", () => {
             const config = recording.one("kubernetes:core/v1:ConfigMap");
             assert.match(config.inputs.data["helperPod.yaml"], /image: docker\.io\/library\/busybox:1\.37\.0/);
             assert.deepEqual(JSON.parse(config.inputs.data["config.json"]).nodePathMap[0].paths, ["/opt/local-path-provisioner"]);
+        });
+
+        it("places the provisioner as the platform, and lets its helper pods reach volumes on GPU nodes", () => {
+            const values = release(recording, "dynamo-platform").inputs.values;
+            const pod = recording.one("kubernetes:apps/v1:Deployment").inputs.spec.template.spec;
+            assert.deepEqual(pod.tolerations, values.etcd.tolerations);
+            assert.deepEqual(pod.affinity, { nodeAffinity: values.etcd.affinity.nodeAffinity });
+            const helper = yaml.load(recording.one("kubernetes:core/v1:ConfigMap").inputs.data["helperPod.yaml"]) as {
+                spec: { tolerations: unknown[] };
+            };
+            assert.deepEqual(helper.spec.tolerations, [
+                { key: "node.kubernetes.io/disk-pressure", operator: "Exists", effect: "NoSchedule" },
+                ...values.etcd.tolerations,
+            ]);
         });
 
         it("installs no NFS driver or ingress controller it was not asked for", () => {

@@ -33,9 +33,12 @@ export const GPU_NODE_LABELS = ["nvidia.com/gpu.present", "eks.amazonaws.com/ins
 /** How many replicas each component runs under `ha`; `dev` keeps the charts' single replica. */
 export const HA_REPLICAS = { operator: 2, etcd: 3, nats: 3 } as const;
 
-/** Requests and limits under `ha`. No CPU limits: throttling a control plane hurts more than it saves. */
+/**
+ * Requests and limits under `ha`, where `dev` runs etcd on the chart's `micro` preset and NATS with
+ * none. No CPU limits: throttling a control plane hurts more than it saves. The operator chart's own
+ * (512m and 1Gi requested, 2Gi limit) already suit both profiles.
+ */
 export const HA_RESOURCES = {
-    operator: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
     etcd: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
     nats: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
 } as const;
@@ -50,6 +53,10 @@ export const POD_LABELS = {
     etcd: { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "etcd" },
     nats: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "nats" },
 } as const;
+
+/** The StatefulSets of etcd members and NATS servers, and the names of their charts' disruption budgets. */
+export const ETCD_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-etcd`;
+export const NATS_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-nats`;
 
 /** Placement and profile with defaults applied. */
 export interface PlacementSettings {
@@ -147,7 +154,7 @@ export function placementValues(placement: PlacementSettings): PlacementValues {
     return {
         operator: {
             ...withAffinity("affinity", operatorAffinity),
-            ...(ha ? { replicas: HA_REPLICAS.operator, manager: { resources: HA_RESOURCES.operator } } : {}),
+            ...(ha ? { replicas: HA_REPLICAS.operator } : {}),
         },
         etcd: {
             // Setting `affinity` replaces the chart's soft anti-affinity preset, so `ha` states its own.

@@ -58,15 +58,19 @@ export function createNfsModelCache(
 
 /**
  * local-path-provisioner (the pinned upstream release, written out as resources so nothing is
- * fetched at run time) and its ReadWriteOnce class named `className`.
+ * fetched at run time) and its ReadWriteOnce class named `className`. The provisioner is placed as
+ * the platform's pods are; its helper pods run on the node of each volume, wherever etcd or NATS
+ * landed, so they get the platform's tolerations.
  */
 export function createLocalPathStorage(
     name: string,
     className: string,
     settings: LocalPathSettings,
-    skipAwait: boolean,
+    platform: Pick<PlatformSettings, "tolerations" | "placement" | "skipAwait">,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
+    const { skipAwait, tolerations } = platform;
+    const nodeAffinity = platform.placement.nodeAffinity;
     const opts = { parent };
     const app = "local-path-provisioner";
     const child = (suffix: string) => `${name}-local-path-${suffix}`;
@@ -151,10 +155,7 @@ export function createLocalPathStorage(
                     "  name: helper-pod",
                     "spec:",
                     "  priorityClassName: system-node-critical",
-                    "  tolerations:",
-                    "    - key: node.kubernetes.io/disk-pressure",
-                    "      operator: Exists",
-                    "      effect: NoSchedule",
+                    `  tolerations: ${JSON.stringify([{ key: "node.kubernetes.io/disk-pressure", operator: "Exists", effect: "NoSchedule" }, ...tolerations])}`,
                     "  containers:",
                     "    - name: helper-pod",
                     `      image: ${settings.helperImage}`,
@@ -177,6 +178,8 @@ export function createLocalPathStorage(
                     metadata: { labels },
                     spec: {
                         serviceAccountName: serviceAccount.metadata.name,
+                        tolerations,
+                        ...(nodeAffinity ? { affinity: { nodeAffinity } } : {}),
                         containers: [
                             {
                                 name: app,

@@ -25,7 +25,7 @@ import { nodeZones } from "../core/placement";
 import { PlatformSettings } from "../core/settings";
 import {
     checkExistingSchedulers,
-    checkHighAvailability,
+    checkProfile,
     checkKubernetesVersion,
     checkOtherOperator,
     reportGpuNodes,
@@ -594,7 +594,7 @@ const DETECTION_RULES: DetectionRule[] = [
     checkOtherOperator,
     checkExistingSchedulers,
     (reader, _, detection) => reportGpuNodes(reader, detection),
-    checkHighAvailability,
+    checkProfile,
     (reader, _, detection) => reportLeftoverWebhooks(reader, detection),
     detectPrometheus,
     (reader, _, detection) => detectMonitoringCrds(reader, detection),

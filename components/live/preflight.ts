@@ -7,7 +7,8 @@ import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { DynamoConfigError } from "../core/errors";
 import { ValuesLayout } from "../core/versions";
 import { Profile } from "../core/args";
-import { HA_REPLICAS, nodeZones } from "../core/placement";
+import { ETCD_STATEFUL_SET, HA_REPLICAS, nodeZones } from "../core/placement";
+import { installsEtcd, valueAt } from "../core/values";
 import type { Detection, DetectionInput } from "./detection";
 import { ClusterReader, ObjectInfo, WebhookInfo } from "./reader";
 
@@ -183,14 +184,35 @@ export async function reportGpuNodes(reader: ClusterReader, detection: Detection
 }
 
 /**
- * Under the `ha` profile, whether the cluster can spread three replicas: at least three schedulable
- * nodes (Ready, not cordoned, matching the placement's node selector) over at least two zones.
- * The spreading is soft, so the install goes on either way; the warning says what is not protected.
+ * What the profile meets on the cluster. Under `ha`: whether three replicas can spread (at least
+ * three schedulable nodes, Ready, not cordoned, matching the placement's node selector, over at least
+ * two zones); the spreading is soft, so the install goes on and the warning says what is not
+ * protected. Under `dev`: an etcd of several members is not scaled down to one, because the etcd
+ * chart removes no member on scale-down (its pre-upgrade Job is off in the platform chart) and the
+ * member left would wait for a quorum that never comes back.
  */
-export async function checkHighAvailability(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
-    if (input.settings.placement.profile !== Profile.Ha) {
+export async function checkProfile(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { settings } = input;
+    if (settings.placement.profile === Profile.Ha) {
+        await checkHighAvailability(reader, input, detection);
         return;
     }
+    const explicitMembers = valueAt(settings.helmValues, ["etcd", "replicaCount"]);
+    if (!installsEtcd(settings.chartLine, settings.discoveryBackend) || explicitMembers !== undefined) {
+        return;
+    }
+    const etcd = await reader.statefulSet(settings.namespace, ETCD_STATEFUL_SET);
+    if (etcd !== undefined && etcd.desired > 1) {
+        throw DynamoConfigError.invalid(
+            "dynamo:profile",
+            settings.placement.profile,
+            `"${Profile.Ha}" while etcd runs ${etcd.desired} members, or dev with dynamo:helmValues {"etcd": {"replicaCount": ${etcd.desired}}} to keep them`,
+            `the cluster's etcd runs ${etcd.desired} members (StatefulSet ${settings.namespace}/${ETCD_STATEFUL_SET}) and dev would scale it to one: the etcd chart removes no member on scale-down, so the member left loses quorum and workers lose discovery`,
+        );
+    }
+}
+
+async function checkHighAvailability(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
     const selector = Object.entries(input.args?.placement?.nodeSelector ?? {});
     const nodes = (await reader.nodes()).filter(
         (node) => node.ready && !node.unschedulable && selector.every(([key, value]) => node.labels[key] === value),

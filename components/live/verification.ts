@@ -7,7 +7,7 @@
 import { ClusterReader, DeploymentInfo, DryRunObject, NodeInfo, PodInfo } from "./reader";
 import { verifyEks } from "./eksVerification";
 import { Profile } from "../core/args";
-import { HA_REPLICAS } from "../core/placement";
+import { ETCD_STATEFUL_SET, HA_REPLICAS, NATS_STATEFUL_SET } from "../core/placement";
 import { OPERATOR_DISRUPTION_BUDGET } from "../kubernetes/disruption";
 
 export interface CheckResult {
@@ -174,12 +174,12 @@ function replicasCheck(
  * pods on GPU nodes while CPU nodes could take them.
  */
 async function availabilityChecks(reader: ClusterReader, outputs: PlatformOutputs): Promise<CheckResult[]> {
-    const { namespace, platformReleaseName: release } = outputs;
+    const { namespace } = outputs;
     const ha = outputs.profile === Profile.Ha;
     const results: CheckResult[] = [];
     const statefulSets = [
-        ...(outputs.etcdEndpoint ? [{ check: "etcd replicas", name: `${release}-etcd`, haReplicas: HA_REPLICAS.etcd }] : []),
-        { check: "NATS replicas", name: `${release}-nats`, haReplicas: HA_REPLICAS.nats },
+        ...(outputs.etcdEndpoint ? [{ check: "etcd replicas", name: ETCD_STATEFUL_SET, haReplicas: HA_REPLICAS.etcd }] : []),
+        { check: "NATS replicas", name: NATS_STATEFUL_SET, haReplicas: HA_REPLICAS.nats },
     ];
     for (const { check, name, haReplicas } of statefulSets) {
         results.push(replicasCheck(check, name, await reader.statefulSet(namespace, name), haReplicas, ha, namespace));

@@ -536,7 +536,7 @@ describe("auto-configuration rules", () => {
         for (const call of reader.calls) {
             assert.match(
                 call,
-                /^(serverVersion|namespace |storageClasses|crd |services?|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |nodes|webhooks)/,
+                /^(serverVersion|namespace |storageClasses|crd |services?|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |statefulSet |nodes|webhooks)/,
             );
         }
     });

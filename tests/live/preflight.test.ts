@@ -240,4 +240,28 @@ describe("preflight", () => {
             assert.equal(unlabelled?.found, "3 schedulable nodes in 0 zones");
         });
     });
+
+    describe("dev after ha", () => {
+        const etcdOf = (desired: number): FakeCluster => ({
+            statefulSets: { "dynamo-system/dynamo-platform-etcd": { desired, ready: desired } },
+        });
+
+        it("refuses to scale an etcd of three members down to one, naming dynamo:profile and both ways out", async () => {
+            await assert.rejects(
+                run(etcdOf(3), args("0.9.1")),
+                (error: Error) =>
+                    error instanceof DynamoConfigError &&
+                    /^Invalid dynamo:profile "dev"/.test(error.message) &&
+                    /etcd runs 3 members \(StatefulSet dynamo-system\/dynamo-platform-etcd\)/.test(error.message) &&
+                    /"ha" while etcd runs 3 members, or dev with dynamo:helmValues \{"etcd": \{"replicaCount": 3\}\}/.test(error.message),
+            );
+        });
+
+        it("goes on with one member, under ha, or when helmValues sets the member count", async () => {
+            await run(etcdOf(1), args("0.9.1"));
+            await run(etcdOf(3), args("0.9.1", { profile: Profile.Ha }));
+            await run(etcdOf(3), args("0.9.1", { helmValues: { etcd: { replicaCount: 3 } } }));
+            await run({}, args("0.9.1"));
+        });
+    });
 });
