@@ -4,7 +4,7 @@
  * of each subchart. Pure.
  *
  * The keys are the real charts' own (checked against every chart line in `../shared/charts`):
- * operator `controllerManager.{replicas,affinity,manager.resources}` (its hook Jobs read the same
+ * operator `controllerManager.{replicas,affinity}` (its hook Jobs read the same
  * affinity), Bitnami etcd 12.0.18 `replicaCount`/`affinity`/`topologySpreadConstraints`/`pdb`/`resources`,
  * NATS 1.3.2 `config.cluster`/`podTemplate`/`container`, KAI `global.affinity`. Grove's chart has no
  * affinity key and the operator's no PodDisruptionBudget: the component adds those itself
