@@ -118,10 +118,10 @@ function spreadReplicas(labels: Record<string, string>): Values {
     };
 }
 
-/** An `affinity` from its parts, without the empty ones. */
-function affinity(nodeAffinity: Values | undefined, podAntiAffinity: Values | undefined): Values | undefined {
+/** `{affinity}` from its parts, without the empty ones; `{}` when there is none. */
+function affinityValues(nodeAffinity: Values | undefined, podAntiAffinity?: Values): Values {
     const parts: Values = { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) };
-    return Object.keys(parts).length > 0 ? parts : undefined;
+    return Object.keys(parts).length > 0 ? { affinity: parts } : {};
 }
 
 /** Spread over zones and nodes; soft, so one-zone clusters and small ones still schedule every replica. */
@@ -140,60 +140,41 @@ export interface PlacementValues {
     kaiScheduler: Values;
 }
 
-function withAffinity(key: string, value: Values | undefined): Values {
-    return value ? { [key]: value } : {};
-}
-
 /** The values per subchart for a placement. */
 export function placementValues(placement: PlacementSettings): PlacementValues {
-    const ha = placement.profile === Profile.Ha;
-    const nodeAffinity = placement.nodeAffinity;
-    const operatorAffinity = affinity(nodeAffinity, ha ? spreadReplicas(POD_LABELS.operator) : undefined);
-    const etcdAffinity = affinity(nodeAffinity, ha ? spreadReplicas(POD_LABELS.etcd) : undefined);
-    const natsAffinity = affinity(nodeAffinity, undefined);
+    const { nodeAffinity } = placement;
+    if (placement.profile !== Profile.Ha) {
+        return {
+            operator: affinityValues(nodeAffinity),
+            etcd: affinityValues(nodeAffinity),
+            nats: { podTemplate: { merge: { spec: affinityValues(nodeAffinity) } } },
+            kaiScheduler: affinityValues(nodeAffinity),
+        };
+    }
     return {
-        operator: {
-            ...withAffinity("affinity", operatorAffinity),
-            ...(ha ? { replicas: HA_REPLICAS.operator } : {}),
-        },
+        operator: { ...affinityValues(nodeAffinity, spreadReplicas(POD_LABELS.operator)), replicas: HA_REPLICAS.operator },
         etcd: {
             // Setting `affinity` replaces the chart's soft anti-affinity preset, so `ha` states its own.
-            ...withAffinity("affinity", etcdAffinity),
-            ...(ha
-                ? {
-                      replicaCount: HA_REPLICAS.etcd,
-                      pdb: { create: true },
-                      topologySpreadConstraints: ZONE_AND_HOST_SPREAD.map((spread) => ({
-                          ...spread,
-                          labelSelector: { matchLabels: POD_LABELS.etcd },
-                      })),
-                      resources: HA_RESOURCES.etcd,
-                  }
-                : {}),
+            ...affinityValues(nodeAffinity, spreadReplicas(POD_LABELS.etcd)),
+            replicaCount: HA_REPLICAS.etcd,
+            pdb: { create: true },
+            topologySpreadConstraints: ZONE_AND_HOST_SPREAD.map((spread) => ({
+                ...spread,
+                labelSelector: { matchLabels: POD_LABELS.etcd },
+            })),
+            resources: HA_RESOURCES.etcd,
         },
         nats: {
-            ...(natsAffinity || ha
-                ? {
-                      podTemplate: {
-                          ...(natsAffinity ? { merge: { spec: { affinity: natsAffinity } } } : {}),
-                          // The NATS chart adds the label selector to each constraint itself.
-                          ...(ha
-                              ? {
-                                    topologySpreadConstraints: Object.fromEntries(
-                                        ZONE_AND_HOST_SPREAD.map(({ topologyKey, ...spread }) => [topologyKey, spread]),
-                                    ),
-                                }
-                              : {}),
-                      },
-                  }
-                : {}),
-            ...(ha
-                ? {
-                      config: { cluster: { enabled: true, replicas: HA_REPLICAS.nats } },
-                      container: { merge: { resources: HA_RESOURCES.nats } },
-                  }
-                : {}),
+            podTemplate: {
+                merge: { spec: affinityValues(nodeAffinity) },
+                // The NATS chart adds the label selector to each constraint itself.
+                topologySpreadConstraints: Object.fromEntries(
+                    ZONE_AND_HOST_SPREAD.map(({ topologyKey, ...spread }) => [topologyKey, spread]),
+                ),
+            },
+            config: { cluster: { enabled: true, replicas: HA_REPLICAS.nats } },
+            container: { merge: { resources: HA_RESOURCES.nats } },
         },
-        kaiScheduler: withAffinity("affinity", nodeAffinity ? { nodeAffinity } : undefined),
+        kaiScheduler: affinityValues(nodeAffinity),
     };
 }
