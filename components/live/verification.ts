@@ -173,7 +173,12 @@ function replicasCheck(
  * Replicas ready per component, the disruption budgets (all three required under `ha`), and platform
  * pods on GPU nodes while CPU nodes could take them.
  */
-async function availabilityChecks(reader: ClusterReader, outputs: PlatformOutputs): Promise<CheckResult[]> {
+async function availabilityChecks(
+    reader: ClusterReader,
+    outputs: PlatformOutputs,
+    nodes: NodeInfo[],
+    pods: PodInfo[],
+): Promise<CheckResult[]> {
     const { namespace } = outputs;
     const ha = outputs.profile === Profile.Ha;
     const results: CheckResult[] = [];
@@ -200,10 +205,9 @@ async function availabilityChecks(reader: ClusterReader, outputs: PlatformOutput
             : { check: "disruption budgets", status: "ok", detail: listed || `none (profile ${outputs.profile ?? Profile.Dev})` },
     );
 
-    const nodes = await reader.nodes();
     const gpuNodes = new Set(nodes.filter((n) => n.gpus > 0).map((n) => n.name));
     const cpuNodes = nodes.filter((n) => n.gpus === 0 && n.ready && !n.unschedulable);
-    const onGpu = (await reader.pods(namespace)).filter((p) => p.nodeName !== undefined && gpuNodes.has(p.nodeName));
+    const onGpu = pods.filter((p) => p.nodeName !== undefined && gpuNodes.has(p.nodeName));
     results.push(
         onGpu.length > 0 && cpuNodes.length > 0
             ? {
@@ -252,15 +256,17 @@ export async function verifyPlatform(reader: ClusterReader, outputs: PlatformOut
         );
     }
 
-    results.push(nodesCheck(await reader.nodes()));
-    results.push(podsCheck("Dynamo pods", await reader.pods(namespace), namespace));
+    const nodes = await reader.nodes();
+    const pods = await reader.pods(namespace);
+    results.push(nodesCheck(nodes));
+    results.push(podsCheck("Dynamo pods", pods, namespace));
     if (outputs.etcdEndpoint) {
         const selector = "app.kubernetes.io/name=etcd";
         results.push(podsCheck("etcd pods", await reader.pods(namespace, selector), namespace, selector));
     }
     const natsSelector = "app.kubernetes.io/name=nats";
     results.push(podsCheck("NATS pods", await reader.pods(namespace, natsSelector), namespace, natsSelector));
-    results.push(...(await availabilityChecks(reader, outputs)));
+    results.push(...(await availabilityChecks(reader, outputs, nodes, pods)));
     if (outputs.eksIdentity) {
         results.push(...(await verifyEks(reader, { ...outputs, eksIdentity: outputs.eksIdentity })));
     }
