@@ -2,14 +2,18 @@
  * The EKS cluster the platform runs on: a new one (VPC, subnets, NAT, `@pulumi/eks` cluster with
  * its OIDC provider), or the coordinates of an existing one read from another stack's outputs.
  */
-import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
+import type * as Aws from "@pulumi/aws";
+import type * as Eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksArgs } from "../core/args";
 import { DynamoConfigError } from "../core/errors";
 import { layoutSubnets } from "../core/network";
 import { checkValue, EKS_SHAPE, FieldSpec, otherStackOutput } from "../core/schema";
+import { lazyModule } from "../core/lazy";
+
+const aws = lazyModule<typeof Aws>("@pulumi/aws");
+const eks = lazyModule<typeof Eks>("@pulumi/eks");
 
 /** Settings of a new cluster. */
 export interface DynamoEksClusterArgs {

@@ -4,11 +4,14 @@
  * that the model cache's subnets lie in the VPC; and which zones get a mount target, against the
  * zones the nodes run in.
  */
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import { EksIdentity } from "../core/args";
 import { DynamoConfigError } from "../core/errors";
 import { EfsSettings, EksSettings } from "../core/settings";
 import { oidcProviderIssuer, planMountTargets, SubnetPlacement } from "./storage";
+import { lazyModule } from "../core/lazy";
+
+const aws = lazyModule<typeof Aws>("@pulumi/aws");
 
 /** A subnet as EC2 describes it. */
 export interface SubnetFacts extends SubnetPlacement {

@@ -3,12 +3,15 @@
  * NFS-only security group, one mount target per availability zone, StorageClass `efs`) and, when
  * asked, the EBS CSI add-on with a `gp3` class for etcd and NATS.
  */
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksIdentity } from "../core/args";
 import { OWNER_LABEL, stackOwner, storageClassLabels, StorageRole } from "../core/labels";
 import { EfsSettings, EksSettings } from "../core/settings";
+import { lazyModule } from "../core/lazy";
+
+const aws = lazyModule<typeof Aws>("@pulumi/aws");
 
 export const EFS_PROVISIONER = "efs.csi.aws.com";
 export const EBS_PROVISIONER = "ebs.csi.aws.com";
@@ -117,7 +120,7 @@ export function createCsiDriverAddon(
     eks: EksSettings,
     dependsOn: pulumi.Resource[],
     parent: pulumi.Resource,
-): aws.eks.Addon {
+): Aws.eks.Addon {
     const partition = aws.getPartitionOutput({}, { parent });
     const role = new aws.iam.Role(
         `${name}-${driver.addonName}`,
@@ -167,7 +170,7 @@ export function createEfsModelCache(
     className: string,
     eks: EksSettings,
     efs: EfsSettings,
-    driver: aws.eks.Addon | undefined,
+    driver: Aws.eks.Addon | undefined,
     parent: pulumi.Resource,
 ): EfsModelCache {
     let fileSystemId: pulumi.Output<string>;
@@ -224,14 +227,14 @@ export function createEfsModelCache(
 
 /** A mount target and where it was placed. */
 interface PlacedMountTarget extends SubnetPlacement {
-    target: aws.efs.MountTarget;
+    target: Aws.efs.MountTarget;
 }
 
 /** A security group that admits NFS only from the cluster, and one mount target per availability zone. */
 function createMountTargets(
     name: string,
     eks: EksSettings,
-    fileSystem: aws.efs.FileSystem,
+    fileSystem: Aws.efs.FileSystem,
     parent: pulumi.Resource,
 ): pulumi.Output<PlacedMountTarget[]> {
     const securityGroup = new aws.ec2.SecurityGroup(
@@ -281,7 +284,7 @@ export function createGp3StorageClass(
     name: string,
     className: string,
     provisioner: typeof EBS_PROVISIONER | typeof EBS_AUTO_MODE_PROVISIONER,
-    driver: aws.eks.Addon | undefined,
+    driver: Aws.eks.Addon | undefined,
     parent: pulumi.Resource,
 ): k8s.storage.v1.StorageClass {
     return new k8s.storage.v1.StorageClass(
@@ -299,7 +302,7 @@ export function createGp3StorageClass(
 }
 
 /** The EKS Pod Identity agent add-on, which Pod Identity associations need on the nodes. */
-export function createPodIdentityAgent(name: string, eks: EksSettings, parent: pulumi.Resource): aws.eks.Addon {
+export function createPodIdentityAgent(name: string, eks: EksSettings, parent: pulumi.Resource): Aws.eks.Addon {
     return new aws.eks.Addon(
         `${name}-pod-identity-agent`,
         { clusterName: eks.clusterName, addonName: POD_IDENTITY_AGENT, tags: ownedTags(eks) },

@@ -1,5 +1,5 @@
 /** The program's auto-configuration step: which cluster to read, reading it, logging each decision. */
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "../core/args";
 import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
@@ -9,6 +9,9 @@ import { AwsReader, awsReader, checkEksReadiness } from "../eks/readiness";
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL, stackOwner } from "../core/labels";
 import { PlatformSettings } from "../core/settings";
+import { lazyModule } from "../core/lazy";
+
+const aws = lazyModule<typeof Aws>("@pulumi/aws");
 
 /** How long the cluster may take to answer every rule's reads before detection is skipped. */
 const DETECTION_TIMEOUT_MS = 8000;

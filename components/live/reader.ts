@@ -2,8 +2,11 @@
  * Read-only access to a live cluster, for auto-configuration and verification. Only get and list
  * calls, and server-side dry runs that persist nothing; the interface lets tests inject a fake cluster.
  */
-import * as k8s from "@kubernetes/client-node";
+import type * as K8s from "@kubernetes/client-node";
 import * as zlib from "zlib";
+import { lazyModule } from "../core/lazy";
+
+const k8s = lazyModule<typeof K8s>("@kubernetes/client-node");
 
 export interface StorageClassInfo {
     name: string;
@@ -153,7 +156,7 @@ function refusalMessage(error: unknown): string {
     return (error as Error).message;
 }
 
-function objectInfo(metadata: k8s.V1ObjectMeta | undefined): ObjectInfo {
+function objectInfo(metadata: K8s.V1ObjectMeta | undefined): ObjectInfo {
     return {
         name: metadata?.name ?? "",
         namespace: metadata?.namespace,
@@ -179,7 +182,7 @@ export async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefi
 }
 
 /** A reader over the Kubernetes API for the given kubeconfig. */
-export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterReader {
+export function kubernetesClusterReader(kubeconfig: K8s.KubeConfig): ClusterReader {
     const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
     const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
     const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
@@ -265,7 +268,7 @@ export function kubernetesClusterReader(kubeconfig: k8s.KubeConfig): ClusterRead
             const flatten = (
                 kind: WebhookInfo["kind"],
                 items: {
-                    metadata?: k8s.V1ObjectMeta;
+                    metadata?: K8s.V1ObjectMeta;
                     webhooks?: { name: string; failurePolicy?: string; clientConfig: { service?: { namespace: string; name: string } } }[];
                 }[],
             ): WebhookInfo[] =>
@@ -339,7 +342,7 @@ export function memoizedReader(reader: ClusterReader): { reader: ClusterReader; 
  * The kubeconfig the Kubernetes provider would use: `kubernetes:kubeconfig` (a path or the file's
  * content), else KUBECONFIG or ~/.kube/config, with `kubernetes:context` selecting the context.
  */
-export function providerKubeConfig(kubeconfig: string | undefined, context: string | undefined): k8s.KubeConfig {
+export function providerKubeConfig(kubeconfig: string | undefined, context: string | undefined): K8s.KubeConfig {
     const config = new k8s.KubeConfig();
     if (kubeconfig === undefined) {
         config.loadFromDefault();
