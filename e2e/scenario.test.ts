@@ -161,6 +161,40 @@ async function awaitDeletion(
     });
 }
 
+/**
+ * Waits for a deleted CRD to be gone, keeping its deletion going. The API server's cleanup of a CRD
+ * created seconds before can fail ("InstanceDeletionFailed: could not list instances: storage is
+ * (re)initializing") and then retry with a backoff that grew past 180 s in one CI run; a change to
+ * the CRD requeues the cleanup at once, so a label is touched every 10 s. Only a deletion already
+ * asked for (a deletionTimestamp) is touched: a CRD nobody deleted still fails the wait.
+ */
+async function awaitCrdDeletion(what: string, name: string): Promise<void> {
+    let nudges = 0;
+    const nudging = setInterval(() => {
+        void apiextensions
+            .readCustomResourceDefinition({ name })
+            .then(async (crd) => {
+                if (crd.metadata?.deletionTimestamp === undefined) {
+                    return;
+                }
+                nudges += 1;
+                await apiextensions.patchCustomResourceDefinition(
+                    { name, body: { metadata: { labels: { "e2e.test/deletion-nudge": String(nudges) } } } },
+                    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+                );
+            })
+            .catch(() => undefined);
+    }, 10_000);
+    try {
+        await awaitDeletion(what, () => apiextensions.readCustomResourceDefinition({ name }));
+    } finally {
+        clearInterval(nudging);
+        if (nudges > 0) {
+            console.log(`      ${what}: its cleanup was requeued ${nudges} time(s) before it went`);
+        }
+    }
+}
+
 /** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
 async function stateVolumes(): Promise<string[]> {
     const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
@@ -496,9 +530,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         // `keep` and deletes DynamoWorkerMetadata.
         ok(run("helm uninstall dynamo-platform", "helm", ["uninstall", "dynamo-platform", "-n", NAMESPACE, "--wait"], ROOT));
         ok(run("helm uninstall dynamo-crds", "helm", ["uninstall", "dynamo-crds", "-n", "default"], ROOT));
-        await awaitDeletion("DynamoWorkerMetadata's CRD, deleted by helm uninstall", () =>
-            apiextensions.readCustomResourceDefinition({ name: CRDS_09[5] }),
-        );
+        await awaitCrdDeletion("DynamoWorkerMetadata's CRD, deleted by helm uninstall", CRDS_09[5]);
         assert.deepEqual(await dynamoCrds(), CRDS_09.slice(0, 5), "the five keep-annotated CRDs stay");
         // The CRDs first and the namespace once they are gone: a namespace deleted while CRDs go
         // meets stale API discovery, and the namespace controller retries with a growing backoff.
@@ -506,7 +538,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
             await apiextensions.deleteCustomResourceDefinition({ name: crd });
         }
         for (const crd of CRDS_09.slice(0, 5)) {
-            await awaitDeletion(`CRD ${crd}`, () => apiextensions.readCustomResourceDefinition({ name: crd }));
+            await awaitCrdDeletion(`CRD ${crd}`, crd);
         }
         await core.deleteNamespace({ name: NAMESPACE });
         await awaitDeletion(`namespace ${NAMESPACE}`, () => core.readNamespace({ name: NAMESPACE }));
