@@ -10,6 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import { DynamoPlatformArgs, Platform } from "../components/core/args";
 import { resolveSettings } from "../components/core/settings";
 import { applyDetection, detect, Detection, EKS_COMPUTE_TYPE_LABEL } from "../components/live/detection";
+import { apiServerOf } from "../components/live/apiServer";
 import { kubernetesClusterReader } from "../components/live/reader";
 import { verifyEks } from "../components/live/eksVerification";
 import { CheckResult } from "../components/live/verification";
@@ -34,7 +35,7 @@ const EFS_NODE = { namespace: "kube-system", name: EFS_CSI_DRIVER.nodeDaemonSet 
 const CONTROLLER = { namespace: "kube-system", name: "aws-load-balancer-controller" };
 
 function detectOnCluster(args: DynamoPlatformArgs = ARGS): Promise<Detection> {
-    return detect(kubernetesClusterReader(kubeconfig), {
+    return detect(kubernetesClusterReader(apiServerOf(kubeconfig)), {
         settings: resolveSettings(args, "dynamo:"),
         args,
         owner: "e2e-eks-markers",
@@ -168,7 +169,9 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
         const outputs = { eksIdentity: "podIdentity", eksAutoMode: true, efsMountTargetZones: ["e2e-zone-a"] };
         let rows: Record<string, CheckResult> = {};
         await eventually("the EFS CSI driver's pods ready", async () => {
-            rows = Object.fromEntries((await verifyEks(kubernetesClusterReader(kubeconfig), outputs)).map((r) => [r.check, r]));
+            rows = Object.fromEntries(
+                (await verifyEks(kubernetesClusterReader(apiServerOf(kubeconfig)), outputs)).map((r) => [r.check, r]),
+            );
             return rows["EFS CSI driver"].status === "ok";
         });
         assert.deepEqual(
@@ -182,7 +185,7 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
                 "ALB ingress: ok: IngressClass alb, served by kube-system/aws-load-balancer-controller",
             ],
         );
-        const irsa = await verifyEks(kubernetesClusterReader(kubeconfig), { ...outputs, eksIdentity: "irsa" });
+        const irsa = await verifyEks(kubernetesClusterReader(apiServerOf(kubeconfig)), { ...outputs, eksIdentity: "irsa" });
         assert.match(
             irsa.find((r) => r.check === "EFS CSI credentials")!.detail,
             /without AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE \(irsa\)$/,

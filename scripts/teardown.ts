@@ -9,6 +9,7 @@
  */
 import { deleteCustomResources, kubernetesClusterCleaner, leftoverMessage, listCustomResources } from "../components/live/teardown";
 import { leftoverWebhookLines, leftoverWebhooks } from "../components/live/preflight";
+import { apiServerOf } from "../components/live/apiServer";
 import { kubernetesClusterReader } from "../components/live/reader";
 import { flag, kubeConfigFromOptions, option } from "./cli";
 
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
             return 1;
         }
         console.log(`${found.length} Dynamo custom resource(s) deleted; none left. pulumi destroy can now remove the CRDs.`);
-        for (const line of leftoverWebhookLines(await leftoverWebhooks(kubernetesClusterReader(kubeconfig)))) {
+        for (const line of leftoverWebhookLines(await leftoverWebhooks(kubernetesClusterReader(apiServerOf(kubeconfig))))) {
             console.log(`leftover webhook: ${line}`);
         }
         return 0;

@@ -10,7 +10,7 @@
 import { spawnSync } from "child_process";
 import { kubernetesClusterReader } from "../components/live/reader";
 import { formatResults, PlatformOutputs, verifyPlatform } from "../components/live/verification";
-import { kubeConfigFromOptions, option } from "./cli";
+import { apiServerFromOptions, option } from "./cli";
 
 function stackOutputs(stack: string): PlatformOutputs {
     const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", cwd: `${__dirname}/..` });
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     }
     try {
         const outputs = stackOutputs(stack);
-        const reader = kubernetesClusterReader(kubeConfigFromOptions());
+        const reader = kubernetesClusterReader(apiServerFromOptions());
         const results = await verifyPlatform(reader, outputs);
         console.log(formatResults(results));
         return results.some((r) => r.status === "fail") ? 1 : 0;

@@ -1,7 +1,8 @@
 /**
  * Modules loaded on first use rather than when the program starts. `@pulumi/aws` and
  * `@kubernetes/client-node` take about 0.15 s and 0.5 s to load, paid on every `pulumi preview`
- * although a Kubernetes stack never touches the first, nor the second without auto-configuration.
+ * although a Kubernetes stack never touches the first, and auto-configuration needs the second
+ * only for kubeconfigs it cannot read itself (live/apiServer.ts).
  */
 
 /**

@@ -2,7 +2,8 @@
 import type * as Aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "../core/args";
-import { ClusterReader, kubernetesClusterReader, memoizedReader, providerKubeConfig } from "./reader";
+import { ClusterReader, kubernetesClusterReader, memoizedReader } from "./reader";
+import { providerApiServer } from "./apiServer";
 import { detect, Detection, podIdentityAgentAssumed, skippedDetection, waitForNamespaceGone } from "./detection";
 import { ClusterStackOutputs, EksClusterSource } from "../eks/cluster";
 import { AwsReader, awsReader, checkEksReadiness } from "../eks/readiness";
@@ -79,7 +80,7 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
     let reader = options.reader;
     if (reader === undefined) {
         try {
-            reader = kubernetesClusterReader(providerKubeConfig(...clusterKubeConfig(options)));
+            reader = kubernetesClusterReader(await providerApiServer(...clusterKubeConfig(options)));
         } catch (error) {
             return skippedDetection(`no usable kubeconfig (${(error as Error).message})`);
         }

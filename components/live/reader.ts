@@ -4,9 +4,7 @@
  */
 import type * as K8s from "@kubernetes/client-node";
 import * as zlib from "zlib";
-import { lazyModule } from "../core/lazy";
-
-const k8s = lazyModule<typeof K8s>("@kubernetes/client-node");
+import { ApiError, apiRequest, ApiRequest, ApiServer, isNotFound } from "./apiServer";
 
 export interface StorageClassInfo {
     name: string;
@@ -143,19 +141,6 @@ export function helmRecordOf(encodedRelease: string): HelmRecord {
     return JSON.parse(zlib.gunzipSync(Buffer.from(encodedRelease, "base64")).toString()) as HelmRecord;
 }
 
-/** The message of a refusal from the API server: its Status body's, else the error's own. */
-function refusalMessage(error: unknown): string {
-    if (error instanceof k8s.ApiException) {
-        const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body);
-        try {
-            return (JSON.parse(body) as { message?: string }).message ?? body;
-        } catch {
-            return body;
-        }
-    }
-    return (error as Error).message;
-}
-
 function objectInfo(metadata: K8s.V1ObjectMeta | undefined): ObjectInfo {
     return {
         name: metadata?.name ?? "",
@@ -163,10 +148,6 @@ function objectInfo(metadata: K8s.V1ObjectMeta | undefined): ObjectInfo {
         labels: metadata?.labels ?? {},
         annotations: metadata?.annotations ?? {},
     };
-}
-
-function isNotFound(error: unknown): boolean {
-    return error instanceof k8s.ApiException && error.code === 404;
 }
 
 /** The answer of a read, undefined when the object does not exist (404). */
@@ -181,136 +162,150 @@ export async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefi
     }
 }
 
-/** A reader over the Kubernetes API for the given kubeconfig. */
-export function kubernetesClusterReader(kubeconfig: K8s.KubeConfig): ClusterReader {
-    const core = kubeconfig.makeApiClient(k8s.CoreV1Api);
-    const storage = kubeconfig.makeApiClient(k8s.StorageV1Api);
-    const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
-    const networking = kubeconfig.makeApiClient(k8s.NetworkingV1Api);
-    const apps = kubeconfig.makeApiClient(k8s.AppsV1Api);
-    const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
-    const version = kubeconfig.makeApiClient(k8s.VersionApi);
-    const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
-    const admission = kubeconfig.makeApiClient(k8s.AdmissionregistrationV1Api);
-    const policy = kubeconfig.makeApiClient(k8s.PolicyV1Api);
+/** A path of the API: its segments joined, each one encoded. */
+function apiPath(...segments: string[]): string {
+    return segments.map((segment) => `/${encodeURIComponent(segment)}`).join("");
+}
+
+/** A reader over the Kubernetes API of the given server (plain GETs, and POSTs only as dry runs). */
+export function kubernetesClusterReader(server: ApiServer | Promise<ApiServer>): ClusterReader {
+    const ready = Promise.resolve(server);
+    // A kubeconfig that cannot be used fails every read; it is not an unhandled rejection before the first.
+    ready.catch(() => undefined);
+    const text = async (request: ApiRequest) => apiRequest(await ready, request);
+    const get = async <T>(path: string, query?: ApiRequest["query"]) => JSON.parse(await text({ path, query })) as T;
+    const list = async <T>(path: string, query?: ApiRequest["query"]) => (await get<{ items?: T[] }>(path, query)).items ?? [];
+    const core = (...segments: string[]) => apiPath("api", "v1", ...segments);
+    const group = (name: string, version: string, ...segments: string[]) => apiPath("apis", name, version, ...segments);
+    const isReady = (conditions: { type: string; status: string }[] | undefined, type = "Ready") =>
+        (conditions ?? []).some((c) => c.type === type && c.status === "True");
     return {
-        serverVersion: async () => (await version.getCode()).gitVersion,
+        serverVersion: async () => (await get<{ gitVersion: string }>("/version")).gitVersion,
         storageClasses: async () =>
-            (await storage.listStorageClass()).items.map((c) => ({
+            (await list<K8s.V1StorageClass>(group("storage.k8s.io", "v1", "storageclasses"))).map((c) => ({
                 name: c.metadata?.name ?? "",
                 provisioner: c.provisioner,
                 labels: c.metadata?.labels ?? {},
             })),
         crd: async (name) => {
-            const found = await orUndefined(() => apiextensions.readCustomResourceDefinition({ name }));
-            return found && { established: (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True") };
+            const found = await orUndefined(() =>
+                get<K8s.V1CustomResourceDefinition>(group("apiextensions.k8s.io", "v1", "customresourcedefinitions", name)),
+            );
+            return found && { established: isReady(found.status?.conditions, "Established") };
         },
         services: async (labelSelector) =>
-            (await core.listServiceForAllNamespaces({ labelSelector })).items.map((s) => ({
+            (await list<K8s.V1Service>(core("services"), { labelSelector })).map((s) => ({
                 name: s.metadata?.name ?? "",
                 namespace: s.metadata?.namespace ?? "",
                 labels: s.metadata?.labels ?? {},
                 ports: (s.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port })),
             })),
-        serviceExists: async (namespace, name) => (await orUndefined(() => core.readNamespacedService({ namespace, name }))) !== undefined,
+        serviceExists: async (namespace, name) =>
+            (await orUndefined(() => get<K8s.V1Service>(core("namespaces", namespace, "services", name)))) !== undefined,
         ingressClasses: async () =>
-            (await networking.listIngressClass()).items.map((c) => ({
+            (await list<K8s.V1IngressClass>(group("networking.k8s.io", "v1", "ingressclasses"))).map((c) => ({
                 name: c.metadata?.name ?? "",
                 controller: c.spec?.controller ?? "",
             })),
-        csiDrivers: async () => (await storage.listCSIDriver()).items.map((d) => d.metadata?.name ?? ""),
+        csiDrivers: async () =>
+            (await list<K8s.V1CSIDriver>(group("storage.k8s.io", "v1", "csidrivers"))).map((d) => d.metadata?.name ?? ""),
         namespace: async (name) => {
-            const namespace = await orUndefined(() => core.readNamespace({ name }));
+            const namespace = await orUndefined(() => get<K8s.V1Namespace>(core("namespaces", name)));
             return (
                 namespace && { labels: namespace.metadata?.labels ?? {}, terminating: namespace.metadata?.deletionTimestamp !== undefined }
             );
         },
-        clusterCustomObjects: async (group, version, plural) => {
-            const list = (await orUndefined(() => custom.listClusterCustomObject({ group, version, plural }))) as
-                { items?: { metadata?: { name?: string }; status?: { state?: string } }[] } | undefined;
-            return (list?.items ?? []).map((o) => ({ name: o.metadata?.name ?? "", state: o.status?.state }));
+        clusterCustomObjects: async (name, version, plural) => {
+            const items = await orUndefined(() =>
+                list<{ metadata?: { name?: string }; status?: { state?: string } }>(group(name, version, plural)),
+            );
+            return (items ?? []).map((o) => ({ name: o.metadata?.name ?? "", state: o.status?.state }));
         },
         pods: async (namespace, labelSelector) =>
-            (await core.listNamespacedPod({ namespace, labelSelector })).items.map((p) => ({
+            (await list<K8s.V1Pod>(core("namespaces", namespace, "pods"), { labelSelector })).map((p) => ({
                 name: p.metadata?.name ?? "",
                 phase: p.status?.phase ?? "Unknown",
-                ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+                ready: isReady(p.status?.conditions),
                 labels: p.metadata?.labels ?? {},
                 envNames: [...new Set((p.spec?.containers ?? []).flatMap((c) => (c.env ?? []).map((e) => e.name)))],
                 nodeName: p.spec?.nodeName,
             })),
         deployment: async (namespace, name) => {
-            const found = await orUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
+            const found = await orUndefined(() => get<K8s.V1Deployment>(group("apps", "v1", "namespaces", namespace, "deployments", name)));
             return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
         },
         daemonSet: async (namespace, name) => {
-            const found = await orUndefined(() => apps.readNamespacedDaemonSet({ namespace, name }));
+            const found = await orUndefined(() => get<K8s.V1DaemonSet>(group("apps", "v1", "namespaces", namespace, "daemonsets", name)));
             return found && { desired: found.status?.desiredNumberScheduled ?? 0, ready: found.status?.numberReady ?? 0 };
         },
         statefulSet: async (namespace, name) => {
-            const found = await orUndefined(() => apps.readNamespacedStatefulSet({ namespace, name }));
+            const found = await orUndefined(() =>
+                get<K8s.V1StatefulSet>(group("apps", "v1", "namespaces", namespace, "statefulsets", name)),
+            );
             return found && { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
         },
         podDisruptionBudgets: async (namespace) =>
-            (await policy.listNamespacedPodDisruptionBudget({ namespace })).items.map((b) => ({
+            (await list<K8s.V1PodDisruptionBudget>(group("policy", "v1", "namespaces", namespace, "poddisruptionbudgets"))).map((b) => ({
                 name: b.metadata?.name ?? "",
                 disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
                 expectedPods: b.status?.expectedPods ?? 0,
             })),
         podLogTail: async (namespace, pod, container, lines) =>
-            core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }),
-        clusterRoles: async () => (await rbac.listClusterRole()).items.map((r) => objectInfo(r.metadata)),
+            text({ path: core("namespaces", namespace, "pods", pod, "log"), query: { container, tailLines: lines } }),
+        clusterRoles: async () =>
+            (await list<K8s.V1ClusterRole>(group("rbac.authorization.k8s.io", "v1", "clusterroles"))).map((r) => objectInfo(r.metadata)),
         webhooks: async () => {
-            const [validating, mutating] = await Promise.all([
-                admission.listValidatingWebhookConfiguration(),
-                admission.listMutatingWebhookConfiguration(),
-            ]);
-            const flatten = (
-                kind: WebhookInfo["kind"],
-                items: {
-                    metadata?: K8s.V1ObjectMeta;
-                    webhooks?: { name: string; failurePolicy?: string; clientConfig: { service?: { namespace: string; name: string } } }[];
-                }[],
-            ): WebhookInfo[] =>
-                items.flatMap((c) =>
-                    (c.webhooks ?? []).map((w) => ({
-                        kind,
-                        configuration: c.metadata?.name ?? "",
-                        webhook: w.name,
-                        failurePolicy: w.failurePolicy,
-                        service: w.clientConfig.service ? `${w.clientConfig.service.namespace}/${w.clientConfig.service.name}` : undefined,
-                    })),
+            type Configuration = {
+                metadata?: K8s.V1ObjectMeta;
+                webhooks?: { name: string; failurePolicy?: string; clientConfig: { service?: { namespace: string; name: string } } }[];
+            };
+            const configurations = (kind: WebhookInfo["kind"], plural: string) =>
+                list<Configuration>(group("admissionregistration.k8s.io", "v1", plural)).then((items) =>
+                    items.flatMap((c) =>
+                        (c.webhooks ?? []).map((w) => ({
+                            kind,
+                            configuration: c.metadata?.name ?? "",
+                            webhook: w.name,
+                            failurePolicy: w.failurePolicy,
+                            service: w.clientConfig.service
+                                ? `${w.clientConfig.service.namespace}/${w.clientConfig.service.name}`
+                                : undefined,
+                        })),
+                    ),
                 );
-            return [
-                ...flatten("ValidatingWebhookConfiguration", validating.items),
-                ...flatten("MutatingWebhookConfiguration", mutating.items),
-            ];
+            const [validating, mutating] = await Promise.all([
+                configurations("ValidatingWebhookConfiguration", "validatingwebhookconfigurations"),
+                configurations("MutatingWebhookConfiguration", "mutatingwebhookconfigurations"),
+            ]);
+            return [...validating, ...mutating];
         },
         deployments: async (labelSelector) =>
-            (await apps.listDeploymentForAllNamespaces({ labelSelector })).items.map((d) => objectInfo(d.metadata)),
+            (await list<K8s.V1Deployment>(group("apps", "v1", "deployments"), { labelSelector })).map((d) => objectInfo(d.metadata)),
         nodes: async () =>
-            (await core.listNode()).items.map((n) => ({
+            (await list<K8s.V1Node>(core("nodes"))).map((n) => ({
                 name: n.metadata?.name ?? "",
-                ready: (n.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+                ready: isReady(n.status?.conditions),
                 unschedulable: n.spec?.unschedulable === true,
                 gpus: Number(n.status?.allocatable?.["nvidia.com/gpu"] ?? 0),
                 labels: n.metadata?.labels ?? {},
             })),
         helmReleaseChartVersion: async (namespace, release) => {
-            const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release},status=deployed` });
-            const newest = secrets.items.sort((a, b) => Number(b.metadata?.labels?.version) - Number(a.metadata?.labels?.version))[0];
+            const secrets = await list<K8s.V1Secret>(core("namespaces", namespace, "secrets"), {
+                labelSelector: `owner=helm,name=${release},status=deployed`,
+            });
+            const newest = secrets.sort((a, b) => Number(b.metadata?.labels?.version) - Number(a.metadata?.labels?.version))[0];
             // The Secret's data is base64 of what Helm stored, itself base64 of gzipped JSON.
             const stored = newest?.data?.release;
             return stored === undefined ? undefined : helmRecordOf(Buffer.from(stored, "base64").toString()).chart?.metadata?.version;
         },
-        dryRunCreate: async ({ group, version, plural, namespace, body }) => {
+        dryRunCreate: async ({ group: name, version, plural, namespace, body }) => {
             try {
-                await custom.createNamespacedCustomObject({ group, version, plural, namespace, body, dryRun: "All" });
+                await text({ method: "POST", path: group(name, version, "namespaces", namespace, plural), query: { dryRun: "All" }, body });
                 return undefined;
             } catch (error) {
                 // A webhook that cannot be called is reported as an internal error (500), not a 4xx.
-                if (error instanceof k8s.ApiException) {
-                    return refusalMessage(error);
+                if (error instanceof ApiError) {
+                    return error.message;
                 }
                 throw error;
             }
@@ -336,23 +331,4 @@ export function memoizedReader(reader: ClusterReader): { reader: ClusterReader; 
             ]),
     ) as unknown as ClusterReader;
     return { reader: memoized, reads: () => answers.size };
-}
-
-/**
- * The kubeconfig the Kubernetes provider would use: `kubernetes:kubeconfig` (a path or the file's
- * content), else KUBECONFIG or ~/.kube/config, with `kubernetes:context` selecting the context.
- */
-export function providerKubeConfig(kubeconfig: string | undefined, context: string | undefined): K8s.KubeConfig {
-    const config = new k8s.KubeConfig();
-    if (kubeconfig === undefined) {
-        config.loadFromDefault();
-    } else if (/^\s*(apiVersion|kind|clusters|\{)/m.test(kubeconfig)) {
-        config.loadFromString(kubeconfig);
-    } else {
-        config.loadFromFile(kubeconfig);
-    }
-    if (context !== undefined) {
-        config.setCurrentContext(context);
-    }
-    return config;
 }

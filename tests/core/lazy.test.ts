@@ -25,19 +25,23 @@ describe("lazy modules (core/lazy.ts)", () => {
         }
     });
 
-    it("loading the program's modules loads neither @pulumi/aws, @pulumi/eks nor @kubernetes/client-node", function () {
+    it("loading the program's modules, and reading a token kubeconfig, loads neither @pulumi/aws, @pulumi/eks nor @kubernetes/client-node", function () {
         this.timeout(60_000);
         // A process of its own: this one has loaded them all for other tests.
         const script = `
             for (const file of ["./components", "./components/live/autoConfigure", "./components/live/detection", "./stackConfig", "./otherStacks"]) require(file);
-            const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(@pulumi\\/(aws|eks)|@kubernetes\\/client-node)\\//.test(f));
-            const kubernetes = Object.keys(require.cache).some((f) => f.includes("node_modules/@pulumi/kubernetes/"));
-            console.log(JSON.stringify({ loaded: [...new Set(loaded.map((f) => f.split("node_modules/")[1].split("/").slice(0, 2).join("/")))], kubernetes }));
+            const kubeconfig = "apiVersion: v1\\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\\nusers: [{name: u, user: {token: t}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x\\n";
+            require("./components/live/apiServer").providerApiServer(kubeconfig, undefined).then((server) => {
+                const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(@pulumi\\/(aws|eks)|@kubernetes\\/client-node)\\//.test(f));
+                const kubernetes = Object.keys(require.cache).some((f) => f.includes("node_modules/@pulumi/kubernetes/"));
+                console.log(JSON.stringify({ loaded: [...new Set(loaded.map((f) => f.split("node_modules/")[1].split("/").slice(0, 2).join("/")))], kubernetes, url: server.url }));
+            });
         `;
         const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8" });
         assert.equal(child.status, 0, child.stderr);
         const result = JSON.parse(child.stdout.trim().split("\n").pop()!);
         assert.equal(result.kubernetes, true, "the probe loaded the program's modules");
+        assert.equal(result.url, "https://127.0.0.1:6443", "the probe read the kubeconfig");
         assert.deepEqual(result.loaded, []);
     });
 });
