@@ -49,18 +49,12 @@ const CLUSTER_FIELDS = new Set([
 ]);
 const USER_FIELDS = new Set(["token", "client-certificate", "client-certificate-data", "client-key", "client-key-data", "extensions"]);
 
-interface Named<T> {
-    name: string;
-    cluster?: T;
-    user?: T;
-    context?: { cluster?: string; user?: string };
-}
-
+/** The parts of a kubeconfig file read here; cluster and user entries are checked field by field. */
 interface KubeconfigDocument {
     "current-context"?: string;
-    clusters?: Named<Record<string, unknown>>[];
-    users?: Named<Record<string, unknown>>[];
-    contexts?: Named<never>[];
+    clusters?: { name: string; cluster?: Record<string, unknown> }[];
+    users?: { name: string; user?: Record<string, unknown> }[];
+    contexts?: { name: string; context?: { cluster?: string; user?: string } }[];
 }
 
 /** Whether `kubernetes:kubeconfig` holds the file's content rather than its path (the provider accepts both). */
@@ -73,9 +67,10 @@ function kubeconfigSource(kubeconfig: string | undefined): { text: string; folde
     if (kubeconfig !== undefined && isKubeconfigContent(kubeconfig)) {
         return { text: kubeconfig, folder: process.cwd() };
     }
-    const files = (kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube", "config"))
-        .split(path.delimiter)
-        .filter(Boolean);
+    const files =
+        kubeconfig !== undefined
+            ? [kubeconfig]
+            : (process.env.KUBECONFIG || path.join(os.homedir(), ".kube", "config")).split(path.delimiter).filter(Boolean);
     if (files.length !== 1 || !fs.existsSync(files[0])) {
         return undefined;
     }
