@@ -144,7 +144,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                 parent: this,
                 // The chart's workloads need the CRDs and their storage classes to exist first;
                 // nothing in the values refers to them, so the order is stated here.
-                dependsOn: definedResources(crds.chart, crds.workerMetadata, storage.modelCache, storage.persistence),
+                dependsOn: definedResources(...crds.installers, crds.workerMetadata, storage.modelCache, storage.persistence),
             },
         );
 
@@ -159,7 +159,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             pulumi.interpolate`${PLATFORM_RELEASE_NAME}-${service}.${platformRelease.namespace}.svc.cluster.local`;
         this.namespace = platformRelease.namespace;
         // Known once every CRD of the chart is applied, so a consumer never sees them before.
-        const afterCrds = (value: string) => (crds.chart ? crds.chart.resources.apply(() => value) : pulumi.output(""));
+        const afterCrds = (value: string) => (crds.applied ? crds.applied.apply(() => value) : pulumi.output(""));
         this.crdsReleaseName = afterCrds(CRDS_RELEASE_NAME);
         this.crdsReleaseVersion = afterCrds(charts.crds?.version ?? "");
         this.platformReleaseName = platformRelease.name;

@@ -280,7 +280,12 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         for (const crd of CRDS_09) {
             assert.ok(await established(crd), `${crd} Established`);
         }
-        assert.equal(await helmRelease("dynamo-crds", "default"), undefined, "the CRDs chart is rendered by Pulumi, not a Helm release");
+        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 1, status: "deployed" });
+        for (const crd of CRDS_09) {
+            const { metadata } = await apiextensions.readCustomResourceDefinition({ name: crd });
+            assert.equal(metadata?.annotations?.["helm.sh/resource-policy"], "keep", `${crd}: the post-renderer marked it keep`);
+            assert.equal(metadata?.annotations?.["meta.helm.sh/release-name"], "dynamo-crds", `${crd} belongs to the release`);
+        }
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
 
         const running = await operator();
@@ -438,6 +443,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         // Destroy does not wait for the namespace controller (5 s or more here): step 11 starts at once.
         const namespace = await core.readNamespace({ name: NAMESPACE });
         assert.ok(namespace.metadata?.deletionTimestamp, "the namespace is still terminating when the destroy returns");
+        assert.equal(await helmRelease("dynamo-crds", "default"), undefined, "uninstalled");
         assert.deepEqual(await dynamoCrds(), CRDS_09, "all six kept, DynamoWorkerMetadata too (the chart does not mark it keep)");
         assert.ok(await exists(readUserModel), "the DynamoGraphDeployment survived the destroy");
         assert.ok(!(await exists(() => storage.readStorageClass({ name: "nfs" }))), "the stack's own class is removed");
@@ -446,19 +452,48 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
 
     let platformValues: Record<string, unknown> = {};
 
-    it("11. pulumi up right after needs no manual step: it waits for the namespace, adopts the kept CRDs and the model stays", async () => {
-        writeStackConfig({
-            ...baseConfig,
-            releaseVersion: "0.9.1",
-            helmValues: WEBHOOK_IGNORE,
-            removeCrdsOnDestroy: true,
-            teardownTimeoutSeconds: TEARDOWN_SECONDS,
-        });
+    /** The stack's CRD resources and whether each is retained on delete, from its state. */
+    function crdResourcesInState(): { retainOnDelete?: boolean }[] {
+        const state = ok(pulumi("stack export", ["stack", "export", "--stack", STACK])).output;
+        return JSON.parse(state.slice(state.indexOf("{"))).deployment.resources.filter(
+            (r: { type: string }) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        );
+    }
+
+    it("11. pulumi up right after needs no manual step: it waits for the namespace, adopts the kept CRDs and the model stays; the CRDs move between Pulumi and the release without one deleted", async () => {
+        const config = { ...baseConfig, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE, teardownTimeoutSeconds: TEARDOWN_SECONDS };
+        writeStackConfig({ ...config, removeCrdsOnDestroy: true });
         const adopted = up("up (0.9.1 onto the kept CRDs, the namespace still terminating)");
         assert.match(adopted.output, /auto-configuration: waiting for namespace dynamo-system to finish terminating/);
         assert.ok(await exists(readUserModel), "adopting the CRDs did not delete the model");
         assert.deepEqual(await dynamoCrds(), CRDS_09);
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+        assert.equal(await helmRelease("dynamo-crds", "default"), undefined, "rendered by Pulumi, which deletes each CRD on destroy");
+        assert.ok(crdResourcesInState().every((r) => r.retainOnDelete !== true));
+
+        // Back to the default: the CRDs, held by resources that a destroy would delete, are handed over.
+        writeStackConfig(config);
+        const handedOver = up("up (0.9.1, the CRDs handed over to the dynamo-crds release)");
+        assert.match(handedOver.output, /auto-configuration: crds: .* without a dynamo-crds release .* -> hand them over/);
+        assert.deepEqual(await helmRelease("dynamo-crds", "default"), { revision: 1, status: "deployed" });
+        assert.equal(crdResourcesInState().length, 6);
+        assert.ok(
+            crdResourcesInState().every((r) => r.retainOnDelete === true),
+            "retained for the hand-over run",
+        );
+        const released = up("up (0.9.1, the rendered chart dropped)");
+        assert.match(released.output, /deleted/);
+        assert.equal(crdResourcesInState().length, 0);
+        assert.deepEqual(await dynamoCrds(), CRDS_09, "dropping the rendered chart deleted no CRD");
+        assert.ok(await exists(readUserModel));
+        ok(pulumi("preview --expect-no-changes (the CRDs a release)", onStack("preview", "--expect-no-changes")));
+
+        // And to removeCrdsOnDestroy again, for step 12: the release goes, its uninstall keeping every CRD.
+        writeStackConfig({ ...config, removeCrdsOnDestroy: true });
+        up("up (0.9.1, removeCrdsOnDestroy: the CRDs rendered by Pulumi again)");
+        assert.equal(await helmRelease("dynamo-crds", "default"), undefined);
+        assert.deepEqual(await dynamoCrds(), CRDS_09);
+        assert.ok(await exists(readUserModel));
         platformValues = await helmValues("dynamo-platform", NAMESPACE);
         ok(pulumi("preview --expect-no-changes (after adoption)", onStack("preview", "--expect-no-changes")));
     });
@@ -600,10 +635,7 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.equal((await operator()).image, `${MIRROR}/nvidia/ai-dynamo/kubernetes-operator:1.0.1`);
         await expectEveryImageFromMirror("1.0.1");
         assert.ok(await exists(readUserModel), "the model survived the migration");
-        const state = ok(pulumi("stack export", ["stack", "export", "--stack", STACK])).output;
-        const crdResources = JSON.parse(state.slice(state.indexOf("{"))).deployment.resources.filter(
-            (r: { type: string }) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-        );
+        const crdResources = crdResourcesInState();
         assert.equal(crdResources.length, 6);
         assert.ok(
             crdResources.every((r: { retainOnDelete?: boolean }) => r.retainOnDelete === true),

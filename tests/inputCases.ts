@@ -870,7 +870,7 @@ export const VALID_INPUTS: ValidInput[] = [
         set: { "dynamo:crdsVersion": "0.9.1" },
         check: (r) =>
             equal(
-                [r.object(T.chart, "dynamo-crds").inputs.version, release(r, "dynamo-platform").version],
+                [r.object(T.release, "dynamo-crds").inputs.version, release(r, "dynamo-platform").version],
                 ["0.9.1", "0.9.0-post1"],
                 "versions",
             ),

@@ -14,15 +14,25 @@ function release(recording: Recording, releaseName: string): Registered {
     return recording.object(T.release, releaseName);
 }
 
+/** The `dynamo-crds` chart rendered by Pulumi (with removeCrdsOnDestroy, or to hand kept CRDs over). */
 function crdsChart(recording: Recording): Registered {
     return recording.object(T.chart, "dynamo-crds");
+}
+
+function crdsRelease(recording: Recording): Registered {
+    return release(recording, "dynamo-crds");
 }
 
 describe("DynamoPlatform", () => {
     describe("0.9.0-post1 with local-path (the k8s stack)", () => {
         let recording: Recording;
         before(async () => {
-            recording = await install({ releaseVersion: "0.9.0-post1", localPath: { install: true }, skipAwait: true });
+            recording = await install({
+                releaseVersion: "0.9.0-post1",
+                localPath: { install: true },
+                skipAwait: true,
+                crdsHandOver: false,
+            });
         });
 
         it("registers under its own type token with every child parented to it", () => {
@@ -40,8 +50,11 @@ describe("DynamoPlatform", () => {
             assert.equal(metadata.annotations["pulumi.com/skipAwait"], "true");
         });
 
-        it("renders dynamo-crds at the base version of a -postN release, from NGC", () => {
-            const crds = crdsChart(recording);
+        it("installs dynamo-crds as a Helm release at the base version of a -postN release, from NGC, every CRD kept by its post-renderer", () => {
+            const crds = crdsRelease(recording);
+            assert.equal(crds.inputs.postrender, "postrender/keep-crds.js");
+            assert.equal(crds.retainOnDelete, false, "its uninstall keeps the CRDs");
+            assert.equal(recording.ofType(T.chart).length, 0, "nothing to hand over");
             assert.equal(crds.inputs.name, "dynamo-crds");
             assert.equal(crds.inputs.chart, "dynamo-crds");
             assert.equal(crds.inputs.version, "0.9.0");
@@ -60,8 +73,10 @@ describe("DynamoPlatform", () => {
             assert.equal(version.name, "v1alpha1");
             assert.deepEqual(version.schema.openAPIV3Schema.properties.spec.required, ["data"]);
             assert.equal(version.schema.openAPIV3Schema.properties.spec.properties.data["x-kubernetes-preserve-unknown-fields"], true);
-            assert.ok(recording.dependsOn(crd, crdsChart(recording)));
+            assert.ok(recording.dependsOn(crd, crdsRelease(recording)));
             assert.equal(crd.retainOnDelete, true);
+            assert.equal(crd.inputs.metadata.labels["app.kubernetes.io/managed-by"], "Helm", "so a later chart's release adopts it");
+            assert.equal(crd.inputs.metadata.annotations["meta.helm.sh/release-name"], "dynamo-crds");
         });
 
         it("installs dynamo-platform as release dynamo-platform after the CRDs and the persistence class", () => {
@@ -70,7 +85,7 @@ describe("DynamoPlatform", () => {
             assert.equal(platform.inputs.version, "0.9.0-post1");
             assert.equal(platform.inputs.namespace, "dynamo-system");
             assert.equal(platform.inputs.skipAwait, true);
-            assert.ok(recording.dependsOn(platform, crdsChart(recording)));
+            assert.ok(recording.dependsOn(platform, crdsRelease(recording)));
             assert.ok(recording.dependsOn(platform, recording.one(T.crdPatch)));
             assert.ok(recording.dependsOn(platform, recording.object(T.storageClass, "local-path")));
             assert.ok(recording.dependsOn(platform, recording.one(T.namespace, "dynamo-namespace")));
@@ -123,7 +138,7 @@ describe("DynamoPlatform", () => {
         it("installs no NFS driver or ingress controller it was not asked for", () => {
             assert.deepEqual(
                 recording.ofType(T.release).map((r) => r.inputs.name),
-                ["dynamo-platform"],
+                ["dynamo-crds", "dynamo-platform"],
             );
         });
     });
@@ -132,12 +147,39 @@ describe("DynamoPlatform", () => {
         const recording = await install({ releaseVersion: "0.9.0" });
         const values = release(recording, "dynamo-platform").inputs.values;
         assert.equal(values["dynamo-operator"].controllerManager.manager.image.tag, "0.9.0");
-        assert.equal(crdsChart(recording).inputs.version, "0.9.0");
+        assert.equal(crdsRelease(recording).inputs.version, "0.9.0");
     });
 
     it("uses a crdsVersion override", async () => {
         const recording = await install({ releaseVersion: "0.9.0-post1", crdsVersion: "0.9.1" });
-        assert.equal(crdsChart(recording).inputs.version, "0.9.1");
+        assert.equal(crdsRelease(recording).inputs.version, "0.9.1");
+    });
+
+    describe("the dynamo-crds chart: a release, a hand-over, or rendered by Pulumi", () => {
+        it("hands CRDs over when it is not known that none lack a release: the chart rendered, then the release, then the platform", async () => {
+            const recording = await install({ releaseVersion: "0.9.1" });
+            const chart = crdsChart(recording);
+            assert.ok(recording.dependsOn(crdsRelease(recording), chart));
+            assert.ok(recording.dependsOn(release(recording, "dynamo-platform"), chart));
+            assert.ok(recording.dependsOn(release(recording, "dynamo-platform"), crdsRelease(recording)));
+            assert.equal(chart.inputs.version, "0.9.1");
+        });
+
+        it("installs only the release once its CRDs are its own", async () => {
+            const recording = await install({ releaseVersion: "0.9.1", crdsHandOver: false });
+            assert.equal(recording.ofType(T.chart).length, 0);
+            assert.equal(crdsRelease(recording).inputs.postrender, "postrender/keep-crds.js");
+        });
+
+        it("renders the chart, with no release, when removeCrdsOnDestroy asks Pulumi to delete each CRD", async () => {
+            const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true, crdsHandOver: true });
+            assert.equal(crdsChart(recording).inputs.version, "0.9.1");
+            assert.deepEqual(
+                recording.ofType(T.release).map((r) => r.inputs.name),
+                ["dynamo-platform"],
+            );
+            assert.ok(recording.dependsOn(release(recording, "dynamo-platform"), crdsChart(recording)));
+        });
     });
 
     it("takes CRDs from the platform chart on 1.x and uses the global switches", async () => {
@@ -159,6 +201,9 @@ describe("DynamoPlatform", () => {
         assert.equal(migrating.ofType(T.crdPatch).length, 0);
         const migrated = await install({ releaseVersion: "1.0.1", installedReleaseVersion: "1.0.1" });
         assert.equal(migrated.ofType(T.chart).length, 0);
+        assert.equal(migrated.ofType(T.release).length, 1, "the CRDs release is dropped, and its uninstall keeps every CRD");
+        const keeping = await install({ releaseVersion: "1.0.1", installedReleaseVersion: "0.9.1", crdsHandOver: false });
+        assert.equal(crdsRelease(keeping).inputs.version, "0.9.1");
     });
 
     it("keeps the bundled CRD patch on destroy even when asked to remove the CRDs (a CRD cannot give up its versions)", async () => {
@@ -187,7 +232,7 @@ describe("DynamoPlatform", () => {
         const recording = await install({ releaseVersion: "0.9.1", nfs: { server: "nfs.lan", share: "/m", installDriver: false } });
         assert.deepEqual(
             recording.ofType(T.release).map((r) => r.inputs.name),
-            ["dynamo-platform"],
+            ["dynamo-crds", "dynamo-platform"],
         );
         assert.equal(recording.object(T.storageClass, "nfs").dependencies.length, 0);
     });
@@ -248,6 +293,7 @@ describe("DynamoPlatform", () => {
                 password: "s3cret",
                 caFile: CA,
             });
+            assert.deepEqual(secretValue(opts("dynamo-crds")), secretValue(opts("dynamo-platform")));
             assert.deepEqual(secretValue(opts("csi-driver-nfs")), {
                 repo: "https://charts.internal/addons",
                 username: "reader",
@@ -262,7 +308,7 @@ describe("DynamoPlatform", () => {
         });
 
         it("applies the Helm release options to every release", () => {
-            for (const name of ["dynamo-platform", "csi-driver-nfs", "ingress-nginx"]) {
+            for (const name of ["dynamo-crds", "dynamo-platform", "csi-driver-nfs", "ingress-nginx"]) {
                 const inputs = release(recording, name).inputs;
                 assert.deepEqual([inputs.timeout, inputs.atomic, inputs.maxHistory], [1800, true, 5], name);
             }
@@ -351,7 +397,7 @@ describe("DynamoPlatform", () => {
             new DynamoPlatform("east", { releaseVersion: "0.9.1" });
             new DynamoPlatform("west", { releaseVersion: "0.9.1" });
         });
-        assert.equal(recording.ofType(T.release).length, 2);
+        assert.equal(recording.ofType(T.release).length, 4);
         assert.deepEqual(
             recording.ofType(T.chart).map((r) => r.name),
             ["east-crds", "west-crds"],

@@ -23,7 +23,7 @@ describe("program (index.ts)", () => {
 
         it("installs the platform release of the stack's version with its CRDs", () => {
             assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "0.9.0-post1");
-            assert.equal(recording.object(T.chart, "dynamo-crds").inputs.version, "0.9.0");
+            assert.equal(recording.object(T.release, "dynamo-crds").inputs.version, "0.9.0");
         });
 
         it("puts etcd and NATS on local-path and turns Grove and KAI on", () => {

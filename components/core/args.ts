@@ -377,6 +377,13 @@ export interface DynamoPlatformArgs {
      */
     installedReleaseVersion?: string;
     /**
+     * Whether CRDs of the `dynamo-crds` chart exist without a deployed `dynamo-crds` Helm release
+     * (left by an install that rendered the chart, or applied with kubectl), so the run first gives
+     * them Helm's ownership metadata and the release adopts them. The program's auto-configuration
+     * reads it; when it is unknown every such run hands over (safe, one rendering slower). Default true.
+     */
+    crdsHandOver?: boolean;
+    /**
      * Apply a release the upgrade plan refuses (a downgrade, or a skipped minor line). NVIDIA does
      * not support either; the run warns loudly. Default false.
      */

@@ -206,6 +206,7 @@ export const PLATFORM_ARGS_SHAPE = {
     removeCrdsOnDestroy: boolean,
     teardownTimeoutSeconds: number(true, 1, "seconds"),
     installedReleaseVersion: string(rules.RELEASE_VERSION),
+    crdsHandOver: boolean,
     allowUnsupportedUpgrade: boolean,
     skipAwait: boolean,
 } as const satisfies ShapeOf<DynamoPlatformArgs>;

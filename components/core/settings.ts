@@ -234,6 +234,8 @@ export interface PlatformSettings {
      * that dropping the chart from the stack on the next run deletes none of its CRDs.
      */
     retiringCrdsChartVersion?: string;
+    /** Whether kept CRDs are first given Helm's ownership metadata, so the `dynamo-crds` release adopts them. */
+    crdsHandOver: boolean;
     /** Things worth a warning, collected so the caller logs them once. */
     warnings: string[];
     /** Things worth an info line (the upgrade plan), logged once. */
@@ -790,6 +792,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         teardownTimeoutSeconds: defaultTo(args.teardownTimeoutSeconds, DEFAULT_TEARDOWN_TIMEOUT_SECONDS),
         upgrade,
         retiringCrdsChartVersion,
+        crdsHandOver: defaultTo(args.crdsHandOver, true),
         warnings,
         notes: upgrade.kind === "unchanged" ? [] : formatUpgradePlan(upgrade),
     };

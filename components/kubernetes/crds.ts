@@ -4,7 +4,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartReference } from "../core/charts";
+import * as fs from "fs";
+import * as path from "path";
+import { ChartReference, releaseOptions } from "../core/charts";
 import { PlatformSettings } from "../core/settings";
 
 /** The CRDs every Dynamo Platform install must have (the product's verification list). */
@@ -16,8 +18,27 @@ export const EXPECTED_CRDS = [
 
 /** The release name the CRDs chart is rendered under, as NVIDIA's guide installs it. */
 export const CRDS_RELEASE_NAME = "dynamo-crds";
-/** NVIDIA installs the CRDs chart into `default`; only the rendering sees it, the CRDs are cluster-scoped. */
+/** NVIDIA installs the CRDs chart into `default`; only Helm's record lives there, the CRDs are cluster-scoped. */
 export const CRDS_RELEASE_NAMESPACE = "default";
+
+/** The CRDs the `dynamo-crds` 0.9.x charts render. */
+export const CRDS_CHART_CRDS = [
+    "dynamocomponentdeployments",
+    "dynamographdeploymentrequests",
+    "dynamographdeployments",
+    "dynamographdeploymentscalingadapters",
+    "dynamomodels",
+    "dynamoworkermetadatas",
+].map((plural) => `${plural}.nvidia.com`);
+
+/**
+ * What Helm checks before it adopts an object it did not create into the `dynamo-crds` release;
+ * objects without it make `helm install` fail with "invalid ownership metadata".
+ */
+export const CRDS_RELEASE_OWNERSHIP = {
+    labels: { "app.kubernetes.io/managed-by": "Helm" },
+    annotations: { "meta.helm.sh/release-name": CRDS_RELEASE_NAME, "meta.helm.sh/release-namespace": CRDS_RELEASE_NAMESPACE },
+};
 
 /**
  * A schema node whose content the API server keeps as sent. Written with the key the API server
@@ -73,8 +94,10 @@ export const WORKER_METADATA_CRD: k8s.types.input.apiextensions.v1.CustomResourc
 };
 
 export interface InstalledCrds {
-    /** The `dynamo-crds` chart, absent for chart lines that ship CRDs in the platform chart. */
-    chart?: k8s.helm.v4.Chart;
+    /** What installs the `dynamo-crds` chart (in a hand-over run, the rendered chart and then the release); none for chart lines that ship CRDs in the platform chart. */
+    installers: pulumi.Resource[];
+    /** Known once every CRD of the chart is applied. */
+    applied?: pulumi.Output<unknown>;
     /** The bundled DynamoWorkerMetadata CRD, applied after the chart. */
     workerMetadata?: k8s.apiextensions.v1.CustomResourceDefinitionPatch;
 }
@@ -99,28 +122,48 @@ export function withoutEmptyRequiredLists(node: unknown): unknown {
     );
 }
 
+/** What a destroy does with the CRDs of a chart rendered by Pulumi. */
+export type RenderedCrdsOnDestroy =
+    /** `removeCrdsOnDestroy`: every CRD is deleted, waiting at most the teardown timeout. */
+    | { kind: "delete"; timeoutSeconds: number }
+    /** Every CRD is kept; with `handOver`, each gets the metadata Helm needs to adopt it into the `dynamo-crds` release. */
+    | { kind: "keep"; handOver: boolean };
+
 /**
- * How each CRD of the chart is managed. Server-side apply with `patchForce` lets an install adopt
- * CRDs that a previous install left behind (the default destroy keeps them), with no manual step.
- * Pulumi, not Helm, decides what a destroy removes: the chart's `helm.sh/resource-policy: keep`
- * covers five of its six CRDs only, so every CRD is retained unless `removeCrdsOnDestroy` is set,
- * and then every one is deleted.
+ * How each CRD of a chart rendered by Pulumi is managed. Server-side apply with `patchForce` lets an
+ * install adopt CRDs that a previous install left behind, with no manual step. Pulumi, not Helm,
+ * decides what a destroy removes: the chart's `helm.sh/resource-policy: keep` covers five of its six
+ * CRDs only, so either every CRD is retained or every one is deleted.
  */
-export function crdTransform(removeCrdsOnDestroy: boolean, deleteTimeoutSeconds: number): pulumi.ResourceTransform {
+export function crdTransform(onDestroy: RenderedCrdsOnDestroy): pulumi.ResourceTransform {
     return (args) => {
         if (args.type !== CRD_TYPE) {
             return undefined;
         }
-        const props = withoutEmptyRequiredLists(args.props) as { metadata?: { annotations?: Record<string, string> } };
+        const props = withoutEmptyRequiredLists(args.props) as {
+            metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+        };
         const metadata = props.metadata ?? {};
+        const handOver = onDestroy.kind === "keep" && onDestroy.handOver;
         return {
-            props: { ...props, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } } },
+            props: {
+                ...props,
+                metadata: {
+                    ...metadata,
+                    labels: { ...metadata.labels, ...(handOver ? CRDS_RELEASE_OWNERSHIP.labels : {}) },
+                    annotations: {
+                        ...metadata.annotations,
+                        "pulumi.com/patchForce": "true",
+                        ...(handOver ? CRDS_RELEASE_OWNERSHIP.annotations : {}),
+                    },
+                },
+            },
             // A CRD whose objects keep finalizers never goes: the destroy fails after the timeout
             // instead of waiting Pulumi's ten minutes (`npm run teardown` first avoids both).
             opts: pulumi.mergeOptions(
                 args.opts,
-                removeCrdsOnDestroy
-                    ? { retainOnDelete: false, customTimeouts: { delete: `${deleteTimeoutSeconds}s` } }
+                onDestroy.kind === "delete"
+                    ? { retainOnDelete: false, customTimeouts: { delete: `${onDestroy.timeoutSeconds}s` } }
                     : { retainOnDelete: true },
             ),
         };
@@ -128,11 +171,44 @@ export function crdTransform(removeCrdsOnDestroy: boolean, deleteTimeoutSeconds:
 }
 
 /**
+ * The post-renderer that marks every CRD of the `dynamo-crds` release `keep`, as a path relative to
+ * the project folder (where the engine starts the Kubernetes provider), so the Release's inputs are
+ * the same on every machine and checkout. Found from this module, whether it runs from the sources,
+ * the program's build or the package.
+ */
+export function keepCrdsPostRenderer(parent?: pulumi.Resource, from: string = __dirname): string {
+    for (let folder = from; ; folder = path.dirname(folder)) {
+        const candidate = path.join(folder, "postrender", "keep-crds.js");
+        if (fs.existsSync(candidate)) {
+            makeExecutable(candidate);
+            return path.relative(process.cwd(), candidate);
+        }
+        if (folder === path.dirname(folder)) {
+            throw new pulumi.ResourceError(`postrender/keep-crds.js not found above ${from}; the package is incomplete`, parent);
+        }
+    }
+}
+
+/** npm does not keep a file's mode in every install, and Helm executes the post-renderer. */
+function makeExecutable(file: string): void {
+    try {
+        fs.accessSync(file, fs.constants.X_OK);
+    } catch {
+        fs.chmodSync(file, 0o755);
+    }
+}
+
+/**
  * Installs the CRDs chart and applies the bundled DynamoWorkerMetadata CRD.
  *
- * The chart is rendered by Pulumi (`helm.v4.Chart`) rather than installed as a Helm release: a
- * release kept on destroy blocks the next install under its name, and a release uninstalled by Helm
- * deletes the one CRD the chart does not mark `keep`, that is every worker's discovery record.
+ * By default the chart is a Helm release whose post-renderer marks every CRD `keep`, so a destroy
+ * (`helm uninstall`) keeps all six and the next install adopts them: a preview then diffs one
+ * release, not 1.5 MB of CRD schemas. CRDs that exist without a deployed `dynamo-crds` release
+ * (from an install that rendered the chart, or from kubectl) are first handed over: the chart is
+ * rendered once more, retained, adding Helm's ownership metadata, so that no CRD a state holds is
+ * ever deleted. With `removeCrdsOnDestroy` the chart stays rendered by Pulumi (`helm.v4.Chart`),
+ * whose destroy deletes each CRD within the teardown timeout and stops with a clear error on a
+ * finalizer, where a Helm uninstall would drop its record and leave the stack unable to retry.
  */
 export function installCrds(
     name: string,
@@ -141,10 +217,70 @@ export function installCrds(
     parent: pulumi.Resource,
 ): InstalledCrds {
     if (chart === undefined) {
-        return {};
+        return { installers: [] };
     }
+    const installed: InstalledCrds = settings.removeCrdsOnDestroy
+        ? // A migration run to 1.x keeps the chart one last time, retained, so the next run can drop it.
+          renderCrdsChart(
+              name,
+              chart,
+              settings,
+              settings.retiringCrdsChartVersion === undefined
+                  ? { kind: "delete", timeoutSeconds: settings.teardownTimeoutSeconds }
+                  : { kind: "keep", handOver: false },
+              parent,
+          )
+        : installCrdsRelease(name, chart, settings, parent);
+    if (!settings.chartLine.bundlesWorkerMetadataCrd) {
+        return installed;
+    }
+    // A Patch is a server-side apply: it creates the CRD when the chart lacks it and co-owns it
+    // when the chart has it, without the AlreadyExists error a plain create would raise. Helm's
+    // ownership metadata lets the release of a later chart that has the CRD adopt it.
+    const workerMetadata = new k8s.apiextensions.v1.CustomResourceDefinitionPatch(
+        `${name}-worker-metadata-crd`,
+        {
+            metadata: {
+                name: "dynamoworkermetadatas.nvidia.com",
+                labels: CRDS_RELEASE_OWNERSHIP.labels,
+                annotations: { "pulumi.com/patchForce": "true", ...CRDS_RELEASE_OWNERSHIP.annotations },
+            },
+            spec: WORKER_METADATA_CRD,
+        },
+        // Deleting a Patch gives up its fields, which a CRD cannot lose (it must keep a storage
+        // version), so it is always retained; where the chart carries the CRD, the chart's copy is
+        // what `removeCrdsOnDestroy` deletes.
+        { parent, dependsOn: installed.installers, retainOnDelete: true },
+    );
+    return { ...installed, workerMetadata };
+}
+
+function installCrdsRelease(name: string, chart: ChartReference, settings: PlatformSettings, parent: pulumi.Resource): InstalledCrds {
+    const handOver = settings.crdsHandOver ? renderCrdsChart(name, chart, settings, { kind: "keep", handOver: true }, parent) : undefined;
+    const release = new k8s.helm.v3.Release(
+        `${name}-crds`,
+        {
+            name: CRDS_RELEASE_NAME,
+            namespace: CRDS_RELEASE_NAMESPACE,
+            ...chart,
+            postrender: keepCrdsPostRenderer(parent),
+            skipAwait: settings.skipAwait,
+            ...releaseOptions(settings.helmReleaseOptions),
+        },
+        { parent, dependsOn: handOver?.installers },
+    );
+    return { installers: [...(handOver?.installers ?? []), release], applied: release.status };
+}
+
+function renderCrdsChart(
+    name: string,
+    chart: ChartReference,
+    settings: PlatformSettings,
+    onDestroy: RenderedCrdsOnDestroy,
+    parent: pulumi.Resource,
+): InstalledCrds {
     const { repositoryOpts, ...reference } = chart;
-    const crdsChart = new k8s.helm.v4.Chart(
+    const rendered = new k8s.helm.v4.Chart(
         `${name}-crds`,
         {
             name: CRDS_RELEASE_NAME,
@@ -161,35 +297,7 @@ export function installCrds(
                 : {}),
             skipAwait: settings.skipAwait,
         },
-        // A migration run to 1.x keeps the chart one last time, retained, so the next run can drop it.
-        {
-            parent,
-            transforms: [
-                crdTransform(
-                    settings.removeCrdsOnDestroy && settings.retiringCrdsChartVersion === undefined,
-                    settings.teardownTimeoutSeconds,
-                ),
-            ],
-        },
+        { parent, transforms: [crdTransform(onDestroy)] },
     );
-    if (!settings.chartLine.bundlesWorkerMetadataCrd) {
-        return { chart: crdsChart };
-    }
-    // A Patch is a server-side apply: it creates the CRD when the chart lacks it and co-owns it
-    // when the chart has it, without the AlreadyExists error a plain create would raise.
-    const workerMetadata = new k8s.apiextensions.v1.CustomResourceDefinitionPatch(
-        `${name}-worker-metadata-crd`,
-        {
-            metadata: {
-                name: "dynamoworkermetadatas.nvidia.com",
-                annotations: { "pulumi.com/patchForce": "true" },
-            },
-            spec: WORKER_METADATA_CRD,
-        },
-        // Deleting a Patch gives up its fields, which a CRD cannot lose (it must keep a storage
-        // version), so it is always retained; where the chart carries the CRD, the chart's copy is
-        // what `removeCrdsOnDestroy` deletes.
-        { parent, dependsOn: [crdsChart], retainOnDelete: true },
-    );
-    return { chart: crdsChart, workerMetadata };
+    return { installers: [rendered], applied: rendered.resources };
 }

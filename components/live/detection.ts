@@ -20,6 +20,7 @@ import {
 import { DynamoConfigError } from "../core/errors";
 import { OWNER_LABEL } from "../core/labels";
 import { PLATFORM_RELEASE_NAME } from "../core/charts";
+import { CRDS_CHART_CRDS, CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE } from "../kubernetes/crds";
 import { parseReleaseVersion } from "../core/versions";
 import { nodeZones } from "../core/placement";
 import { PlatformSettings } from "../core/settings";
@@ -54,6 +55,7 @@ export interface Decision {
         | "autoMode"
         | "podIdentityAgent"
         | "installedRelease"
+        | "crds"
         | "kubernetesVersion"
         | "operator"
         | "grove"
@@ -84,6 +86,8 @@ export interface Detection {
     installPodIdentityAgent?: boolean;
     /** The platform release the cluster runs, from its Helm release; undefined when none is deployed. */
     installedReleaseVersion?: string;
+    /** Whether Dynamo CRDs exist without a deployed `dynamo-crds` release, so they are handed over to it first. */
+    crdsHandOver?: boolean;
     /** False when the cluster already runs Grove (then used, not installed). */
     installGrove?: boolean;
     /** False when the cluster already runs KAI Scheduler (then used, not installed). */
@@ -235,6 +239,36 @@ async function detectInstalledRelease(reader: ClusterReader, input: DetectionInp
     }
     detection.installedReleaseVersion = version;
     detection.decisions.push({ subject, found, decision: `plan the upgrade from ${version}`, level: "info" });
+}
+
+/**
+ * Whether the run must hand existing CRDs over to the `dynamo-crds` release before Helm can adopt
+ * them (see installCrds). Not with `removeCrdsOnDestroy`, which renders the chart instead.
+ */
+async function detectCrdsHandOver(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    if (input.settings.removeCrdsOnDestroy) {
+        return;
+    }
+    if ((await reader.helmReleaseChartVersion(CRDS_RELEASE_NAMESPACE, CRDS_RELEASE_NAME)) !== undefined) {
+        detection.crdsHandOver = false;
+        return;
+    }
+    // On 1.x only a migration run still registers the CRDs release, which is then deployed (above);
+    // the same CRDs come from the platform chart there.
+    if (input.settings.chartLine.crdsChartVersion === undefined) {
+        return;
+    }
+    const found = await Promise.all(CRDS_CHART_CRDS.map(async (name) => ((await reader.crd(name)) === undefined ? [] : [name])));
+    const existing = found.flat();
+    detection.crdsHandOver = existing.length > 0;
+    if (existing.length > 0) {
+        detection.decisions.push({
+            subject: "crds",
+            found: `${existing.join(", ")} without a ${CRDS_RELEASE_NAME} release (kept by an earlier destroy, or applied by kubectl)`,
+            decision: `hand them over: the chart is rendered once more, retained, adding Helm's ownership metadata, and the ${CRDS_RELEASE_NAME} release adopts them`,
+            level: "info",
+        });
+    }
 }
 
 async function detectGpuOperator(reader: ClusterReader, detection: Detection): Promise<void> {
@@ -591,6 +625,7 @@ const DETECTION_RULES: DetectionRule[] = [
     detectCluster,
     detectNamespace,
     detectInstalledRelease,
+    detectCrdsHandOver,
     checkOtherOperator,
     checkExistingSchedulers,
     (reader, _, detection) => reportGpuNodes(reader, detection),
@@ -656,6 +691,9 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
     }
     if (args.installedReleaseVersion === undefined) {
         applied.installedReleaseVersion = detection.installedReleaseVersion;
+    }
+    if (args.crdsHandOver === undefined && detection.crdsHandOver !== undefined) {
+        applied.crdsHandOver = detection.crdsHandOver;
     }
     if (args.eks) {
         const eks = { ...args.eks };

@@ -114,6 +114,48 @@ describe("auto-configuration rules", () => {
         assert.equal(decision(fresh, "installedRelease").decision, "plan an install");
     });
 
+    describe("CRDs to hand over to the dynamo-crds release", () => {
+        const kept = {
+            "dynamographdeployments.nvidia.com": { established: true },
+            "dynamoworkermetadatas.nvidia.com": { established: true },
+        };
+
+        it("hands over CRDs that exist without a deployed dynamo-crds release, and says so", async () => {
+            const detection = await run({ storageClasses: [nfsClass], crds: kept });
+            assert.equal(detection.crdsHandOver, true);
+            assert.match(
+                decision(detection, "crds").found,
+                /^dynamographdeployments\.nvidia\.com, dynamoworkermetadatas\.nvidia\.com without a dynamo-crds release/,
+            );
+            assert.equal(applyDetection(k8sArgs, detection).crdsHandOver, true);
+            assert.equal(applyDetection({ ...k8sArgs, crdsHandOver: false }, detection).crdsHandOver, false, "an explicit value wins");
+        });
+
+        it("hands nothing over once the release is deployed, or when there is nothing to adopt", async () => {
+            const released = await run({ storageClasses: [nfsClass], crds: kept, helmReleases: { "default/dynamo-crds": "0.9.1" } });
+            assert.equal(released.crdsHandOver, false);
+            assert.equal(released.decisions.filter((d) => d.subject === "crds").length, 0);
+            const fresh = await run({ storageClasses: [nfsClass] });
+            assert.equal(fresh.crdsHandOver, false);
+            assert.equal(applyDetection(k8sArgs, fresh).crdsHandOver, false);
+        });
+
+        it("does not decide with removeCrdsOnDestroy, nor on 1.x unless a migration keeps the release", async () => {
+            for (const args of [
+                { ...k8sArgs, removeCrdsOnDestroy: true },
+                { ...k8sArgs, releaseVersion: "1.0.1" },
+            ]) {
+                const detection = await run({ storageClasses: [nfsClass], crds: kept }, args);
+                assert.equal(detection.crdsHandOver, undefined, args.releaseVersion);
+            }
+            const migrating = await run(
+                { storageClasses: [nfsClass], crds: kept, helmReleases: { "default/dynamo-crds": "0.9.1" } },
+                { ...k8sArgs, releaseVersion: "1.0.1" },
+            );
+            assert.equal(migrating.crdsHandOver, false, "a migration run keeps the deployed release as it is");
+        });
+    });
+
     it("reports the GPU Operator's state and changes nothing", async () => {
         const detection = await run({
             storageClasses: [nfsClass],
