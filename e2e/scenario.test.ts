@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { inventoryOf, isInMirror, mergeInventories } from "../components/core/imageInventory";
+import { CRDS_CHART_CRDS } from "../components/kubernetes/crds";
 import { LOCAL_PATH_NAMESPACE } from "../components/kubernetes/storage";
 import {
     apiextensions,
@@ -45,15 +46,8 @@ const STACK = "organization/dynamo/e2e";
 const NAMESPACE = "dynamo-system";
 const MODELS_NAMESPACE = "models";
 const OPERATOR = "dynamo-platform-dynamo-operator-controller-manager";
-/** The six CRDs of the real `dynamo-crds` 0.9.x chart. */
-const CRDS_09 = [
-    "dynamocomponentdeployments",
-    "dynamographdeploymentrequests",
-    "dynamographdeployments",
-    "dynamographdeploymentscalingadapters",
-    "dynamomodels",
-    "dynamoworkermetadatas",
-].map((plural) => `${plural}.nvidia.com`);
+/** The six CRDs of the real `dynamo-crds` 0.9.x chart, in name order. */
+const CRDS_09 = CRDS_CHART_CRDS;
 /** `dynamo:teardownTimeoutSeconds` in the opt-in destroy steps: how long a CRD deletion may wait. */
 const TEARDOWN_SECONDS = 15;
 /** `dynamo:imageRegistry` of the mirror steps; the nodes are simulated, so nothing is pulled from it. */
