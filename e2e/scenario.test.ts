@@ -463,7 +463,12 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
         assert.deepEqual(await dynamoCrds(), CRDS_09);
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
         assert.equal(await helmRelease("dynamo-crds", "default"), undefined, "rendered by Pulumi, which deletes each CRD on destroy");
-        assert.ok(crdResourcesInState().every((r) => r.retainOnDelete !== true));
+        const rendered = crdResourcesInState();
+        assert.equal(rendered.length, 6);
+        assert.ok(
+            rendered.every((r) => r.retainOnDelete !== true),
+            "deleted by a destroy",
+        );
 
         // Back to the default: the CRDs, held by resources that a destroy would delete, are handed over.
         writeStackConfig(config);
