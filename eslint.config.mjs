@@ -13,7 +13,7 @@ export default tseslint.config(
     },
     {
         // The JavaScript that Pulumi starts directly: CommonJS on Node.js.
-        files: ["**/*.js"],
+        files: ["**/*.js", "**/*.cjs"],
         languageOptions: { sourceType: "commonjs", globals: globals.node },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },

@@ -1,5 +1,5 @@
 /**
- * Times the program's evaluation under the mock engine for the k8s stack: how long `index.ts` takes
+ * Times the program's evaluation under the mock engine for the k8s stack: how long `program/index.ts` takes
  * to register its resource graph, without the CLI or a cluster, as on a day-2 run. Not a test: it
  * prints figures.
  *

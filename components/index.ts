@@ -1,12 +1,13 @@
 export * from "./core/args";
 export { DynamoConfigError } from "./core/errors";
 export { DynamoPlatform } from "./platform";
-export { PLATFORM_RELEASE_NAME } from "./core/charts";
-export { DynamoEksCluster, DynamoEksClusterArgs, connectEksCluster, EksClusterSource } from "./eks/cluster";
+export { PLATFORM_RELEASE_NAME, CRDS_RELEASE_NAME, EXPECTED_CRDS } from "./core/names";
+export { DynamoEksCluster, connectEksCluster, EksClusterSource } from "./eks/cluster";
 export { layoutSubnets, SubnetLayout } from "./core/network";
-export { CRDS_RELEASE_NAME, EXPECTED_CRDS } from "./kubernetes/crds";
 export { MONITORING_STACK_OUTPUT, PrometheusEndpointSource } from "./kubernetes/monitoring";
 export { OWNER_LABEL, ownedLabels, stackOwner, STORAGE_ROLE_LABEL, StorageRole } from "./core/labels";
-export { resolveSettings, PlatformSettings } from "./core/settings";
-export { buildPlatformValues, deepMerge, Values } from "./core/values";
+export { resolveSettings } from "./core/settings";
+export { PlatformSettings } from "./core/settings/types";
+export { buildPlatformValues } from "./core/values";
+export { deepMerge, Values } from "./core/valueTree";
 export { parseReleaseVersion, chartLineFor, ChartLine, ValuesLayout } from "./core/versions";

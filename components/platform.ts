@@ -1,26 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./core/args";
-import { PLATFORM_RELEASE_NAME, PlatformCharts, releaseOptions, resolveCharts } from "./core/charts";
+import { PlatformCharts, releaseOptions, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
-import { CRDS_RELEASE_NAME, EXPECTED_CRDS, installCrds } from "./kubernetes/crds";
+import { installCrds } from "./kubernetes/crds";
+import { CRDS_RELEASE_NAME, EXPECTED_CRDS, PLATFORM_RELEASE_NAME } from "./core/names";
 import { checkedFor, keyPrefixFor } from "./core/errors";
-import {
-    createCsiDriverAddon,
-    createEfsModelCache,
-    createGp3StorageClass,
-    createPodIdentityAgent,
-    EBS_AUTO_MODE_PROVISIONER,
-    EBS_CSI_DRIVER,
-    EBS_PROVISIONER,
-    EFS_CSI_DRIVER,
-} from "./eks/storage";
+import { createCsiDriverAddon, createEfsModelCache, createGp3StorageClass, createPodIdentityAgent } from "./eks/storage";
+import { EBS_AUTO_MODE_PROVISIONER, EBS_CSI_DRIVER, EBS_PROVISIONER, EFS_CSI_DRIVER } from "./core/eksFacts";
 import { createIngressNginx } from "./kubernetes/ingress";
 import { createLocalPathStorage, createNfsModelCache } from "./kubernetes/storage";
 import { resolvePrometheusEndpoint } from "./kubernetes/monitoring";
-import { checkHelmValues, PlatformSettings, resolveSettings } from "./core/settings";
+import { resolveSettings } from "./core/settings";
+import { checkHelmValues } from "./core/settings/helm";
+import { PlatformSettings } from "./core/settings/types";
 import { platformReleaseValues } from "./core/releaseValues";
-import { installsEtcd, Values } from "./core/values";
+import { installsEtcd } from "./core/values";
+import { Values } from "./core/valueTree";
 import { Profile } from "./core/args";
 import { createOperatorDisruptionBudget } from "./kubernetes/disruption";
 import { placeGroveOperator } from "./kubernetes/placement";

@@ -17,7 +17,7 @@ import * as k8s from "@kubernetes/client-node";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { orUndefined } from "../components/live/reader";
+import { orUndefined } from "../program/live/reader";
 import {
     apiextensions,
     CHARTS,

@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HelmRecord, helmRecordOf } from "../components/live/reader";
+import { HelmRecord, helmRecordOf } from "../program/live/reader";
 
 export const ROOT = path.join(__dirname, "..");
 /** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */

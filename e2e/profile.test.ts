@@ -10,8 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { GPU_NODE_LABELS, HA_REPLICAS, ZONE_LABEL } from "../components/core/placement";
-import { OPERATOR_DISRUPTION_BUDGET } from "../components/kubernetes/disruption";
+import { GPU_NODE_LABELS, HA_REPLICAS } from "../components/core/placement";
 import {
     apps,
     CHARTS,
@@ -28,6 +27,7 @@ import {
     run,
     work,
 } from "./harness";
+import { OPERATOR_DISRUPTION_BUDGET, ZONE_LABEL } from "../components/core/names";
 
 const STACK = "organization/dynamo/profile";
 const NAMESPACE = "dynamo-profile";

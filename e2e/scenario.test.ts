@@ -12,8 +12,6 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { inventoryOf, isInMirror, mergeInventories } from "../components/core/imageInventory";
-import { CRDS_CHART_CRDS } from "../components/kubernetes/crds";
-import { LOCAL_PATH_NAMESPACE } from "../components/kubernetes/storage";
 import {
     apiextensions,
     apps,
@@ -39,6 +37,7 @@ import {
     timings,
     work,
 } from "./harness";
+import { CRDS_CHART_CRDS, LOCAL_PATH_NAMESPACE } from "../components/core/names";
 
 const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
 const MONITORING_STACK = "organization/monitoring/e2e";
@@ -358,8 +357,8 @@ describe("end-to-end: the real charts, pulumi up / upgrade / destroy, waits on",
 
     it("5. a second run plans no changes (timed from the compiled build and from sources newer than it)", () => {
         ok(pulumi("preview --expect-no-changes", onStack("preview", "--expect-no-changes")));
-        // As after an edit: program.js then runs the TypeScript sources, transpiled only.
-        const build = path.join(ROOT, "bin", "index.js");
+        // As after an edit: program/main.js then runs the TypeScript sources, transpiled only.
+        const build = path.join(ROOT, "bin", "program", "index.js");
         const built = fs.statSync(build).mtime;
         fs.utimesSync(build, new Date(0), new Date(0));
         try {

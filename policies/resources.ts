@@ -1,6 +1,7 @@
 /** How the policies recognise Dynamo resources among everything a stack registers. */
 import { STORAGE_ROLE_LABEL, StorageRole } from "../components/core/labels";
-import { PERSISTENCE_CLASS_PATHS, valueAt } from "../components/core/values";
+import { PERSISTENCE_CLASS_PATHS } from "../components/core/values";
+import { valueAt } from "../components/core/valueTree";
 import { CHART_FILE_VERSION_SUFFIX } from "../components/core/versions";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";

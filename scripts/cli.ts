@@ -1,6 +1,6 @@
 /** What the scripts share: reading `--name value` options and the cluster the Kubernetes provider would use. */
 import * as k8s from "@kubernetes/client-node";
-import { ApiServer, providerApiServer, providerKubeConfig } from "../components/live/apiServer";
+import { ApiServer, providerApiServer, providerKubeConfig } from "../program/live/apiServer";
 
 /** The value after `--<name>` on the command line, undefined when absent. */
 export function option(name: string): string | undefined {

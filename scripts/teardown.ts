@@ -7,10 +7,10 @@
  * Without --yes it only lists them. With --yes it deletes them, waits up to --timeout (default 120)
  * for their finalizers to clear, and exits 1 naming what is left; 0 when none is left.
  */
-import { deleteCustomResources, kubernetesClusterCleaner, leftoverMessage, listCustomResources } from "../components/live/teardown";
-import { leftoverWebhookLines, leftoverWebhooks } from "../components/live/preflight";
-import { apiServerOf } from "../components/live/apiServer";
-import { kubernetesClusterReader } from "../components/live/reader";
+import { apiServerOf } from "../program/live/apiServer";
+import { leftoverWebhookLines, leftoverWebhooks } from "../program/live/detect/preflight";
+import { kubernetesClusterReader } from "../program/live/reader";
+import { deleteCustomResources, kubernetesClusterCleaner, leftoverMessage, listCustomResources } from "../program/live/teardown";
 import { flag, kubeConfigFromOptions, option } from "./cli";
 
 async function main(): Promise<number> {

@@ -8,20 +8,21 @@
  * fails, 2 when the stack or the cluster cannot be read.
  */
 import { spawnSync } from "child_process";
-import { kubernetesClusterReader } from "../components/live/reader";
-import { formatResults, PlatformOutputs, verifyPlatform } from "../components/live/verification";
+import { kubernetesClusterReader } from "../program/live/reader";
+import { formatResults, verifyPlatform } from "../program/live/verify";
+import { VerifiedOutputs } from "../program/live/verify/types";
 import { apiServerFromOptions, option } from "./cli";
 
-function stackOutputs(stack: string): PlatformOutputs {
+function stackOutputs(stack: string): VerifiedOutputs {
     const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", cwd: `${__dirname}/..` });
     if (result.error || result.status !== 0) {
         throw new Error(`cannot read the outputs of stack ${stack}: ${result.error?.message ?? result.stderr.trim()}`);
     }
-    const outputs = JSON.parse(result.stdout) as Partial<PlatformOutputs>;
+    const outputs = JSON.parse(result.stdout) as Partial<VerifiedOutputs>;
     if (!outputs.namespace || !outputs.platformReleaseName || !Array.isArray(outputs.crdNames)) {
         throw new Error(`stack ${stack} has no platform outputs (namespace, platformReleaseName, crdNames): has it been deployed?`);
     }
-    return outputs as PlatformOutputs;
+    return outputs as VerifiedOutputs;
 }
 
 async function main(): Promise<number> {

@@ -9,7 +9,7 @@ import {
     ServiceInfo,
     StorageClassInfo,
     WebhookInfo,
-} from "../components/live/reader";
+} from "../program/live/reader";
 
 export interface FakeCluster {
     version?: string;

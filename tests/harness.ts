@@ -196,12 +196,12 @@ function urnTypeAndName(urn: string): [string, string] {
 export const NO_CLUSTER_KUBECONFIG = "/nonexistent/dynamo-test-kubeconfig";
 
 /**
- * Runs the project's own program (`index.ts`) with the given config, as the Node.js language host
+ * Runs the project's own program (`program/index.ts`) with the given config, as the Node.js language host
  * does: a module that exports a function is called and its result becomes the stack outputs. No
  * cluster is reachable (KUBECONFIG points nowhere), so auto-configuration is skipped.
  */
 export async function runProgram(options: MockOptions): Promise<Recording> {
-    const entry = require.resolve("../index");
+    const entry = require.resolve("../program/index");
     const kubeconfig = process.env.KUBECONFIG;
     process.env.KUBECONFIG = NO_CLUSTER_KUBECONFIG;
     try {

@@ -403,7 +403,15 @@ export const BAD_INPUTS: BadInput[] = [
         "one availability zone for a new cluster",
         { "dynamo:eks": created({ availabilityZoneCount: 1 }) },
         "dynamo:eks.availabilityZoneCount",
-        "at least 2",
+        "a whole number of zones, from 2 to 3",
+    ),
+    bad(
+        "value",
+        "eks",
+        "five availability zones for a new cluster (its subnet layout has room for three)",
+        { "dynamo:eks": created({ availabilityZoneCount: 5 }) },
+        "dynamo:eks.availabilityZoneCount",
+        "a whole number of zones, from 2 to 3",
     ),
     bad(
         "value",

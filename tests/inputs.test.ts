@@ -6,9 +6,9 @@
 import { strict as assert } from "assert";
 import { DynamoConfigError } from "../components/core/errors";
 import { runProgram } from "./harness";
-import { STACK_CONFIG_SHAPE } from "../components/core/schema";
-import { loadStackConfig } from "../stackConfig";
+import { loadStackConfig } from "../program/stackConfig";
 import { BAD_INPUTS, configFor, InputClass, runOptions, VALID_INPUTS } from "./inputCases";
+import { STACK_CONFIG_SHAPE } from "../program/configKeys";
 
 /** What a run may register before it stops: the stack itself and reads of other stacks. */
 const READS = ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"];

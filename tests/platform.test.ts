@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs, Profile } from "../components";
-import { POD_LABELS } from "../components/core/placement";
 import { Recording, Registered, runWithMocks, secretValue } from "./harness";
 import { T } from "./types";
+import { POD_LABELS } from "../components/core/names";
 
 async function install(args: DynamoPlatformArgs, options: Parameters<typeof runWithMocks>[1] = {}): Promise<Recording> {
     return runWithMocks(() => new DynamoPlatform("dynamo", args), options);

@@ -2,7 +2,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { EFS_SHAPE, EKS_CLUSTER_SHAPE, EKS_SHAPE, FieldSpec, STACK_CONFIG_SHAPE } from "../components/core/schema";
+import { EFS_SHAPE, EKS_SHAPE } from "../components/core/schema";
+import { EKS_CLUSTER_SHAPE, STACK_CONFIG_SHAPE } from "../program/configKeys";
+import { FieldSpec } from "../components/core/fieldSpec";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
@@ -55,7 +57,7 @@ describe("README key tables", () => {
     it("gives the fields of each structured key as the schema declares them (plain config, so no passwords)", () => {
         for (const row of configRows) {
             const key = backticked(row[0])[0].replace(/^dynamo:/, "");
-            const spec = STACK_CONFIG_SHAPE[key as keyof typeof STACK_CONFIG_SHAPE];
+            const spec: FieldSpec = STACK_CONFIG_SHAPE[key as keyof typeof STACK_CONFIG_SHAPE];
             const fields = fieldsOf(spec).filter((field) => spec.type !== "object" || spec.fields[field].type !== "secret");
             if (fields.length === 0 || key === "eks" || key === "efs") {
                 continue;

@@ -394,3 +394,25 @@ export interface DynamoPlatformArgs {
      */
     skipAwait?: boolean;
 }
+
+/** Arguments of the {@link DynamoEksCluster} component: a new EKS cluster in its own VPC. */
+export interface DynamoEksClusterArgs {
+    /** EKS cluster name, unique in the account and region. Required. */
+    clusterName: string;
+    /** Kubernetes version, e.g. `1.34`. Default: EKS's current default. */
+    kubernetesVersion?: string;
+    /** VPC CIDR, a /16 to /20. Default `10.0.0.0/16`. */
+    vpcCidr?: string;
+    /** Availability zones to spread subnets (and EFS mount targets) over, 2 or 3. Default `2`. */
+    availabilityZoneCount?: number;
+    /** Instance type of the default node group. Default `m5.large`. */
+    instanceType?: string;
+    /** Nodes the default node group starts with. Default 2. */
+    desiredNodes?: number;
+    /** Fewest nodes of the default node group. Default 1. */
+    minNodes?: number;
+    /** Most nodes of the default node group. Default 3. */
+    maxNodes?: number;
+    /** Tags on every AWS resource created. */
+    tags?: Record<string, string>;
+}

@@ -4,13 +4,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { DynamoConfigError } from "./errors";
-import { ChartSource, HelmReleaseOptions, PlatformSettings } from "./settings";
-
-/**
- * The platform release name. The operator derives the etcd and NATS service names
- * (`<release>-etcd`, `<release>-nats`) from it, so it is fixed.
- */
-export const PLATFORM_RELEASE_NAME = "dynamo-platform";
+import { CRDS_CHART, PLATFORM_CHART } from "./names";
+import { ChartSource, HelmReleaseOptions, PlatformSettings } from "./settings/types";
 
 /** The chart fields of a Release. */
 export interface ChartReference {
@@ -123,8 +118,8 @@ export function resolveCharts(settings: PlatformSettings): PlatformCharts {
     const { chartLine, chartSource, nfs, ingress } = settings;
     const crdsVersion = chartLine.crdsChartVersion ?? settings.retiringCrdsChartVersion;
     return {
-        platform: chartReference(chartSource, "dynamo-platform", chartLine.platformChartVersion),
-        crds: crdsVersion ? chartReference(chartSource, "dynamo-crds", crdsVersion) : undefined,
+        platform: chartReference(chartSource, PLATFORM_CHART, chartLine.platformChartVersion),
+        crds: crdsVersion ? chartReference(chartSource, CRDS_CHART, crdsVersion) : undefined,
         nfsDriver: nfs?.installDriver ? chartReference(nfs.driverChartSource, "csi-driver-nfs", nfs.driverChartVersion) : undefined,
         ingressNginx: ingress.nginx ? chartReference(ingress.nginx.chartSource, "ingress-nginx", ingress.nginx.chartVersion) : undefined,
     };

@@ -6,7 +6,7 @@
  */
 import { DynamoConfigError } from "./errors";
 import { formatImageReference, ImageReference, mirroredImage, parseImageReference, repositoryName, WEBHOOK_CERT_JOB_IMAGE } from "./images";
-import { deepMerge, Values, valuesAt } from "./values";
+import { deepMerge, Values, valuesAt } from "./valueTree";
 import { ChartLine, compareReleases, parseReleaseVersion } from "./versions";
 
 /** The charts (and the one set of resources) whose images the platform installs. */

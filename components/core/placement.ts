@@ -11,12 +11,11 @@
  * (`kubernetes/placement.ts`, `kubernetes/disruption.ts`).
  */
 import { PlacementArgs, Profile } from "./args";
-import { PLATFORM_RELEASE_NAME } from "./charts";
+import { AWS_GPU_COUNT_LABELS } from "./eksFacts";
 import { DynamoConfigError } from "./errors";
-import { Values } from "./values";
-
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
-export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+import { HOSTNAME_LABEL, POD_LABELS, ZONE_LABEL } from "./names";
+import { PLACEMENT_SHAPE, PLATFORM_ARGS_SHAPE } from "./schema";
+import { Values } from "./valueTree";
 
 /** The zones nodes run in, sorted, each once; nodes without the zone label are left out. */
 export function nodeZones(nodes: readonly { labels: Record<string, string> }[]): string[] {
@@ -28,7 +27,7 @@ export function nodeZones(nodes: readonly { labels: Record<string, string> }[]):
  * Karpenter on AWS. A GPU node carrying none of them (drivers installed by hand, no feature
  * discovery) is not recognised; `placement.nodeSelector` pins the platform then.
  */
-export const GPU_NODE_LABELS = ["nvidia.com/gpu.present", "eks.amazonaws.com/instance-gpu-count", "karpenter.k8s.aws/instance-gpu-count"];
+export const GPU_NODE_LABELS = ["nvidia.com/gpu.present", ...AWS_GPU_COUNT_LABELS];
 
 /** How many replicas each component runs under `ha`; `dev` keeps the charts' single replica. */
 export const HA_REPLICAS = { operator: 2, etcd: 3, nats: 3 } as const;
@@ -42,21 +41,6 @@ export const HA_RESOURCES = {
     etcd: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
     nats: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
 } as const;
-
-/** The labels that select each component's pods in the real charts (release `dynamo-platform`). */
-export const POD_LABELS = {
-    operator: {
-        "control-plane": "controller-manager",
-        "app.kubernetes.io/name": "dynamo-operator",
-        "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME,
-    },
-    etcd: { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "etcd" },
-    nats: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "nats" },
-} as const;
-
-/** The StatefulSets of etcd members and NATS servers, and the names of their charts' disruption budgets. */
-export const ETCD_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-etcd`;
-export const NATS_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-nats`;
 
 /** Placement and profile with defaults applied. */
 export interface PlacementSettings {
@@ -84,7 +68,7 @@ export function platformNodeAffinity(nodeSelector: Record<string, string>, avoid
 
 /** Checks and resolves `profile` and `placement`; `key` names the placement key in messages. */
 export function resolvePlacement(key: string, profile: Profile | undefined, placement: PlacementArgs | undefined): PlacementSettings {
-    const resolvedProfile = profile ?? Profile.Dev;
+    const resolvedProfile = profile ?? PLATFORM_ARGS_SHAPE.profile.default;
     if (placement?.nodeAffinity !== undefined) {
         if (placement.nodeSelector !== undefined) {
             throw DynamoConfigError.conflict(
@@ -104,7 +88,10 @@ export function resolvePlacement(key: string, profile: Profile | undefined, plac
     }
     return {
         profile: resolvedProfile,
-        nodeAffinity: platformNodeAffinity(placement?.nodeSelector ?? {}, placement?.avoidGpuNodes ?? true),
+        nodeAffinity: platformNodeAffinity(
+            placement?.nodeSelector ?? {},
+            placement?.avoidGpuNodes ?? PLACEMENT_SHAPE.avoidGpuNodes.default,
+        ),
     };
 }
 

@@ -4,8 +4,9 @@
  */
 import { chartImageValues } from "./imageCatalog";
 import { placementValues } from "./placement";
-import { PlatformSettings } from "./settings";
-import { buildPlatformValues, deepMerge, Values } from "./values";
+import { PlatformSettings } from "./settings/types";
+import { buildPlatformValues } from "./values";
+import { deepMerge, Values } from "./valueTree";
 
 /** What is known only once the run resolves it: Prometheus, the pull secret, the user's values. */
 export interface ResolvedPlatformInputs {

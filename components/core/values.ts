@@ -2,13 +2,11 @@
  * Values of the `dynamo-platform` chart, built from resolved settings. Pure: plain data in and out.
  */
 import { DiscoveryBackend } from "./args";
-import { Toleration } from "./settings";
-import { ChartLine, ValuesLayout } from "./versions";
 import { WEBHOOK_CERT_JOB_IMAGE } from "./images";
 import { PlacementValues } from "./placement";
-
-/** A Helm values tree. */
-export type Values = { [key: string]: unknown };
+import { Toleration } from "./settings/types";
+import { deepMerge, leafPaths, valueAt, Values, valuesAt } from "./valueTree";
+import { ChartLine, ValuesLayout } from "./versions";
 
 /** What the platform values depend on; every Input is already resolved. */
 export interface PlatformValuesInput {
@@ -33,48 +31,11 @@ export interface PlatformValuesInput {
     overrides?: Values;
 }
 
-function isPlainObject(value: unknown): value is Values {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Helm's merge of values trees: objects merge key by key, anything else (lists included) in
- * `override` replaces what `base` has. `null` is kept, so Helm can use it to delete a chart default.
- */
-export function deepMerge(base: Values, override: Values): Values {
-    const merged: Values = { ...base };
-    for (const [key, value] of Object.entries(override)) {
-        const current = merged[key];
-        merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
-    }
-    return merged;
-}
-
 /** Where the chart reads the StorageClass of each ReadWriteOnce volume (etcd data, NATS JetStream). */
 export const PERSISTENCE_CLASS_PATHS: readonly (readonly string[])[] = [
     ["etcd", "persistence", "storageClass"],
     ["nats", "config", "jetstream", "fileStore", "pvc", "storageClassName"],
 ];
-
-/** The value at `path` in a values tree, if any. */
-export function valueAt(values: unknown, path: readonly string[]): unknown {
-    return path.reduce<unknown>(
-        (node, key) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined),
-        values,
-    );
-}
-
-/** A values tree holding `value` at `path`. */
-export function valuesAt(path: readonly string[], value: unknown): Values {
-    return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;
-}
-
-/** Every leaf path of a values tree, as dotted text. */
-function leafPaths(values: Values, prefix = ""): string[] {
-    return Object.entries(values).flatMap(([key, value]) =>
-        isPlainObject(value) && Object.keys(value).length > 0 ? leafPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
-    );
-}
 
 /** The subchart switch keys a chart line reads. */
 function switchKeys(layout: ValuesLayout): string[] {

@@ -6,36 +6,16 @@ import type * as Aws from "@pulumi/aws";
 import type * as Eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EksArgs } from "../core/args";
+import { DynamoEksClusterArgs, EksArgs } from "../core/args";
 import { DynamoConfigError } from "../core/errors";
 import { layoutSubnets } from "../core/network";
-import { checkValue, EKS_SHAPE, FieldSpec, otherStackOutput } from "../core/schema";
+import { checkValue, otherStackOutput } from "../core/check";
+import { FieldSpec } from "../core/fieldSpec";
+import { EKS_CLUSTER_ARGS_SHAPE, EKS_SHAPE } from "../core/schema";
 import { lazyModule } from "../core/lazy";
 
 const aws = lazyModule<typeof Aws>("@pulumi/aws");
 const eks = lazyModule<typeof Eks>("@pulumi/eks");
-
-/** Settings of a new cluster. */
-export interface DynamoEksClusterArgs {
-    /** EKS cluster name, unique in the account and region. Required. */
-    clusterName: string;
-    /** Kubernetes version, e.g. `1.34`. Default: EKS's current default. */
-    kubernetesVersion?: string;
-    /** VPC CIDR, a /16 to /20. Default `10.0.0.0/16`. */
-    vpcCidr?: string;
-    /** Availability zones to spread subnets (and EFS mount targets) over, 2 to 4. Default 2. */
-    availabilityZoneCount?: number;
-    /** Instance type of the default node group. Default `m5.large`. */
-    instanceType?: string;
-    /** Nodes the default node group starts with. Default 2. */
-    desiredNodes?: number;
-    /** Fewest nodes of the default node group. Default 1. */
-    minNodes?: number;
-    /** Most nodes of the default node group. Default 3. */
-    maxNodes?: number;
-    /** Tags on every AWS resource created. */
-    tags?: Record<string, string>;
-}
 
 /** A new EKS cluster in its own VPC, ready for the Dynamo Platform. */
 export class DynamoEksCluster extends pulumi.ComponentResource {
@@ -57,8 +37,9 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: DynamoEksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoEksCluster", name, {}, opts);
         const tags = args.tags ?? {};
-        const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
-        const zoneCount = args.availabilityZoneCount ?? 2;
+        const defaults = EKS_CLUSTER_ARGS_SHAPE;
+        const vpcCidr = args.vpcCidr ?? defaults.vpcCidr.default;
+        const zoneCount = args.availabilityZoneCount ?? defaults.availabilityZoneCount.default;
         const layout = layoutSubnets(vpcCidr, zoneCount);
         const childOpts = { parent: this };
 
@@ -130,10 +111,10 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
                 publicSubnetIds: publicSubnets.map((s) => s.id),
                 privateSubnetIds: privateSubnets.map((s) => s.id),
                 nodeAssociatePublicIpAddress: false,
-                instanceType: args.instanceType ?? "m5.large",
-                desiredCapacity: args.desiredNodes ?? 2,
-                minSize: args.minNodes ?? 1,
-                maxSize: args.maxNodes ?? 3,
+                instanceType: args.instanceType ?? defaults.instanceType.default,
+                desiredCapacity: args.desiredNodes ?? defaults.desiredNodes.default,
+                minSize: args.minNodes ?? defaults.minNodes.default,
+                maxSize: args.maxNodes ?? defaults.maxNodes.default,
                 createOidcProvider: true,
                 tags,
             },

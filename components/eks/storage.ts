@@ -7,46 +7,19 @@ import type * as Aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksIdentity } from "../core/args";
+import {
+    CsiDriverAddon,
+    EBS_AUTO_MODE_PROVISIONER,
+    EBS_PROVISIONER,
+    EFS_PROVISIONER,
+    NFS_PORT,
+    POD_IDENTITY_AGENT,
+} from "../core/eksFacts";
 import { OWNER_LABEL, stackOwner, storageClassLabels, StorageRole } from "../core/labels";
-import { EfsSettings, EksSettings } from "../core/settings";
 import { lazyModule } from "../core/lazy";
+import { EfsSettings, EksSettings } from "../core/settings/types";
 
 const aws = lazyModule<typeof Aws>("@pulumi/aws");
-
-export const EFS_PROVISIONER = "efs.csi.aws.com";
-export const EBS_PROVISIONER = "ebs.csi.aws.com";
-/** EKS Auto Mode's own block-storage provisioner. */
-export const EBS_AUTO_MODE_PROVISIONER = "ebs.csi.eks.amazonaws.com";
-/** The add-on that runs the Pod Identity agent on the nodes. */
-export const POD_IDENTITY_AGENT = "eks-pod-identity-agent";
-export const NFS_PORT = 2049;
-
-/** An EKS-managed CSI driver and the AWS managed policy its controller needs. */
-export interface CsiDriverAddon {
-    addonName: string;
-    /** Controller service account in `kube-system` that assumes the role. */
-    serviceAccount: string;
-    managedPolicy: string;
-    /** The add-on's controller Deployment and node DaemonSet in `kube-system`; its controller pods carry `app=<controller>`. */
-    controller: string;
-    nodeDaemonSet: string;
-}
-
-export const EFS_CSI_DRIVER: CsiDriverAddon = {
-    addonName: "aws-efs-csi-driver",
-    serviceAccount: "efs-csi-controller-sa",
-    managedPolicy: "AmazonEFSCSIDriverPolicy",
-    controller: "efs-csi-controller",
-    nodeDaemonSet: "efs-csi-node",
-};
-
-export const EBS_CSI_DRIVER: CsiDriverAddon = {
-    addonName: "aws-ebs-csi-driver",
-    serviceAccount: "ebs-csi-controller-sa",
-    managedPolicy: "AmazonEBSCSIDriverPolicy",
-    controller: "ebs-csi-controller",
-    nodeDaemonSet: "ebs-csi-node",
-};
 
 /** Tags of every AWS resource this package creates: the user's, plus this stack as owner. */
 export function ownedTags(eks: EksSettings, extra: Record<string, pulumi.Input<string>> = {}): Record<string, pulumi.Input<string>> {

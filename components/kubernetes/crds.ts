@@ -7,29 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ChartReference, releaseOptions } from "../core/charts";
-import { PlatformSettings } from "../core/settings";
-
-/** The CRDs every Dynamo Platform install must have (the product's verification list). */
-export const EXPECTED_CRDS = [
-    "dynamographdeployments.nvidia.com",
-    "dynamographdeploymentrequests.nvidia.com",
-    "dynamoworkermetadatas.nvidia.com",
-];
-
-/** The release name the CRDs chart is rendered under, as NVIDIA's guide installs it. */
-export const CRDS_RELEASE_NAME = "dynamo-crds";
-/** NVIDIA installs the CRDs chart into `default`; only Helm's record lives there, the CRDs are cluster-scoped. */
-export const CRDS_RELEASE_NAMESPACE = "default";
-
-/** The CRDs the `dynamo-crds` 0.9.x charts render. */
-export const CRDS_CHART_CRDS = [
-    "dynamocomponentdeployments",
-    "dynamographdeploymentrequests",
-    "dynamographdeployments",
-    "dynamographdeploymentscalingadapters",
-    "dynamomodels",
-    "dynamoworkermetadatas",
-].map((plural) => `${plural}.nvidia.com`);
+import { CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE } from "../core/names";
+import { PlatformSettings } from "../core/settings/types";
 
 /**
  * What Helm checks before it adopts an object it did not create into the `dynamo-crds` release;

@@ -4,12 +4,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PLATFORM_RELEASE_NAME } from "../core/charts";
 import { ownedLabels } from "../core/labels";
-import { POD_LABELS } from "../core/placement";
-
-/** Name of the operator's PodDisruptionBudget. */
-export const OPERATOR_DISRUPTION_BUDGET = `${PLATFORM_RELEASE_NAME}-dynamo-operator`;
+import { OPERATOR_DISRUPTION_BUDGET, POD_LABELS } from "../core/names";
 
 /** Lets a drain evict one operator replica at a time; the other keeps reconciling. */
 export function createOperatorDisruptionBudget(

@@ -3,9 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartReference, releaseOptions } from "../core/charts";
 import { ingressNginxReleaseValues } from "../core/releaseValues";
-import { PlatformSettings } from "../core/settings";
-
-export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
+import { INGRESS_NGINX_NAMESPACE } from "../core/names";
+import { PlatformSettings } from "../core/settings/types";
 
 /** Installs ingress-nginx serving the IngressClass of `settings.ingress.className`. */
 export function createIngressNginx(

@@ -1,7 +1,8 @@
 /** The Prometheus endpoint the operator is given: explicit config, else a monitoring stack's output. */
 import * as pulumi from "@pulumi/pulumi";
 import { checkedFor, DynamoConfigError } from "../core/errors";
-import { checkField, checkValue, otherStackOutput, PLATFORM_ARGS_SHAPE } from "../core/schema";
+import { checkField, checkValue, otherStackOutput } from "../core/check";
+import { PLATFORM_ARGS_SHAPE } from "../core/schema";
 
 /** The output a monitoring stack exports for this package to read. */
 export const MONITORING_STACK_OUTPUT = "prometheusEndpoint";

@@ -5,10 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Values } from "../core/values";
-
-/** The Deployment of Grove's operator, the same name on every chart line. */
-export const GROVE_OPERATOR_DEPLOYMENT = "grove-operator";
+import { GROVE_OPERATOR_DEPLOYMENT } from "../core/names";
+import { Values } from "../core/valueTree";
 
 /** Patches the node affinity into Grove's operator; `namespace` comes from the release, so the patch follows it. */
 export function placeGroveOperator(

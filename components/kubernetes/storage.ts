@@ -7,11 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ChartReference, releaseOptions } from "../core/charts";
 import { nfsDriverReleaseValues } from "../core/releaseValues";
 import { ownedLabels, storageClassLabels, StorageRole } from "../core/labels";
-import { LocalPathSettings, NfsSettings, PlatformSettings } from "../core/settings";
-
-export const NFS_PROVISIONER = "nfs.csi.k8s.io";
-export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
-export const LOCAL_PATH_NAMESPACE = "local-path-storage";
+import { LOCAL_PATH_NAMESPACE, LOCAL_PATH_PROVISIONER, NFS_PROVISIONER } from "../core/names";
+import { LocalPathSettings, NfsSettings, PlatformSettings } from "../core/settings/types";
 
 /**
  * The ReadWriteMany model-cache class backed by an NFS export, and the CSI driver unless the

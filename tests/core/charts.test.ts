@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { chartReference, CHECKSUMS_FILE, parseChecksums } from "../../components/core/charts";
 import { configRefusal } from "../refusal";
-import { ChartSource } from "../../components/core/settings";
+import { ChartSource } from "../../components/core/settings/types";
 
 /** The real upstream archives with their published checksums. */
 const SHARED_CHARTS = path.resolve(__dirname, "../../../shared/charts");

@@ -4,8 +4,8 @@ import { chartImageValues, ImageSettings, imageValues, platformImageSlots, slotR
 import { formatImageReference, mirroredImage, parseImageReference } from "../../components/core/images";
 import { platformReleaseValues } from "../../components/core/releaseValues";
 import { resolveSettings } from "../../components/core/settings";
-import { valueAt } from "../../components/core/values";
 import { chartLineFor, parseReleaseVersion } from "../../components/core/versions";
+import { valueAt } from "../../components/core/valueTree";
 
 const MIRROR = "registry.internal:5000/dynamo";
 const lineOf = (release: string) => chartLineFor(parseReleaseVersion(release)!);

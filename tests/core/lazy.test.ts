@@ -29,9 +29,9 @@ describe("lazy modules (core/lazy.ts)", () => {
         this.timeout(60_000);
         // A process of its own: this one has loaded them all for other tests.
         const script = `
-            for (const file of ["./components", "./components/live/autoConfigure", "./components/live/detection", "./stackConfig", "./otherStacks"]) require(file);
+            for (const file of ["./components", "./program/live/autoConfigure", "./program/live/detect", "./program/stackConfig", "./program/otherStacks"]) require(file);
             const kubeconfig = "apiVersion: v1\\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\\nusers: [{name: u, user: {token: t}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x\\n";
-            require("./components/live/apiServer").providerApiServer(kubeconfig, undefined).then((server) => {
+            require("./program/live/apiServer").providerApiServer(kubeconfig, undefined).then((server) => {
                 const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(@pulumi\\/(aws|eks)|@kubernetes\\/client-node)\\//.test(f));
                 const kubernetes = Object.keys(require.cache).some((f) => f.includes("node_modules/@pulumi/kubernetes/"));
                 console.log(JSON.stringify({ loaded: [...new Set(loaded.map((f) => f.split("node_modules/")[1].split("/").slice(0, 2).join("/")))], kubernetes, url: server.url }));

@@ -12,13 +12,13 @@ import {
     HA_RESOURCES,
     placementValues,
     platformNodeAffinity,
-    POD_LABELS,
     resolvePlacement,
-    ZONE_LABEL,
 } from "../../components/core/placement";
-import { GPU_TOLERATION } from "../../components/core/settings";
-import { buildPlatformValues, valueAt, Values } from "../../components/core/values";
+import { buildPlatformValues } from "../../components/core/values";
 import { chartLineFor, parseReleaseVersion } from "../../components/core/versions";
+import { POD_LABELS, ZONE_LABEL } from "../../components/core/names";
+import { GPU_TOLERATION } from "../../components/core/settings/tolerations";
+import { Values, valueAt } from "../../components/core/valueTree";
 
 const AVOID_GPUS = {
     preferredDuringSchedulingIgnoredDuringExecution: [

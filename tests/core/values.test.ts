@@ -4,9 +4,10 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { DiscoveryBackend, Profile } from "../../components/core/args";
 import { placementValues } from "../../components/core/placement";
-import { GPU_TOLERATION } from "../../components/core/settings";
-import { buildPlatformValues, deepMerge, PlatformValuesInput, Values } from "../../components/core/values";
+import { buildPlatformValues, PlatformValuesInput } from "../../components/core/values";
 import { chartLineFor, parseReleaseVersion } from "../../components/core/versions";
+import { GPU_TOLERATION } from "../../components/core/settings/tolerations";
+import { Values, deepMerge } from "../../components/core/valueTree";
 
 function input(release: string, overrides: Partial<PlatformValuesInput> = {}): PlatformValuesInput {
     return {

@@ -6,13 +6,13 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import {
-    CRDS_CHART_CRDS,
     CRDS_RELEASE_OWNERSHIP,
     crdTransform,
     keepCrdsPostRenderer,
     RenderedCrdsOnDestroy,
     withoutEmptyRequiredLists,
 } from "../../components/kubernetes/crds";
+import { CRDS_CHART_CRDS } from "../../components/core/names";
 
 const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 

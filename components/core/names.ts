@@ -1,0 +1,74 @@
+/**
+ * Names the real charts and this package give to releases and Kubernetes objects, which the
+ * component creates, auto-configuration and verify read, and the policy pack recognises. Each is
+ * fixed: the operator and the charts derive other names from them. A leaf: it imports nothing.
+ */
+
+/** The Dynamo charts, as their repositories and archives name them. */
+export const PLATFORM_CHART = "dynamo-platform";
+export const CRDS_CHART = "dynamo-crds";
+
+/**
+ * The platform release name. The operator derives the etcd and NATS service names
+ * (`<release>-etcd`, `<release>-nats`) from it, so it is fixed.
+ */
+export const PLATFORM_RELEASE_NAME = PLATFORM_CHART;
+
+/** The release name the CRDs chart is installed under, as NVIDIA's guide installs it. */
+export const CRDS_RELEASE_NAME = CRDS_CHART;
+/** NVIDIA installs the CRDs chart into `default`; only Helm's record lives there, the CRDs are cluster-scoped. */
+export const CRDS_RELEASE_NAMESPACE = "default";
+
+/** The CRDs every Dynamo Platform install must have (the product's verification list). */
+export const EXPECTED_CRDS = [
+    "dynamographdeployments.nvidia.com",
+    "dynamographdeploymentrequests.nvidia.com",
+    "dynamoworkermetadatas.nvidia.com",
+];
+
+/** The CRDs the `dynamo-crds` 0.9.x charts render. */
+export const CRDS_CHART_CRDS = [
+    "dynamocomponentdeployments",
+    "dynamographdeploymentrequests",
+    "dynamographdeployments",
+    "dynamographdeploymentscalingadapters",
+    "dynamomodels",
+    "dynamoworkermetadatas",
+].map((plural) => `${plural}.nvidia.com`);
+
+/** The operator's Deployment in the platform namespace. */
+export const OPERATOR_DEPLOYMENT = `${PLATFORM_RELEASE_NAME}-dynamo-operator-controller-manager`;
+/** The operator pod's own container; the 0.9.x charts run `kube-rbac-proxy` beside it. */
+export const OPERATOR_CONTAINER = "manager";
+/** Name of the operator's PodDisruptionBudget, which the component creates under `ha`. */
+export const OPERATOR_DISRUPTION_BUDGET = `${PLATFORM_RELEASE_NAME}-dynamo-operator`;
+
+/** The StatefulSets of etcd members and NATS servers, and the names of their charts' disruption budgets. */
+export const ETCD_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-etcd`;
+export const NATS_STATEFUL_SET = `${PLATFORM_RELEASE_NAME}-nats`;
+
+/** The labels that select each component's pods in the real charts (release `dynamo-platform`). */
+export const POD_LABELS = {
+    operator: {
+        "control-plane": "controller-manager",
+        "app.kubernetes.io/name": "dynamo-operator",
+        "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME,
+    },
+    etcd: { "app.kubernetes.io/name": "etcd", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "etcd" },
+    nats: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": PLATFORM_RELEASE_NAME, "app.kubernetes.io/component": "nats" },
+} as const;
+
+/** The Deployment of Grove's operator, the same name on every chart line. */
+export const GROVE_OPERATOR_DEPLOYMENT = "grove-operator";
+
+/** Where the add-ons this package installs live. */
+export const LOCAL_PATH_NAMESPACE = "local-path-storage";
+export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
+
+/** The provisioners of the classes this package creates on plain Kubernetes. */
+export const NFS_PROVISIONER = "nfs.csi.k8s.io";
+export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
+
+/** Kubernetes' well-known node labels. */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
