@@ -28,7 +28,8 @@ export interface ProgramKeys {
 export interface EksClusterKeys extends Omit<DynamoEksClusterArgs, "clusterName" | "vpcCidr" | "tags"> {
     /**
      * Create the cluster: a VPC over `availabilityZoneCount` zones with public and private subnets
-     * and one NAT gateway, and an EKS cluster with its OIDC provider. Default `false`.
+     * and one NAT gateway, whose CIDR is `vpcCidr` (a /16 to /20, default `10.0.0.0/16`), and an EKS
+     * cluster with its OIDC provider. The fields below it apply only then. Default `false`.
      */
     create?: boolean;
     /**

@@ -31,18 +31,18 @@ export enum Profile {
 export interface PlacementArgs {
     /**
      * Node labels every platform pod requires, e.g. `{"eks.amazonaws.com/nodegroup": "system"}` to
-     * pin the control plane to one node group. Default none.
+     * pin the control plane to one node group.
      */
     nodeSelector?: Record<string, string>;
     /**
      * Prefer nodes without GPUs (a preferred node affinity on the GPU node labels), so the control
-     * plane uses CPU nodes when there are any and still fits on a GPU-only cluster. Default true.
+     * plane uses CPU nodes when there are any and still fits on a GPU-only cluster. Default `true`.
      */
     avoidGpuNodes?: boolean;
     /**
      * A Kubernetes NodeAffinity (`requiredDuringSchedulingIgnoredDuringExecution` and/or
      * `preferredDuringSchedulingIgnoredDuringExecution`) given to every platform pod instead of the one
-     * built from `nodeSelector` and `avoidGpuNodes`. Default none.
+     * built from `nodeSelector` and `avoidGpuNodes`.
      */
     // A Kubernetes object passed through as it is: `any` is what the component schema calls "Any".
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,13 +51,13 @@ export interface PlacementArgs {
 
 /** A toleration added to every platform pod (operator, etcd, NATS, Grove, KAI). */
 export interface TolerationArgs {
-    /** Taint key to tolerate, e.g. `nvidia.com/gpu`. Required: a toleration without a key would tolerate every taint. */
+    /** Taint key to tolerate, e.g. `nvidia.com/gpu`. Required. A toleration without a key would tolerate every taint. */
     key?: string;
-    /** `Exists` (default) or `Equal`. */
+    /** `Exists` or `Equal`. Default `Exists`. */
     operator?: string;
     /** Taint value to match; only with operator `Equal`. */
     value?: string;
-    /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`; empty matches every effect. */
+    /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`. Default: every effect. */
     effect?: string;
 }
 
@@ -70,16 +70,19 @@ export interface NfsArgs {
     /** Mount options for every volume. Default `["nfsvers=4.1"]`. */
     mountOptions?: string[];
     /**
-     * Install the csi-driver-nfs Helm chart into `kube-system`. Default true; set false when the
+     * Install the csi-driver-nfs Helm chart into `kube-system`. Default `true`. Set false when the
      * cluster already runs the driver (two installs of one CSI driver fight over the same node plugin).
      */
     installDriver?: boolean;
     /** Exact csi-driver-nfs chart version. Default `4.13.4`. */
     driverChartVersion?: string;
-    /** Helm repository of csi-driver-nfs (an http(s) URL or a local chart folder for air-gapped installs). */
+    /**
+     * Helm repository of csi-driver-nfs (an http(s) URL or a local chart folder for air-gapped installs).
+     * Default `https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts`.
+     */
     driverChartRepository?: string;
     /**
-     * Reclaim policy of the model-cache StorageClass. Default `Retain`, so deleting a PVC never
+     * Reclaim policy of the model-cache StorageClass. Default `Retain`. Then deleting a PVC never
      * deletes downloaded model weights; `Delete` removes the subdirectory with the claim.
      */
     reclaimPolicy?: string;
@@ -89,7 +92,7 @@ export interface NfsArgs {
 export interface LocalPathArgs {
     /**
      * Install local-path-provisioner and its StorageClass (named by `persistenceStorageClass`,
-     * default `local-path`). Default false. Leave it off on k3s and other distributions that ship
+     * default `local-path`). Default `false`. Leave it off on k3s and other distributions that ship
      * their own `local-path` class: this package never takes over a class it did not create.
      */
     install?: boolean;
@@ -104,27 +107,27 @@ export interface LocalPathArgs {
 /** Ingress for the graph frontends that the operator creates. */
 export interface IngressArgs {
     /**
-     * IngressClass the operator puts on frontend ingresses. Default `nginx` when `installNginx`
-     * is set, `alb` on EKS; without a class the operator creates no ingress.
+     * IngressClass the operator puts on frontend ingresses; without a class the operator creates no
+     * ingress. Default: `nginx` with `installNginx`, `alb` on EKS, else none.
      */
     className?: string;
-    /** Install the ingress-nginx controller (plain Kubernetes). Default false. */
+    /** Install the ingress-nginx controller (plain Kubernetes). Default `false`. */
     installNginx?: boolean;
     /** Exact ingress-nginx chart version. Default `4.14.0`. */
     nginxChartVersion?: string;
-    /** Helm repository of ingress-nginx (an http(s) URL or a local chart folder). */
+    /** Helm repository of ingress-nginx (an http(s) URL or a local chart folder). Default `https://kubernetes.github.io/ingress-nginx`. */
     nginxChartRepository?: string;
-    /** Secret holding the TLS certificate for frontend ingresses. Default none (plain HTTP). */
+    /** Secret holding the TLS certificate for frontend ingresses; without it they serve plain HTTP. */
     tlsSecretName?: string;
 }
 
 /** Helm release options, as `helm install` and `helm upgrade` take them. */
 export interface HelmReleaseOptionsArgs {
-    /** Seconds Helm waits for each install or upgrade, hooks included. Default 900 for the platform, 300 for the add-ons. */
+    /** Seconds Helm waits for each install or upgrade, hooks included. Default: 900 for the platform, 300 for the add-ons. */
     timeout?: number;
-    /** Roll a failed install or upgrade back (Helm's `--atomic`). Default false. Not with `skipAwait`. */
+    /** Roll a failed install or upgrade back (Helm's `--atomic`). Default `false`. Not with `skipAwait`. */
     atomic?: boolean;
-    /** Revisions Helm keeps per release; 0 keeps all. Default: Helm's (0). */
+    /** Revisions Helm keeps per release. Default: Helm's (0: all). */
     maxHistory?: number;
 }
 
@@ -134,7 +137,7 @@ export interface ImagePullSecretArgs {
     name?: string;
     /** Registry host. Default `nvcr.io`. */
     registry?: string;
-    /** Registry user. Default `$oauthtoken` (NGC API keys). */
+    /** Registry user; NGC API keys go with `$oauthtoken`. Default `$oauthtoken`. */
     username?: string;
     /**
      * Registry password or NGC API key; pass a Pulumi secret. When set, the secret is created;
@@ -167,41 +170,40 @@ export interface EksArgs {
     identity?: EksIdentity;
     /** ARN of the cluster's IAM OIDC provider. Required for `irsa`. */
     oidcProviderArn?: pulumi.Input<string>;
-    /** Install the `aws-efs-csi-driver` add-on and its role. Default true; false when the cluster already has the driver. */
+    /** Install the `aws-efs-csi-driver` add-on and its role; false when the cluster already has the driver. Default `true`. */
     installEfsCsiDriver?: boolean;
     /**
-     * Install the `eks-pod-identity-agent` add-on, which `podIdentity` needs on the nodes. Default:
-     * auto-configuration installs it when the cluster has no agent (no DaemonSet
+     * Install the `eks-pod-identity-agent` add-on, which `podIdentity` needs on the nodes.
+     * Auto-configuration installs it when the cluster has no agent (no DaemonSet
      * `kube-system/eks-pod-identity-agent`, no Auto Mode nodes) and refuses an explicit false then;
-     * true for a cluster this stack creates; false when the cluster cannot be read.
+     * the program installs it for a cluster the stack creates. Default `false`.
      */
     installPodIdentityAgent?: boolean;
     /**
      * Install the `aws-ebs-csi-driver` add-on with its role and a `gp3` StorageClass for etcd and NATS.
-     * Default false (the cluster's EBS-backed default class is used).
+     * Without it the cluster's EBS-backed default class is used. Default `false`.
      */
     installEbsCsiDriver?: boolean;
     /**
      * The cluster already runs the EBS CSI driver, not as this stack's add-on: with
      * `installEbsCsiDriver` the `gp3` class is created on that driver and the add-on is not
-     * installed. Default: detected from the CSIDriver `ebs.csi.aws.com`, false when the cluster
-     * cannot be read.
+     * installed. Auto-configuration detects it from the CSIDriver `ebs.csi.aws.com`. Default `false`.
      */
     existingEbsCsiDriver?: boolean;
     /**
-     * Create the `gp3` StorageClass for etcd and NATS. Default: with `installEbsCsiDriver` or Auto
-     * Mode; auto-configuration sets false when the cluster already has a class of that name that this
-     * stack did not create, which is then used as it is.
+     * Create the `gp3` StorageClass for etcd and NATS. Auto-configuration sets false when the cluster
+     * already has a class of that name that this stack did not create, which is then used as it is.
+     * Default: with `installEbsCsiDriver` or Auto Mode.
      */
     createBlockStorageClass?: boolean;
     /**
      * The cluster runs EKS Auto Mode: block storage comes from Auto Mode's own provisioner
      * (`ebs.csi.eks.amazonaws.com`, so no EBS add-on) and Pod Identity is built in; the EFS CSI
-     * add-on is still installed (Auto Mode has no EFS driver). Default: detected from the nodes'
-     * `eks.amazonaws.com/compute-type` label, false when the cluster cannot be read.
+     * add-on is still installed (Auto Mode has no EFS driver). Auto-configuration detects it from the
+     * nodes' `eks.amazonaws.com/compute-type` label. Default `false`.
      */
     autoMode?: boolean;
-    /** `internet-facing` (default) or `internal`: the ALB scheme annotation for frontend ingresses. */
+    /** The ALB scheme annotation for frontend ingresses: `internet-facing` or `internal`. Default `internet-facing`. */
     albScheme?: string;
     /** ALB group shared by all frontend ingresses. Default `dynamo`. */
     albGroupName?: string;
@@ -211,17 +213,20 @@ export interface EksArgs {
 
 /** The EFS file system of the model cache on EKS. */
 export interface EfsArgs {
-    /** Use this existing file system (`fs-` and hex digits) instead of creating one; it then needs its own mount targets. */
+    /**
+     * Use this existing file system (`fs-` and hex digits) instead of creating one; it then needs its
+     * own mount targets. Default: a new file system.
+     */
     fileSystemId?: string;
-    /** `elastic` (default), `bursting` or `provisioned`. */
+    /** Throughput mode: `elastic`, `bursting` or `provisioned`. Default `elastic`. */
     throughputMode?: string;
     /** MiB/s, at least 1, only with `provisioned` (3414 is the usual regional quota). */
     provisionedThroughputMibps?: number;
-    /** ARN of the KMS key (or alias) for encryption at rest. Default: the AWS-managed EFS key (always encrypted). */
+    /** ARN of the KMS key (or alias) for encryption at rest, which is always on. Default: the AWS-managed EFS key. */
     kmsKeyId?: pulumi.Input<string>;
     /** Move files unused for this long to Infrequent Access, e.g. `AFTER_30_DAYS`. Default: never. */
     transitionToIa?: string;
-    /** Permissions of each volume's access-point directory: `700` (default) or `777`, or another octal mode. */
+    /** Permissions of each volume's access-point directory, an octal mode such as `700` or `777`. Default `700`. */
     directoryPerms?: string;
     /** Owner uid of access-point directories. Default: the driver's range allocation. */
     uid?: number;
@@ -229,28 +234,28 @@ export interface EfsArgs {
     gid?: number;
     /** Directory under which access points are created. Default `/dynamo`. */
     basePath?: string;
-    /** StorageClass reclaim policy: `Retain` (default: removing a claim keeps the model data) or `Delete`. */
+    /** StorageClass reclaim policy: `Retain` (removing a claim keeps the model data) or `Delete`. Default `Retain`. */
     reclaimPolicy?: string;
     /**
-     * Delete the file system, and every model in it, on `pulumi destroy`. Default false: the file
-     * system is left in the account and its id stays in the last stack outputs for reuse.
+     * Delete the file system, and every model in it, on `pulumi destroy`. Without it the file system
+     * is left in the account and its id stays in the last stack outputs for reuse. Default `false`.
      */
     deleteOnDestroy?: boolean;
 }
 
 /** Arguments of the {@link DynamoPlatform} component. */
 export interface DynamoPlatformArgs {
-    /** Target platform. Default `k8s`. */
+    /** Target platform: `k8s` (any conformant cluster) or `eks` (Amazon EKS). Default `k8s`. */
     platform?: Platform;
     /**
-     * Exact `dynamo-platform` chart version, e.g. `0.9.1`, `0.9.0-post1` or `1.2.0`. Required; no
+     * Exact `dynamo-platform` chart version, e.g. `0.9.1`, `0.9.0-post1` or `1.2.0`. Required. No
      * ranges, because semver orders `-postN` releases wrongly. Decides the values layout and
      * whether CRDs come from the separate `dynamo-crds` chart (before 1.0) or the platform chart.
      */
     releaseVersion: string;
     /**
      * Exact `dynamo-crds` chart version on the release's own minor line (e.g. `0.9.1` CRDs under a 0.9.0
-     * platform). Default: `releaseVersion` without `-postN`. Only before 1.0.
+     * platform). Only before 1.0. Default: `releaseVersion` without `-postN`.
      */
     crdsVersion?: string;
     /**
@@ -259,7 +264,7 @@ export interface DynamoPlatformArgs {
      */
     namespace?: string;
     /**
-     * Create the namespace (and delete it on destroy). Default true. Set false to install into a
+     * Create the namespace (and delete it on destroy). Default `true`. Set false to install into a
      * namespace you manage yourself.
      */
     createNamespace?: boolean;
@@ -269,14 +274,14 @@ export interface DynamoPlatformArgs {
      * Default `https://helm.ngc.nvidia.com/nvidia/ai-dynamo`.
      */
     chartRepository?: string;
-    /** User name for an http(s) `chartRepository` that needs credentials. Default none. */
+    /** User name for an http(s) `chartRepository` that needs credentials. */
     chartRepositoryUsername?: string;
-    /** Password for an http(s) `chartRepository`, with `chartRepositoryUsername`; pass a Pulumi secret. Default none. */
+    /** Password for an http(s) `chartRepository`, with `chartRepositoryUsername`; pass a Pulumi secret. */
     chartRepositoryPassword?: pulumi.Input<string>;
     /**
      * PEM file of the certificate authority that signed the chart repository's TLS certificate (a
-     * private mirror's own CA), on the machine that runs Pulumi. Default: the system's trust store.
-     * Like the credentials, it also applies to add-on chart repositories on the same host.
+     * private mirror's own CA), on the machine that runs Pulumi. Like the credentials, it also applies
+     * to add-on chart repositories on the same host. Default: the system's trust store.
      */
     chartRepositoryCaFile?: string;
     /**
@@ -284,48 +289,49 @@ export interface DynamoPlatformArgs {
      * from instead of its public one: operator, etcd, NATS, Grove, KAI Scheduler, hook Jobs, and the
      * storage and ingress add-ons of this stack. Each image keeps its path below the registry, e.g.
      * `nvcr.io/nvidia/ai-dynamo/kubernetes-operator` becomes `<imageRegistry>/nvidia/ai-dynamo/kubernetes-operator`.
-     * Default none (the public registries).
+     * Without it, images come from their public registries.
      */
     imageRegistry?: string;
     /**
      * Per-image replacements, applied after `imageRegistry`: the image's repository as
      * `npm run images` lists it (e.g. `docker.io/bitnami/kubectl`) to the full reference to pull
-     * instead (e.g. `mirror.internal/tools/kubectl:1.33.4`). Default none.
+     * instead (e.g. `mirror.internal/tools/kubectl:1.33.4`).
      */
     images?: Record<string, string>;
     /** Options of every Helm release this component installs (the platform and the add-ons). */
     helmReleaseOptions?: HelmReleaseOptionsArgs;
-    /** Install Grove (KV-aware routing). Default true. */
+    /** Install Grove (KV-aware routing). Default `true`. */
     groveEnabled?: boolean;
-    /** Install KAI Scheduler (GPU scheduling). Default true. */
+    /** Install KAI Scheduler (GPU scheduling). Default `true`. */
     kaiSchedulerEnabled?: boolean;
     /**
-     * With `groveEnabled`, install the bundled Grove (default true). False uses a Grove that already
-     * runs in the cluster (1.x charts only); auto-configuration sets it when it finds one.
+     * With `groveEnabled`, install the bundled Grove. False uses a Grove that already runs in the
+     * cluster (1.x charts only); auto-configuration sets it when it finds one. Default `true`.
      */
     installGrove?: boolean;
     /**
-     * With `kaiSchedulerEnabled`, install the bundled KAI Scheduler (default true). False uses a KAI
-     * Scheduler that already runs in the cluster (1.x charts only); auto-configuration sets it when it finds one.
+     * With `kaiSchedulerEnabled`, install the bundled KAI Scheduler. False uses a KAI Scheduler that
+     * already runs in the cluster (1.x charts only); auto-configuration sets it when it finds one.
+     * Default `true`.
      */
     installKaiScheduler?: boolean;
-    /** Discovery backend. Default `etcd`; `kubernetes` logs a warning about KVBM handshakes. */
+    /** Discovery backend: `etcd`, or `kubernetes`, which logs a warning about KVBM handshakes. Default `etcd`. */
     discoveryBackend?: DiscoveryBackend;
     /**
      * Prometheus URL the operator configures in workloads and PodMonitors. Wins over
-     * `monitoringStack`. Default none.
+     * `monitoringStack`.
      */
     prometheusEndpoint?: pulumi.Input<string>;
     /**
      * Name of a stack (`org/project/stack`) whose output `prometheusEndpoint` is used when
-     * `prometheusEndpoint` is not set. Default none.
+     * `prometheusEndpoint` is not set.
      */
     monitoringStack?: string;
-    /** StorageClass of the ReadWriteMany model cache. Default `nfs` on `k8s`, `efs` on `eks`. */
+    /** StorageClass of the ReadWriteMany model cache. Default: `nfs` on `k8s`, `efs` on `eks`. */
     storageClass?: string;
     /**
-     * ReadWriteOnce StorageClass for etcd and NATS persistence. Default: the cluster's default
-     * class (`local-path` when `localPath.install` is set). Must not be the model-cache class.
+     * ReadWriteOnce StorageClass for etcd and NATS persistence; not the model-cache class. Default:
+     * the cluster's default class (`local-path` with `localPath.install`, `gp3` with EKS block storage).
      */
     persistenceStorageClass?: string;
     /** The EKS cluster (required with `platform: eks`). */
@@ -346,28 +352,28 @@ export interface DynamoPlatformArgs {
      */
     tolerations?: TolerationArgs[];
     /**
-     * `dev` (default) or `ha`: the replicas, spreading, disruption budgets and resources of the
-     * platform's own pods (see the README's "Production profile").
+     * `dev` or `ha`: the replicas, spreading, disruption budgets and resources of the platform's own
+     * pods (see docs/production.md). Default `dev`.
      */
     profile?: Profile;
-    /** Where the platform's own pods run. Default: anywhere, preferring nodes without GPUs. */
+    /** Where the platform's own pods run: anywhere, preferring nodes without GPUs, unless this says otherwise. */
     placement?: PlacementArgs;
     /**
      * Values deep-merged last into the platform chart values (objects merge, lists replace), for
-     * any chart setting this package does not model. Default none.
+     * any chart setting this package does not model.
      */
     // Arbitrary chart values: `any` is what the component schema calls "Any" for other languages.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     helmValues?: pulumi.Input<Record<string, any>>;
     /**
-     * Delete the Dynamo CRDs on destroy. Default false: deleting a CRD deletes every object of it,
-     * that is every DynamoGraphDeployment (your running models).
+     * Delete the Dynamo CRDs on destroy. Deleting a CRD deletes every object of it, that is every
+     * DynamoGraphDeployment (your running models). Default `false`.
      */
     removeCrdsOnDestroy?: boolean;
     /**
      * With `removeCrdsOnDestroy`: how long the destroy waits, after deleting every Dynamo custom
      * resource while the operator still runs, for their finalizers to clear. Past it the destroy
-     * stops and names what is left instead of hanging on the CRDs. Default 120.
+     * stops and names what is left instead of hanging on the CRDs. Default `120`.
      */
     teardownTimeoutSeconds?: number;
     /**
@@ -380,17 +386,17 @@ export interface DynamoPlatformArgs {
      * Whether CRDs of the `dynamo-crds` chart exist without a deployed `dynamo-crds` Helm release
      * (left by an install that rendered the chart, or applied with kubectl), so the run first gives
      * them Helm's ownership metadata and the release adopts them. The program's auto-configuration
-     * reads it; when it is unknown every such run hands over (safe, one rendering slower). Default true.
+     * reads it; when it is unknown every such run hands over (safe, one rendering slower). Default `true`.
      */
     crdsHandOver?: boolean;
     /**
      * Apply a release the upgrade plan refuses (a downgrade, or a skipped minor line). NVIDIA does
-     * not support either; the run warns loudly. Default false.
+     * not support either; the run warns loudly. Default `false`.
      */
     allowUnsupportedUpgrade?: boolean;
     /**
-     * Do not wait for workloads to become ready after each Helm install or upgrade. Default false.
-     * For clusters that cannot run the pods yet (no nodes, images still mirroring, CI).
+     * Do not wait for workloads to become ready after each Helm install or upgrade: for clusters that
+     * cannot run the pods yet (no nodes, images still mirroring, CI). Default `false`.
      */
     skipAwait?: boolean;
 }
@@ -407,11 +413,11 @@ export interface DynamoEksClusterArgs {
     availabilityZoneCount?: number;
     /** Instance type of the default node group. Default `m5.large`. */
     instanceType?: string;
-    /** Nodes the default node group starts with. Default 2. */
+    /** Nodes the default node group starts with. Default `2`. */
     desiredNodes?: number;
-    /** Fewest nodes of the default node group. Default 1. */
+    /** Fewest nodes of the default node group. Default `1`. */
     minNodes?: number;
-    /** Most nodes of the default node group. Default 3. */
+    /** Most nodes of the default node group. Default `3`. */
     maxNodes?: number;
     /** Tags on every AWS resource created. */
     tags?: Record<string, string>;
