@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./args";
-import { DynamoConfigError } from "./errors";
+import { configSetCommand, DynamoConfigError } from "./errors";
 import { FieldSpec, Shape } from "./fieldSpec";
 import { ValueRule } from "./rules";
 import { PLATFORM_ARGS_SHAPE } from "./schema";
@@ -124,7 +124,7 @@ export function checkValue(place: Place, value: unknown, spec: FieldSpec, source
             if (source === "config") {
                 throw new DynamoConfigError(
                     place.key,
-                    `${place.label} must not be stored in plain config: run \`pulumi config set --secret dynamo:${spec.configKey} <value>\` instead.`,
+                    `${place.label} must not be stored in plain config: run ${configSetCommand(`dynamo:${spec.configKey}`, "<value>", { secret: true })} instead.`,
                 );
             }
             return checkString(place, value, { rule: { accepted: "a non-empty secret string", problem: () => undefined }, spaces: true });

@@ -45,6 +45,23 @@ export function checkedFor<T>(resource: pulumi.Resource, check: () => T): T {
     }
 }
 
+/**
+ * The command that sets a `dynamo:` key in the user's shell, e.g.
+ * `` `pulumi config set --path 'dynamo:nfs.server' <value>` ``: a nested key needs `--path`, a
+ * credential `--secret`. Refusals print it, so the fix is one copy and paste.
+ */
+export function configSetCommand(key: string, value: string, options: { secret?: boolean } = {}): string {
+    const nested = /[.[]/.test(key.replace(/^dynamo:/, ""));
+    const flags = [...(options.secret ? ["--secret"] : []), ...(nested ? ["--path"] : [])];
+    return `\`pulumi config set ${[...flags, nested ? `'${key}'` : key, value].join(" ")}\``;
+}
+
+/** The command that removes a `dynamo:` key, so its default (or auto-configuration) applies again. */
+export function configRemoveCommand(key: string): string {
+    const nested = /[.[]/.test(key.replace(/^dynamo:/, ""));
+    return `\`pulumi config rm ${nested ? `--path '${key}'` : key}\``;
+}
+
 const BUILT_FROM_STACK_CONFIG = new WeakSet<object>();
 
 /** Marks component arguments built from the program's stack config, so messages name `dynamo:` keys. */

@@ -14,7 +14,7 @@ import {
     EKS_COMPUTE_TYPE_LABEL,
     POD_IDENTITY_AGENT,
 } from "../../../components/core/eksFacts";
-import { DynamoConfigError } from "../../../components/core/errors";
+import { configRemoveCommand, configSetCommand, DynamoConfigError } from "../../../components/core/errors";
 import { OWNER_LABEL } from "../../../components/core/labels";
 import { nodeZones } from "../../../components/core/placement";
 import { PlatformSettings } from "../../../components/core/settings/types";
@@ -164,7 +164,7 @@ export function podIdentityAgentAssumed(settings: PlatformSettings, args: Dynamo
     return {
         subject: "podIdentityAgent",
         found: "not read (the cluster could not be read)",
-        decision: `assumed present, so no ${POD_IDENTITY_AGENT} add-on: if the cluster has no agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, not Auto Mode), set dynamo:eks.installPodIdentityAgent: true, or every model-cache volume fails with Access Denied`,
+        decision: `assumed present, so no ${POD_IDENTITY_AGENT} add-on: if the cluster has no agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, not Auto Mode), run ${configSetCommand("dynamo:eks.installPodIdentityAgent", "true")}, or every model-cache volume fails with Access Denied`,
         level: "warn",
     };
 }
@@ -206,7 +206,7 @@ async function detectPodIdentityAgent(reader: ClusterReader, input: DetectionInp
     if (input.args?.eks?.installPodIdentityAgent === false) {
         throw new DynamoConfigError(
             "dynamo:eks.installPodIdentityAgent",
-            `dynamo:eks.installPodIdentityAgent is false, but the cluster has no Pod Identity agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, no Auto Mode nodes): the EFS CSI driver would get no AWS credentials and every model-cache volume would fail with Access Denied. Remove the key (or set it true) to install the ${POD_IDENTITY_AGENT} add-on, or set dynamo:eks.identity to irsa.`,
+            `dynamo:eks.installPodIdentityAgent is false, but the cluster has no Pod Identity agent (no DaemonSet kube-system/${POD_IDENTITY_AGENT}, no Auto Mode nodes): the EFS CSI driver would get no AWS credentials and every model-cache volume would fail with Access Denied. Install the ${POD_IDENTITY_AGENT} add-on with ${configRemoveCommand("dynamo:eks.installPodIdentityAgent")}, or use IRSA with ${configSetCommand("dynamo:eks.identity", "irsa")}.`,
         );
     }
     detection.installPodIdentityAgent = true;

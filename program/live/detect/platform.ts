@@ -3,7 +3,7 @@
  * the GPU Operator, storage classes and ingress. Each rule is plain logic over a ClusterReader.
  */
 import { Platform } from "../../../components/core/args";
-import { DynamoConfigError } from "../../../components/core/errors";
+import { configSetCommand, DynamoConfigError } from "../../../components/core/errors";
 import { AWS_LOAD_BALANCER_CONTROLLER, AWS_LOAD_BALANCER_CONTROLLER_SELECTOR } from "../../../components/core/eksFacts";
 import { OWNER_LABEL } from "../../../components/core/labels";
 import { CRDS_CHART_CRDS, CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE, PLATFORM_RELEASE_NAME } from "../../../components/core/names";
@@ -30,7 +30,7 @@ export async function detectPrometheus(reader: ClusterReader, input: DetectionIn
     if (crd === undefined || service === undefined) {
         const missing = [
             crd === undefined ? `CRD ${PODMONITOR_CRD}` : "",
-            service === undefined ? "a kube-prometheus-stack Prometheus service" : "",
+            service === undefined ? "kube-prometheus-stack Prometheus service" : "",
         ].filter(Boolean);
         detection.decisions.push({
             subject: "prometheus",
@@ -64,7 +64,7 @@ export async function detectNamespace(reader: ClusterReader, input: DetectionInp
     if (found !== undefined && found.labels[OWNER_LABEL] !== input.owner) {
         throw new DynamoConfigError(
             "dynamo:namespace",
-            `The namespace "${namespace}" (dynamo:namespace) already exists and was not created by this stack: set dynamo:createNamespace to false to install into it without owning it (destroy then leaves it), or choose another namespace.`,
+            `The namespace "${namespace}" (dynamo:namespace) already exists and was not created by this stack: install into it without owning it (destroy then leaves it) with ${configSetCommand("dynamo:createNamespace", "false")}, or choose another namespace with ${configSetCommand("dynamo:namespace", "<name>")}.`,
         );
     }
     if (found?.terminating) {
@@ -139,8 +139,7 @@ export async function detectInstalledRelease(reader: ClusterReader, input: Detec
         detection.decisions.push({
             subject,
             found,
-            decision:
-                "not a published release, so the upgrade is not checked; set dynamo:installedReleaseVersion to the release it corresponds to",
+            decision: `not a published release, so the upgrade is not checked; name the release it corresponds to with ${configSetCommand("dynamo:installedReleaseVersion", "<release>")}`,
             level: "warn",
         });
         return;
@@ -239,7 +238,7 @@ export async function detectStorage(reader: ClusterReader, input: DetectionInput
         if (!createsModelCache) {
             throw new DynamoConfigError(
                 key("storageClass"),
-                `The model-cache StorageClass "${modelCache}" does not exist in the cluster: set ${key("nfs")} (server and share) to create it on an NFS export, or set ${key("storageClass")} to an existing ReadWriteMany class.`,
+                `The model-cache StorageClass "${modelCache}" does not exist in the cluster: create it on an NFS export with ${configSetCommand(key("nfs.server"), "<nfs-server>")} and ${configSetCommand(key("nfs.share"), "<exported-path>")}, or use an existing ReadWriteMany class with ${configSetCommand(key("storageClass"), "<class>")}.`,
             );
         }
         detection.decisions.push({
@@ -307,7 +306,7 @@ export async function detectIngress(reader: ClusterReader, input: DetectionInput
     const advice =
         platform === Platform.Eks
             ? "ALB ingress needs the AWS Load Balancer Controller in the cluster"
-            : "set dynamo:ingress.installNginx: true to install ingress-nginx";
+            : `install ingress-nginx with ${configSetCommand("dynamo:ingress.installNginx", "true")}`;
     const found =
         classes.length === 0
             ? "no IngressClass"

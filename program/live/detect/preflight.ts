@@ -4,7 +4,7 @@
  * {@link DynamoConfigError} with the fix.
  */
 import { Profile } from "../../../components/core/args";
-import { DynamoConfigError } from "../../../components/core/errors";
+import { configSetCommand, DynamoConfigError } from "../../../components/core/errors";
 import { ETCD_STATEFUL_SET, PLATFORM_RELEASE_NAME } from "../../../components/core/names";
 import { HA_REPLICAS, nodeZones } from "../../../components/core/placement";
 import { installsEtcd } from "../../../components/core/values";
@@ -119,7 +119,7 @@ export async function checkExistingSchedulers(reader: ClusterReader, input: Dete
             throw DynamoConfigError.conflict(
                 `dynamo:${scheduler.enabled}`,
                 "dynamo:releaseVersion",
-                `the cluster already runs the ${where}, and a ${settings.chartLine.platformChartVersion} chart can only install its own; set dynamo:${scheduler.enabled} false, or install a 1.x release, which uses the running one`,
+                `the cluster already runs the ${where}, and a ${settings.chartLine.platformChartVersion} chart can only install its own; turn it off with ${configSetCommand(`dynamo:${scheduler.enabled}`, "false")}, or install a 1.x release, which uses the running one`,
             );
         }
         detection[scheduler.install] = false;

@@ -16,6 +16,7 @@ import {
     EKS_COMPUTE_TYPE_LABEL,
     POD_IDENTITY_AGENT,
 } from "../../../components/core/eksFacts";
+import { configSetCommand } from "../../../components/core/errors";
 import { nodeZones } from "../../../components/core/placement";
 import { autoModeNodeNames } from "../detect/eks";
 import { ClusterReader, DeploymentInfo, NodeInfo } from "../reader";
@@ -54,7 +55,7 @@ async function autoModeCheck(reader: ClusterReader, nodes: NodeInfo[], outputs: 
             check,
             status: "warn",
             detail: `${mode}, but the stack was set up for ${outputs.eksAutoMode ? "Auto Mode" : "a standard cluster"}`,
-            hint: "`pulumi up` again: auto-configuration reads the nodes and switches the block storage (or set dynamo:eks.autoMode).",
+            hint: `\`pulumi up\` again: auto-configuration reads the nodes and switches the block storage (or ${configSetCommand("dynamo:eks.autoMode", String(!outputs.eksAutoMode))}).`,
         };
     }
     const className = outputs.persistenceStorageClass;

@@ -132,7 +132,7 @@ describe("autoConfigure (the program's step)", () => {
             assert.equal(logs.warn.length, 1);
             assert.match(
                 logs.warn[0],
-                /^auto-configuration: podIdentityAgent: not read .* -> assumed present, .* set dynamo:eks.installPodIdentityAgent: true, or every model-cache volume fails with Access Denied$/,
+                /^auto-configuration: podIdentityAgent: not read .* -> assumed present, .* run `pulumi config set --path 'dynamo:eks\.installPodIdentityAgent' true`, or every model-cache volume fails with Access Denied$/,
             );
             const explicit = { ...eksArgs, eks: { ...eksArgs.eks, installPodIdentityAgent: false } };
             const quiet = await withLogs(() =>

@@ -341,7 +341,8 @@ describe("auto-configuration rules", () => {
                 assert.ok(error instanceof DynamoConfigError);
                 assert.equal(error.key, "dynamo:eks.installPodIdentityAgent");
                 assert.match(error.message, /Access Denied/);
-                assert.match(error.message, /dynamo:eks\.identity to irsa/);
+                assert.match(error.message, /with `pulumi config rm --path 'dynamo:eks\.installPodIdentityAgent'`/);
+                assert.match(error.message, /with `pulumi config set --path 'dynamo:eks\.identity' irsa`/);
                 return true;
             });
         });
@@ -591,7 +592,9 @@ describe("auto-configuration rules", () => {
                 (error: unknown) =>
                     error instanceof DynamoConfigError &&
                     error.key === "dynamo:namespace" &&
-                    /already exists and was not created by this stack: set dynamo:createNamespace to false/.test(error.message),
+                    /already exists and was not created by this stack: .* with `pulumi config set dynamo:createNamespace false`, or choose another namespace with `pulumi config set dynamo:namespace <name>`/.test(
+                        error.message,
+                    ),
             );
         });
 
