@@ -7,11 +7,29 @@ import { strict as assert } from "assert";
 import { DynamoConfigError } from "../components/core/errors";
 import { runProgram } from "./harness";
 import { loadStackConfig } from "../program/stackConfig";
-import { BAD_INPUTS, configFor, InputClass, runOptions, VALID_INPUTS } from "./inputCases";
-import { STACK_CONFIG_SHAPE } from "../program/configKeys";
+import { BAD_INPUTS, configFor, INPUT_GROUPS, InputClass, runOptions, VALID_INPUTS } from "./inputs";
+import { EKS_CLUSTER_SHAPE, STACK_CONFIG_SHAPE } from "../program/configKeys";
 
 /** What a run may register before it stops: the stack itself and reads of other stacks. */
 const READS = ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"];
+
+/**
+ * The file in `tests/inputs/` a case's key belongs to: the one declaring the longest key that is
+ * the case's key or names a field (`.`), item (`[`) or map key (` key "…"`) of it, so that
+ * `dynamo:eks.create` goes to `eksCluster.ts` and the other `dynamo:eks` fields to `eks.ts`.
+ */
+function fileOf(key: string): string | undefined {
+    let found: { file: string; declared: string } | undefined;
+    for (const [file, group] of Object.entries(INPUT_GROUPS)) {
+        for (const declared of group.keys) {
+            const names = key === declared || (key.startsWith(declared) && ".[ ".includes(key[declared.length]));
+            if (names && declared.length > (found?.declared.length ?? 0)) {
+                found = { file, declared };
+            }
+        }
+    }
+    return found?.file;
+}
 
 describe("every input checked before anything is registered", function () {
     this.timeout(60000);
@@ -32,6 +50,28 @@ describe("every input checked before anything is registered", function () {
         }
         const names = BAD_INPUTS.map((c) => c.name);
         assert.equal(new Set(names).size, names.length, "case names are unique");
+    });
+
+    it("keeps each bad input in the file of the key its error names, and gives every key one file", () => {
+        const { unknownKeys, ...files } = INPUT_GROUPS;
+        const programKeys = [
+            ...Object.keys(STACK_CONFIG_SHAPE).map((key) => `dynamo:${key}`),
+            ...Object.keys(EKS_CLUSTER_SHAPE).map((field) => `dynamo:eks.${field}`),
+        ];
+        const declared = Object.values(files).flatMap((group) => group.keys);
+        assert.deepEqual([...declared].sort(), [...programKeys].sort(), "each key of the program declared by exactly one file");
+        for (const key of unknownKeys.keys) {
+            assert.ok(!programKeys.includes(key), `${key} is a key of the program now: move its case to the key's file`);
+        }
+        for (const [file, group] of Object.entries(INPUT_GROUPS)) {
+            for (const input of group.bad) {
+                assert.equal(
+                    fileOf(input.key),
+                    file,
+                    `"${input.name}" names ${input.key}, so it belongs in tests/inputs/${fileOf(input.key)}.ts`,
+                );
+            }
+        }
     });
 
     describe("bad inputs", () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { policies } from "../../policies/policies";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN } from "../awsMocks";
 import { runProgram, stackFileConfig } from "../harness";
-import { runOptions, VALID_INPUTS } from "../inputCases";
+import { runOptions, VALID_INPUTS } from "../inputs";
 import { allViolations } from "./policyHarness";
 
 describe("the pack over this project's own stacks", () => {

@@ -1,0 +1,31 @@
+/**
+ * `dynamo:platform`, `dynamo:autoConfigure` and the switches of the platform's parts (Grove, KAI
+ * Scheduler, the discovery backend).
+ */
+import { bad, InputGroup } from "./cases";
+
+export const PLATFORM_INPUTS: InputGroup = {
+    keys: [
+        "dynamo:platform",
+        "dynamo:autoConfigure",
+        "dynamo:groveEnabled",
+        "dynamo:kaiSchedulerEnabled",
+        "dynamo:installGrove",
+        "dynamo:installKaiScheduler",
+        "dynamo:discoveryBackend",
+    ],
+    bad: [
+        // dynamo:groveEnabled
+        bad("type", "k8s", "a flag that is not a boolean", { "dynamo:groveEnabled": "yes" }, "dynamo:groveEnabled", "true or false"),
+        // dynamo:discoveryBackend
+        bad(
+            "value",
+            "k8s",
+            "an unknown discovery backend",
+            { "dynamo:discoveryBackend": "consul" },
+            "dynamo:discoveryBackend",
+            'one of "etcd", "kubernetes"',
+        ),
+    ],
+    valid: [],
+};
