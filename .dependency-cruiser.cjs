@@ -52,7 +52,7 @@ module.exports = {
         exclude: { path: "(^|/)(node_modules|bin|dist)/" },
         // Type-only imports count: a circle of types is still a circle for a reader.
         tsPreCompilationDeps: true,
-        tsConfig: { fileName: "tsconfig.json" },
+        tsConfig: { fileName: require("path").join(__dirname, "tsconfig.json") },
         enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
     },
 };
