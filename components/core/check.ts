@@ -243,6 +243,6 @@ export function otherStackOutput(stackKey: string, stack: string, output: string
 export function unknownTopLevel(keyPrefix: string, name: string, known: readonly string[]): DynamoConfigError {
     const near = closestName(name, known);
     const what = keyPrefix.endsWith(":") ? "config key" : "argument";
-    const hint = near !== undefined ? `did you mean ${keyPrefix}${near}?` : `see the README's list of ${what}s`;
+    const hint = near !== undefined ? `did you mean ${keyPrefix}${near}?` : `see the ${what}s in docs/configuration.md`;
     return new DynamoConfigError(`${keyPrefix}${name}`, `Unknown ${what} ${keyPrefix}${name}: ${hint}`);
 }

@@ -86,7 +86,7 @@ export function platformImageSlots(chartLine: ChartLine): ImageSlot[] {
                       slot("MPI ssh-keygen Job (hook, off by default)", image, {
                           style: "fixed",
                           workaround:
-                              "off by default; it only makes the SSH key Secret of multi-node mpirun deployments (see the README's Air-gapped install)",
+                              "off by default; it only makes the SSH key Secret of multi-node mpirun deployments (see docs/airgap.md)",
                       }),
                   ),
               ]

@@ -120,7 +120,7 @@ function operatorValues(input: PlatformValuesInput): Values {
     if (input.chartLine.layout === ValuesLayout.SubchartToggles) {
         // 0.9.x hook Jobs: the webhook certificate Jobs default to `bitnami/kubectl:latest`, so they
         // get a pinned image; the ssh-keygen Job's two images are written into its template, one of
-        // them `latest`, so no value can pin or mirror them and it is off (see the README).
+        // them `latest`, so no value can pin or mirror them and it is off (see docs/airgap.md).
         hookJobs.webhook = { certGenerator: { image: { ...WEBHOOK_CERT_JOB_IMAGE } } };
         dynamo.mpiRun = { sshKeygen: { enabled: false } };
     }
