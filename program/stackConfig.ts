@@ -8,12 +8,12 @@ import { DynamoEksClusterArgs, DynamoPlatformArgs, EksArgs, Platform } from "../
 import { resolveCharts } from "../components/core/charts";
 import { checkValue, unknownTopLevel } from "../components/core/check";
 import { DynamoConfigError } from "../components/core/errors";
-import { FieldSpec } from "../components/core/fieldSpec";
+import { FieldSpec, withDefaults } from "../components/core/fieldSpec";
 import { layoutSubnets } from "../components/core/network";
 import { EKS_CLUSTER_ARGS_SHAPE, PULL_SECRET_PASSWORD_KEY } from "../components/core/schema";
 import { resolveSettings } from "../components/core/settings";
 import { PlatformSettings } from "../components/core/settings/types";
-import { CONFIG_NAMESPACE, EksClusterKeys, STACK_CONFIG_SHAPE } from "./configKeys";
+import { CONFIG_NAMESPACE, EKS_CLUSTER_SHAPE, EksClusterKeys, STACK_CONFIG_SHAPE } from "./configKeys";
 
 const KEY_PREFIX = `${CONFIG_NAMESPACE}:`;
 
@@ -102,10 +102,22 @@ const CLUSTER_STACK_FIELDS: (keyof EksArgs)[] = ["clusterName", "vpcId", "privat
 /** Stands in, during validation, for a value the cluster (new or referenced) will provide. */
 const FROM_CLUSTER = pulumi.output("<provided by the cluster>");
 
+/** Splits `dynamo:eks` into the fields that choose or shape the cluster and the platform's own EKS arguments. */
+function splitEksConfig(raw: (EksArgs & EksClusterKeys) | undefined): { cluster: EksClusterKeys; eks: EksArgs } {
+    const cluster: Record<string, unknown> = {};
+    const eks: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(raw ?? {})) {
+        (field in EKS_CLUSTER_SHAPE ? cluster : eks)[field] = value;
+    }
+    return { cluster: cluster as EksClusterKeys, eks: eks as unknown as EksArgs };
+}
+
 /** Splits `dynamo:eks` into the cluster request and the platform's EKS arguments. */
 export function readEksConfig(raw: (EksArgs & EksClusterKeys) | undefined): { request: EksClusterRequest; eks: EksArgs } {
-    const { create, clusterStack, kubernetesVersion, availabilityZoneCount, instanceType, desiredNodes, minNodes, maxNodes, ...eks } =
-        raw ?? ({} as EksArgs & EksClusterKeys);
+    const {
+        cluster: { create, clusterStack, ...newCluster },
+        eks,
+    } = splitEksConfig(raw);
     const key = (field: string) => `${KEY_PREFIX}eks.${field}`;
     if (create === true) {
         if (clusterStack !== undefined) {
@@ -122,26 +134,18 @@ export function readEksConfig(raw: (EksArgs & EksClusterKeys) | undefined): { re
         if (typeof eks.clusterName !== "string") {
             throw DynamoConfigError.invalid(key("clusterName"), eks.clusterName, "the name of the cluster to create");
         }
-        const defaults = EKS_CLUSTER_ARGS_SHAPE;
-        const vpcCidr = typeof eks.vpcCidr === "string" ? eks.vpcCidr : defaults.vpcCidr.default;
-        const zones = availabilityZoneCount ?? defaults.availabilityZoneCount.default;
+        const cluster = withDefaults(EKS_CLUSTER_ARGS_SHAPE, {
+            ...newCluster,
+            clusterName: eks.clusterName,
+            vpcCidr: typeof eks.vpcCidr === "string" ? eks.vpcCidr : undefined,
+            tags: eks.tags,
+        });
         try {
-            layoutSubnets(vpcCidr, zones);
+            layoutSubnets(cluster.vpcCidr, cluster.availabilityZoneCount);
         } catch (error) {
             throw new DynamoConfigError(key("vpcCidr"), `Invalid ${KEY_PREFIX}eks network: ${(error as Error).message}.`);
         }
-        const cluster: DynamoEksClusterArgs = {
-            clusterName: eks.clusterName,
-            kubernetesVersion,
-            vpcCidr,
-            availabilityZoneCount: zones,
-            instanceType,
-            desiredNodes: desiredNodes ?? defaults.desiredNodes.default,
-            minNodes: minNodes ?? defaults.minNodes.default,
-            maxNodes: maxNodes ?? defaults.maxNodes.default,
-            tags: eks.tags,
-        };
-        if (cluster.minNodes! > cluster.desiredNodes! || cluster.desiredNodes! > cluster.maxNodes!) {
+        if (cluster.minNodes > cluster.desiredNodes || cluster.desiredNodes > cluster.maxNodes) {
             throw DynamoConfigError.invalid(
                 key("desiredNodes"),
                 cluster.desiredNodes,
@@ -150,14 +154,7 @@ export function readEksConfig(raw: (EksArgs & EksClusterKeys) | undefined): { re
         }
         return { request: { kind: "create", cluster }, eks };
     }
-    const newClusterField = Object.entries({
-        kubernetesVersion,
-        availabilityZoneCount,
-        instanceType,
-        desiredNodes,
-        minNodes,
-        maxNodes,
-    }).find(([, value]) => value !== undefined);
+    const newClusterField = Object.entries(newCluster).find(([, value]) => value !== undefined);
     if (newClusterField !== undefined) {
         throw DynamoConfigError.conflict(key(newClusterField[0]), key("create"), "it shapes a new cluster; set create: true or remove it");
     }

@@ -107,3 +107,17 @@ export function defaultDescription(spec: FieldSpec): string | undefined {
     }
     return spec.defaultText;
 }
+
+/** The fields of `T` that the shape `S` gives a fixed default, as they are once it is applied. */
+type Defaulted<T, S> = { [K in keyof S & keyof T as S[K] extends { readonly default: unknown } ? K : never]-?: NonNullable<T[K]> };
+
+/** `values` with every field the shape gives a fixed default filled in where it is left out. */
+export function withDefaults<T extends object, S extends ShapeOf<T>>(shape: S, values: T): T & Defaulted<T, S> {
+    const filled: Record<string, unknown> = { ...(values as Record<string, unknown>) };
+    for (const [field, spec] of Object.entries(shape as Shape)) {
+        if (filled[field] === undefined && spec.default !== undefined) {
+            filled[field] = spec.default;
+        }
+    }
+    return filled as T & Defaulted<T, S>;
+}

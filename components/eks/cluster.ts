@@ -10,7 +10,7 @@ import { DynamoEksClusterArgs, EksArgs } from "../core/args";
 import { DynamoConfigError } from "../core/errors";
 import { layoutSubnets } from "../core/network";
 import { checkValue, otherStackOutput } from "../core/check";
-import { FieldSpec } from "../core/fieldSpec";
+import { FieldSpec, withDefaults } from "../core/fieldSpec";
 import { EKS_CLUSTER_ARGS_SHAPE, EKS_SHAPE } from "../core/schema";
 import { lazyModule } from "../core/lazy";
 
@@ -36,10 +36,9 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: DynamoEksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoEksCluster", name, {}, opts);
-        const tags = args.tags ?? {};
-        const defaults = EKS_CLUSTER_ARGS_SHAPE;
-        const vpcCidr = args.vpcCidr ?? defaults.vpcCidr.default;
-        const zoneCount = args.availabilityZoneCount ?? defaults.availabilityZoneCount.default;
+        const settings = withDefaults(EKS_CLUSTER_ARGS_SHAPE, args);
+        const tags = settings.tags ?? {};
+        const { vpcCidr, availabilityZoneCount: zoneCount } = settings;
         const layout = layoutSubnets(vpcCidr, zoneCount);
         const childOpts = { parent: this };
 
@@ -111,10 +110,10 @@ export class DynamoEksCluster extends pulumi.ComponentResource {
                 publicSubnetIds: publicSubnets.map((s) => s.id),
                 privateSubnetIds: privateSubnets.map((s) => s.id),
                 nodeAssociatePublicIpAddress: false,
-                instanceType: args.instanceType ?? defaults.instanceType.default,
-                desiredCapacity: args.desiredNodes ?? defaults.desiredNodes.default,
-                minSize: args.minNodes ?? defaults.minNodes.default,
-                maxSize: args.maxNodes ?? defaults.maxNodes.default,
+                instanceType: settings.instanceType,
+                desiredCapacity: settings.desiredNodes,
+                minSize: settings.minNodes,
+                maxSize: settings.maxNodes,
                 createOidcProvider: true,
                 tags,
             },
