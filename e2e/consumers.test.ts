@@ -2,15 +2,16 @@
  * End-to-end for consumers of the component: the packaged tarball installed into the TypeScript
  * example, which installs the platform with its own provider; the workload example, which reads
  * that stack's outputs through a StackReference; and the Python example, through the SDK generated
- * from the component's schema. They install the real 0.9.1 charts. Runs after scenario.test.ts
- * (the CRDs and the operator's cluster roles are cluster-wide, so one platform at a time).
+ * from the component's schema. They install the real 0.9.1 charts. Starts from the harness's
+ * baseline (no other platform: the CRDs and the operator's cluster roles are cluster-wide, so one
+ * platform at a time), with an unowned `local-path` class.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { DynamoEksCluster, DynamoPlatform } from "../components";
-import { CHARTS, core, eventually, exists, helmRelease, initStack, ok, pulumi, ROOT, run, work } from "./harness";
+import { baseline, CHARTS, core, eventually, exists, helmRelease, initStack, ok, pulumi, ROOT, run, work } from "./harness";
 
 const CONSUMER_STACK = "organization/dynamo-consumer-ts/e2e";
 const WORKLOAD_STACK = "organization/dynamo-workload/e2e";
@@ -38,7 +39,8 @@ describe("end-to-end: other stacks consume the component", function () {
     const onConsumer = ["--stack", CONSUMER_STACK, "--config-file", consumerConfig];
     const onWorkload = ["--stack", WORKLOAD_STACK, "--config-file", workloadConfig];
 
-    before(() => {
+    before(async () => {
+        await baseline("consumers", { localPath: "unowned" });
         ok(run("npm pack", "npm", ["pack", "--pack-destination", work], ROOT));
         const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         const tarball = path.join(work, `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`);

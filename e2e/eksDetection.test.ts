@@ -3,7 +3,8 @@
  * Pod Identity agent, EKS Auto Mode nodes, the AWS Load Balancer Controller, an EBS CSI driver and a
  * gp3 class not the stack's, and the EFS CSI driver (with the credentials EKS injects) are created on
  * the e2e cluster, whose nodes carry zone labels, and detection and verify (the program's own rules
- * and reader) must report each. Runs last: it labels a node.
+ * and reader) must report each. Starts from the harness's baseline; it labels a node and removes
+ * the label and every marker afterwards.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
@@ -13,7 +14,7 @@ import { apiServerOf } from "../program/live/apiServer";
 import { kubernetesClusterReader } from "../program/live/reader";
 import { verifyEks } from "../program/live/verify/eks";
 import { AwsReader, checkEksReadiness } from "../program/live/detect/awsReadiness";
-import { apps, core, eventually, exists, storage } from "./harness";
+import { apps, baseline, core, eventually, exists, storage } from "./harness";
 import { applyDetection, detect } from "../program/live/detect";
 import { Detection } from "../program/live/detect/types";
 import { EBS_PROVISIONER, EFS_CSI_DRIVER, EFS_PROVISIONER, EKS_COMPUTE_TYPE_LABEL } from "../components/core/eksFacts";
@@ -67,6 +68,7 @@ describe("end-to-end: EKS facts read from the cluster (marker objects)", functio
     let node = "";
 
     before(async () => {
+        await baseline("eksDetection");
         node = (await core.listNode()).items.map((n) => n.metadata!.name!).sort()[0];
     });
 

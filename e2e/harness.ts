@@ -1,7 +1,19 @@
 /**
  * What the end-to-end test files share: a temporary work folder with a local Pulumi backend, the
- * real charts, the Pulumi CLI runner with step timings, and access to the test cluster.
- * Run through e2e/run, which provides PATH (the built binaries) and KUBECONFIG.
+ * real charts, the Pulumi CLI runner with step timings, access to the test cluster, and the states
+ * a file starts from:
+ *
+ * - `baseline(file, want)` brings the shared cluster back to one without Dynamo, Grove or KAI: no
+ *   Helm release but the monitoring stack's, none of their CRDs (so none of their objects), no
+ *   platform namespace, no storage class a stack owns, no Dynamo operator's ClusterRole, no webhook
+ *   calling a platform namespace, every node schedulable; then, as the file asks, the unowned
+ *   `local-path` class present or absent and the monitoring stack up (installed once per run);
+ * - `PlatformStack` is a file's own stack of this project's program (local backend in the work
+ *   folder), and `installWithModel` the platform installed with a user's model.
+ *
+ * Every file's `before` calls `baseline` first, so that it runs alone, first, or after any other
+ * file; its `after` destroys its own stacks. Run through e2e/run, which provides PATH (the built
+ * binaries), KUBECONFIG and the network namespace.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
@@ -9,7 +21,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HelmRecord, helmRecordOf } from "../program/live/reader";
+import { HelmRecord, helmRecordOf, orUndefined } from "../program/live/reader";
+import { OWNER_LABEL } from "../components/core/labels";
+import { CRDS_CHART_CRDS, LOCAL_PATH_NAMESPACE, OPERATOR_DEPLOYMENT } from "../components/core/names";
 
 export const ROOT = path.join(__dirname, "..");
 /** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */
@@ -75,6 +89,8 @@ export const apiextensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
 export const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
 export const apps = kubeconfig.makeApiClient(k8s.AppsV1Api);
 export const batch = kubeconfig.makeApiClient(k8s.BatchV1Api);
+export const rbac = kubeconfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+export const admission = kubeconfig.makeApiClient(k8s.AdmissionregistrationV1Api);
 
 export async function exists(read: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -148,10 +164,517 @@ export function run(step: string, command: string, args: string[], cwd: string, 
     return { status: result.status, output: `${result.stdout}\n${result.stderr}${result.error ? `\n${result.error.message}` : ""}` };
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The platform the lifecycle files (install, upgrade, uninstall, refusals) install and inspect.
+
+/** The platform namespace of the lifecycle files. */
+export const NAMESPACE = "dynamo-system";
+/** Where the user's model (a DynamoGraphDeployment) lives. */
+export const MODELS_NAMESPACE = "models";
+export const OPERATOR = OPERATOR_DEPLOYMENT;
+/** The six CRDs of the real `dynamo-crds` 0.9.x chart, in name order. */
+export const CRDS_09 = CRDS_CHART_CRDS;
+/** The monitoring stack (e2e/monitoring) and the Prometheus URL it exports. */
+export const MONITORING_STACK = "organization/monitoring/e2e";
+export const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
+const MONITORING_NAMESPACE = "monitoring";
+/** `dynamo:imageRegistry` of the mirror checks; the nodes are simulated, so nothing is pulled from it. */
+export const MIRROR = "mirror.e2e.invalid:5000/dynamo";
+/**
+ * The README's workaround while the operator's webhook cannot answer (no container runs): its
+ * failurePolicy Ignore, through `dynamo:helmValues`.
+ */
+export const WEBHOOK_IGNORE = { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } };
+
+/**
+ * Every namespace a file installs a platform, its storage or its models into: a baseline deletes
+ * them (the lifecycle files', local-path-provisioner's, e2e/profile.test.ts's and e2e/consumers.test.ts's).
+ */
+export const PLATFORM_NAMESPACES = [NAMESPACE, MODELS_NAMESPACE, LOCAL_PATH_NAMESPACE, "dynamo-profile", "dynamo-ts", "dynamo-py"];
+
+/**
+ * The stack config the lifecycle files build on: 0.9.0 with Grove, KAI and etcd, the platform's
+ * volumes on `local-path` (the cluster's own class, or local-path-provisioner installed by the
+ * stack without one), the model cache on a class `nfs` the stack creates, the real charts, and the
+ * monitoring stack's Prometheus chained through a StackReference.
+ */
+export const PLATFORM_CONFIG = {
+    platform: "k8s",
+    releaseVersion: "0.9.0",
+    namespace: NAMESPACE,
+    groveEnabled: true,
+    kaiSchedulerEnabled: true,
+    discoveryBackend: "etcd",
+    storageClass: "nfs",
+    persistenceStorageClass: "local-path",
+    localPath: { install: true },
+    nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
+    chartRepository: CHARTS,
+    monitoringStack: MONITORING_STACK,
+};
+
+/** The outputs of a platform stack the tests read (`pulumi stack output --json`). */
+export interface StackOutputs {
+    prometheusEndpoint?: string;
+    prometheusEndpointSource?: string;
+    detected: { subject: string; found: string; decision: string; level: string }[];
+    [output: string]: unknown;
+}
+
+/** A file's own stack of this project's program, `organization/dynamo/<name>`, its stack file in the work folder. */
+export class PlatformStack {
+    readonly stack: string;
+    readonly configFile: string;
+    private encryptionSalt = "";
+    /** Whether the stack may hold resources: set by any `up`, cleared by a destroy that succeeded. */
+    private holds = false;
+
+    constructor(readonly name: string) {
+        this.stack = `organization/dynamo/${name}`;
+        this.configFile = path.join(work, `Pulumi.${name}.yaml`);
+    }
+
+    init(): this {
+        this.encryptionSalt = initStack(`${this.name}: stack init`, this.stack, ROOT, this.configFile);
+        return this;
+    }
+
+    write(config: Record<string, unknown>): void {
+        fs.writeFileSync(this.configFile, dynamoStackFile(this.encryptionSalt, config));
+    }
+
+    /** `args` on this stack and its stack file. */
+    on(...args: string[]): string[] {
+        return [...args, "--stack", this.stack, "--config-file", this.configFile];
+    }
+
+    /** `pulumi up`, whatever its outcome. */
+    tryUp(step: string): Run {
+        this.holds = true;
+        return pulumi(step, this.on("up", "--yes", "--skip-preview"));
+    }
+
+    up(step: string): Run {
+        return ok(this.tryUp(step));
+    }
+
+    /** `pulumi destroy`, whatever its outcome. */
+    tryDestroy(step: string): Run {
+        const result = pulumi(step, this.on("destroy", "--yes", "--skip-preview"));
+        this.holds = this.holds && result.status !== 0;
+        return result;
+    }
+
+    destroy(step: string): Run {
+        return ok(this.tryDestroy(step));
+    }
+
+    previewNoChanges(step: string): Run {
+        return ok(pulumi(step, this.on("preview", "--expect-no-changes")));
+    }
+
+    outputs(step = "stack output"): StackOutputs {
+        return JSON.parse(ok(pulumi(step, ["stack", "output", "--json", "--stack", this.stack])).output);
+    }
+
+    /** `npm run verify` on this stack. */
+    verify(step: string): { status: number | null; stdout: string } {
+        const start = Date.now();
+        const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", this.stack], { cwd: ROOT, env, encoding: "utf8" });
+        timings.push([step, (Date.now() - start) / 1000]);
+        return { status: result.status, stdout: result.stdout + result.stderr };
+    }
+
+    /** The stack's CRD resources and whether each is retained on delete, from its state. */
+    crdResources(): { retainOnDelete?: boolean }[] {
+        const state = ok(pulumi("stack export", ["stack", "export", "--stack", this.stack])).output;
+        return JSON.parse(state.slice(state.indexOf("{"))).deployment.resources.filter(
+            (r: { type: string }) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        );
+    }
+
+    /**
+     * A file's `after`: destroys what the stack may still hold. A failure is printed, not thrown:
+     * the tests assert the destroys that matter, and the next file's baseline clears the cluster.
+     */
+    cleanup(): void {
+        if (!this.holds) {
+            return;
+        }
+        const result = this.tryDestroy(`${this.name}: destroy (cleanup)`);
+        if (result.status !== 0) {
+            console.log(
+                `      ${this.name}: the cleanup's destroy failed; the next baseline clears the cluster:\n${result.output.slice(-2000)}`,
+            );
+        }
+    }
+}
+
+/** The user's model: a DynamoGraphDeployment that upgrades and destroys must leave in place. */
+export const userModel = {
+    apiVersion: "nvidia.com/v1alpha1",
+    kind: "DynamoGraphDeployment",
+    metadata: { name: "llama-disagg", namespace: MODELS_NAMESPACE },
+    spec: { services: { Frontend: { replicas: 1 } } },
+};
+export const modelAddress = {
+    group: "nvidia.com",
+    version: "v1alpha1",
+    namespace: MODELS_NAMESPACE,
+    plural: "dynamographdeployments",
+};
+
+export function readUserModel() {
+    return custom.getNamespacedCustomObject({ ...modelAddress, name: userModel.metadata.name });
+}
+
+/**
+ * A starting state: the platform installed by `stack` with `config` (Helm's waits on), then the
+ * user's model in its namespace. The webhook must admit it: `config` sets WEBHOOK_IGNORE.
+ */
+export async function installWithModel(stack: PlatformStack, step: string, config: Record<string, unknown>): Promise<void> {
+    stack.write(config);
+    stack.up(step);
+    await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
+    await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel });
+    assert.ok(await exists(readUserModel), "the model is admitted");
+}
+
+/** The Dynamo CRDs on the cluster, in name order. */
+export async function dynamoCrds(): Promise<string[]> {
+    const names = (await apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata?.name ?? "");
+    return names.filter((name) => name.startsWith("dynamo") && name.endsWith(".nvidia.com")).sort();
+}
+
+export async function established(crd: string): Promise<boolean> {
+    const found = await apiextensions.readCustomResourceDefinition({ name: crd });
+    return (found.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+}
+
+/** The operator Deployment's manager container (image, args) and how many replicas are Ready. */
+export async function operator(namespace = NAMESPACE): Promise<{ image?: string; args: string[]; ready?: number }> {
+    const deployment = await apps.readNamespacedDeployment({ name: OPERATOR, namespace });
+    const manager = deployment.spec?.template.spec?.containers.find((c) => c.name === "manager");
+    return { image: manager?.image, args: manager?.args ?? [], ready: deployment.status?.readyReplicas };
+}
+
+/** Every pod of a namespace is Running and Ready; returns their app names. */
+export async function allPodsReady(namespace: string): Promise<string[]> {
+    const pods = (await core.listNamespacedPod({ namespace })).items.filter((p) => p.status?.phase !== "Succeeded");
+    for (const pod of pods) {
+        assert.ok(
+            pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+            `${pod.metadata?.name} Ready (${pod.status?.phase})`,
+        );
+    }
+    return pods.map((p) => p.metadata?.labels?.["app.kubernetes.io/name"] ?? p.metadata?.name ?? "");
+}
+
+/** The names and volumes of etcd and NATS, which an in-place upgrade keeps. */
+export async function stateVolumes(): Promise<string[]> {
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
+    return claims.map((c) => `${c.metadata?.name}=${c.spec?.volumeName}`).sort();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Deletions, and the baseline every file starts from.
+
+/**
+ * Waits for a deleted object to be gone. Past the time (two slow deletions were seen in CI, not
+ * reproduced), the failure says what the object still waits for: its finalizers and conditions.
+ */
+export async function awaitDeletion(
+    what: string,
+    read: () => Promise<{ metadata?: k8s.V1ObjectMeta; status?: { conditions?: unknown[] } }>,
+    seconds = 180,
+): Promise<void> {
+    await eventually(`${what} gone`, async () => !(await exists(read)), seconds).catch(async (error: Error) => {
+        const left = await read().catch(() => undefined);
+        const { deletionTimestamp, finalizers } = left?.metadata ?? {};
+        throw new Error(`${error.message}: ${JSON.stringify({ deletionTimestamp, finalizers, conditions: left?.status?.conditions })}`);
+    });
+}
+
+/**
+ * Waits for a deleted CRD to be gone, keeping its deletion going. The API server's cleanup of a CRD
+ * created seconds before can fail ("InstanceDeletionFailed: could not list instances: storage is
+ * (re)initializing") and then retry with a backoff that grew past 180 s in one CI run; a change to
+ * the CRD requeues the cleanup at once, so a label is touched every 10 s. Only a deletion already
+ * asked for (a deletionTimestamp) is touched: a CRD nobody deleted still fails the wait.
+ */
+export async function awaitCrdDeletion(what: string, name: string): Promise<void> {
+    let nudges = 0;
+    const nudging = setInterval(() => {
+        void apiextensions
+            .readCustomResourceDefinition({ name })
+            .then(async (crd) => {
+                if (crd.metadata?.deletionTimestamp === undefined) {
+                    return;
+                }
+                nudges += 1;
+                await apiextensions.patchCustomResourceDefinition(
+                    { name, body: { metadata: { labels: { "e2e.test/deletion-nudge": String(nudges) } } } },
+                    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+                );
+            })
+            .catch(() => undefined);
+    }, 10_000);
+    try {
+        await awaitDeletion(what, () => apiextensions.readCustomResourceDefinition({ name }));
+    } finally {
+        clearInterval(nudging);
+        if (nudges > 0) {
+            console.log(`      ${what}: its cleanup was requeued ${nudges} time(s) before it went`);
+        }
+    }
+}
+
+/**
+ * Waits for a deleted namespace to be gone. A simulated pod can leave `kubernetes.io/pvc-protection`
+ * on its claims for minutes after it went, holding the namespace: from 15 s on, every 15 s, the
+ * finalizers of the namespace's claims are cleared (nothing is left to use them).
+ */
+export async function awaitNamespaceDeletion(name: string): Promise<void> {
+    const clearing = setInterval(() => {
+        void clearClaimFinalizers(name).catch(() => undefined);
+    }, 15_000);
+    try {
+        await awaitDeletion(`namespace ${name}`, () => core.readNamespace({ name }));
+    } finally {
+        clearInterval(clearing);
+    }
+}
+
+const MERGE_PATCH = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+const NO_FINALIZERS = { metadata: { finalizers: null } };
+
+async function clearClaimFinalizers(namespace: string): Promise<void> {
+    const claims = (await core.listNamespacedPersistentVolumeClaim({ namespace })).items;
+    for (const claim of claims.filter((c) => (c.metadata?.finalizers ?? []).length > 0)) {
+        console.log(`      namespace ${namespace}: clearing the finalizers of claim ${claim.metadata!.name}`);
+        await core.patchNamespacedPersistentVolumeClaim({ namespace, name: claim.metadata!.name!, body: NO_FINALIZERS }, MERGE_PATCH);
+    }
+}
+
+/** The CRDs of Dynamo, Grove and KAI on the cluster. */
+async function dynamoGroveAndKaiCrds(): Promise<k8s.V1CustomResourceDefinition[]> {
+    return (await apiextensions.listCustomResourceDefinition()).items.filter((c) =>
+        /\.(nvidia\.com|kai\.scheduler|run\.ai|grove\.io)$/.test(c.metadata?.name ?? ""),
+    );
+}
+
+/** A cluster without Dynamo, Grove or KAI CRDs (and so their objects), as the next install needs. */
+export async function clearDynamoGroveAndKai(): Promise<void> {
+    const leftovers = (await dynamoGroveAndKaiCrds()).map((c) => c.metadata!.name!);
+    for (const crd of leftovers) {
+        await apiextensions.deleteCustomResourceDefinition({ name: crd }).catch((error) => {
+            if (!(error instanceof k8s.ApiException && error.code === 404)) {
+                throw error;
+            }
+        });
+    }
+    await Promise.all(leftovers.map((crd) => awaitCrdDeletion(`CRD ${crd}`, crd)));
+}
+
+/** What a baseline had to remove besides the CRDs (a file that failed half-way, or one that left them). */
+type Removed = string[];
+
+/** Every Helm release but the monitoring stack's, uninstalled (a file that failed before its destroy). */
+async function uninstallReleases(removed: Removed): Promise<void> {
+    const secrets = (await core.listSecretForAllNamespaces({ labelSelector: "owner=helm" })).items;
+    const releases = new Set(
+        secrets
+            .filter((s) => s.metadata?.namespace !== MONITORING_NAMESPACE)
+            .map((s) => `${s.metadata!.namespace}/${s.metadata!.labels!.name}`),
+    );
+    for (const release of releases) {
+        const [namespace, name] = release.split("/");
+        ok(run(`baseline: helm uninstall ${name} -n ${namespace}`, "helm", ["uninstall", name, "-n", namespace, "--no-hooks"], ROOT));
+        removed.push(`Helm release ${release}`);
+    }
+}
+
+/**
+ * Runs a call to the API server again while it answers 429 ("storage is (re)initializing": the
+ * objects of a CRD changed a moment ago cannot be listed yet), for up to 30 s.
+ */
+async function whenStorageReady<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        try {
+            return await call();
+        } catch (error) {
+            if (!(error instanceof k8s.ApiException && error.code === 429) || Date.now() > deadline) {
+                throw error;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+    }
+}
+
+/** The finalizers of every object of the Dynamo, Grove and KAI CRDs, cleared: no operator runs to clear them. */
+async function clearCustomObjectFinalizers(removed: Removed): Promise<void> {
+    for (const crd of await dynamoGroveAndKaiCrds()) {
+        const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0].name;
+        const address = { group: crd.spec.group, version, plural: crd.spec.names.plural };
+        const list = (await orUndefined(() => whenStorageReady(() => custom.listClusterCustomObject(address)))) as
+            { items: { metadata: { name: string; namespace?: string; finalizers?: string[] } }[] } | undefined;
+        for (const { metadata } of (list?.items ?? []).filter((item) => (item.metadata.finalizers ?? []).length > 0)) {
+            const { name, namespace } = metadata;
+            await orUndefined(() =>
+                whenStorageReady(() =>
+                    namespace
+                        ? custom.patchNamespacedCustomObject({ ...address, namespace, name, body: NO_FINALIZERS }, MERGE_PATCH)
+                        : custom.patchClusterCustomObject({ ...address, name, body: NO_FINALIZERS }, MERGE_PATCH),
+                ),
+            );
+            removed.push(`the finalizers of ${address.plural}/${namespace ? `${namespace}/` : ""}${name}`);
+        }
+    }
+}
+
+/** Cluster-wide objects a platform can leave: webhooks calling a platform namespace, operators' roles, classes a stack owns. */
+async function deleteClusterLeftovers(removed: Removed): Promise<void> {
+    const callsPlatform = (webhooks?: { clientConfig: { service?: { namespace: string } } }[]) =>
+        (webhooks ?? []).some((w) => PLATFORM_NAMESPACES.includes(w.clientConfig.service?.namespace ?? ""));
+    for (const configuration of (await admission.listValidatingWebhookConfiguration()).items) {
+        if (callsPlatform(configuration.webhooks)) {
+            await orUndefined(() => admission.deleteValidatingWebhookConfiguration({ name: configuration.metadata!.name! }));
+            removed.push(`ValidatingWebhookConfiguration ${configuration.metadata!.name}`);
+        }
+    }
+    for (const configuration of (await admission.listMutatingWebhookConfiguration()).items) {
+        if (callsPlatform(configuration.webhooks)) {
+            await orUndefined(() => admission.deleteMutatingWebhookConfiguration({ name: configuration.metadata!.name! }));
+            removed.push(`MutatingWebhookConfiguration ${configuration.metadata!.name}`);
+        }
+    }
+    // What preflight takes for a cluster-wide Dynamo operator (e2e/refusals.test.ts creates one).
+    for (const role of (await rbac.listClusterRole()).items) {
+        const name = role.metadata!.name!;
+        if (name.includes("-dynamo-operator-") && name.endsWith("-manager-role")) {
+            await orUndefined(() => rbac.deleteClusterRole({ name }));
+            removed.push(`ClusterRole ${name}`);
+        }
+    }
+    for (const storageClass of (await storage.listStorageClass()).items) {
+        const owner = storageClass.metadata?.labels?.[OWNER_LABEL];
+        if (owner !== undefined) {
+            await orUndefined(() => storage.deleteStorageClass({ name: storageClass.metadata!.name! }));
+            removed.push(`StorageClass ${storageClass.metadata!.name} (stack ${owner})`);
+        }
+    }
+}
+
+async function existingNamespaces(names: string[]): Promise<k8s.V1Namespace[]> {
+    const found = await Promise.all(names.map((name) => orUndefined(() => core.readNamespace({ name }))));
+    return found.filter((namespace): namespace is k8s.V1Namespace => namespace !== undefined);
+}
+
+async function uncordonNodes(removed: Removed): Promise<void> {
+    for (const node of (await core.listNode()).items.filter((n) => n.spec?.unschedulable)) {
+        await core.patchNode({ name: node.metadata!.name!, body: { spec: { unschedulable: false } } }, MERGE_PATCH);
+        removed.push(`the cordon of node ${node.metadata!.name}`);
+    }
+}
+
+let monitoringInitialized = false;
+let monitoringUp = false;
+
+/**
+ * The monitoring stack (e2e/monitoring: the real kube-prometheus-stack 88.5.3, Helm's waits on),
+ * which exports the Prometheus URL the platform stacks chain; installed by the first file that
+ * needs it and left up for the rest of the run (no baseline removes it).
+ */
+export function ensureMonitoringStack(): void {
+    if (monitoringUp) {
+        return;
+    }
+    const project = path.join(ROOT, "e2e", "monitoring");
+    const configFile = path.join(work, "Pulumi.monitoring.yaml");
+    if (!monitoringInitialized) {
+        initStack("monitoring: stack init", MONITORING_STACK, project, configFile);
+        monitoringInitialized = true;
+    }
+    const onMonitoring = ["--stack", MONITORING_STACK, "--config-file", configFile];
+    const chart = path.join(CHARTS, "kube-prometheus-stack-88.5.3.tgz");
+    ok(pulumi("monitoring: config", ["config", "set", ...onMonitoring, "chart", chart], project));
+    ok(pulumi("monitoring: up (kube-prometheus-stack 88.5.3, waits on)", ["up", "--yes", "--skip-preview", ...onMonitoring], project));
+    monitoringUp = true;
+}
+
+/** What a file needs of the cluster beyond the baseline; unset: left as the previous file left it. */
+export interface Want {
+    /** `unowned`: a `local-path` class no stack owns, as k3s ships (created if missing); `absent`: none. */
+    localPath?: "unowned" | "absent";
+    /** The monitoring stack up (installed once per run). */
+    monitoring?: boolean;
+}
+
+/** The files of this run, in order, with when each started and its first timed step. */
+const files: { name: string; start: number; firstStep: number }[] = [];
+
+/**
+ * Brings the shared cluster to the baseline (see the top of this file) and to what `file` wants.
+ * On a fresh cluster, or after a file that cleaned up after itself, it finds nothing but the CRDs a
+ * destroy keeps; whatever else it removes is printed.
+ */
+export async function baseline(file: string, want: Want = {}): Promise<void> {
+    if (files[files.length - 1]?.name !== file) {
+        files.push({ name: file, start: Date.now(), firstStep: timings.length });
+    }
+    const start = Date.now();
+    const removed: Removed = [];
+    await uninstallReleases(removed);
+    await clearCustomObjectFinalizers(removed);
+    // The namespaces first, all at once, and the CRDs once they are gone: a namespace deleted while
+    // CRDs go meets stale API discovery, and the namespace controller retries with a growing backoff.
+    const present = await existingNamespaces(PLATFORM_NAMESPACES);
+    for (const namespace of present.filter((n) => n.metadata?.deletionTimestamp === undefined)) {
+        await orUndefined(() => core.deleteNamespace({ name: namespace.metadata!.name! }));
+        removed.push(`namespace ${namespace.metadata!.name}`);
+    }
+    await Promise.all(present.map((namespace) => awaitNamespaceDeletion(namespace.metadata!.name!)));
+    const namespacesGone = Date.now();
+    await clearDynamoGroveAndKai();
+    const crdsGone = Date.now();
+    await deleteClusterLeftovers(removed);
+    await uncordonNodes(removed);
+
+    const localPath = await orUndefined(() => storage.readStorageClass({ name: "local-path" }));
+    if (want.localPath === "unowned" && localPath === undefined) {
+        await createUnownedLocalPathClass();
+    } else if (want.localPath === "absent" && localPath !== undefined) {
+        await storage.deleteStorageClass({ name: "local-path" });
+        await awaitDeletion("StorageClass local-path", () => storage.readStorageClass({ name: "local-path" }));
+    }
+    const seconds = (to: number, from: number) => ((to - from) / 1000).toFixed(1);
+    timings.push([
+        `${file}: baseline (namespaces ${seconds(namespacesGone, start)} s, CRDs ${seconds(crdsGone, namespacesGone)} s)`,
+        (Date.now() - start) / 1000,
+    ]);
+    if (removed.length > 0) {
+        console.log(`      ${file}: the baseline removed ${removed.join(", ")}`);
+    }
+    if (want.monitoring) {
+        ensureMonitoringStack();
+    }
+}
+
 after(() => {
     console.log("\n  step timings (s):");
-    for (const [step, seconds] of timings) {
+    timings.forEach(([step, seconds], index) => {
+        for (const file of files.filter((f) => f.firstStep === index)) {
+            console.log(`    ${file.name}:`);
+        }
         console.log(`    ${seconds.toFixed(1).padStart(7)}  ${step}`);
+    });
+    if (files.length > 0) {
+        console.log("\n  time per file (s, from its baseline to the next file's):");
+        files.forEach((file, index) => {
+            const end = files[index + 1]?.start ?? Date.now();
+            console.log(`    ${((end - file.start) / 1000).toFixed(1).padStart(7)}  ${file.name}`);
+        });
     }
     if (process.env.DYNAMO_E2E_KEEP) {
         console.log(`  state, charts and stack files kept in ${work}`);

@@ -1,12 +1,12 @@
 /**
  * End-to-end: the test cluster runs pods. e2e/cluster gives it five KWOK nodes (three CPU, two GPU,
  * in two zones); this checks them and that Deployments, Jobs, PVCs and GPU requests behave as on a
- * real cluster. Runs first; everything lives in its own namespace (and a local-path class, only
- * when none exists), all deleted afterwards, so the scenario starts from the same cluster.
+ * real cluster. Starts from the harness's baseline; everything lives in its own namespace (and a
+ * local-path class, only when none exists), all deleted afterwards.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
-import { core, createUnownedLocalPathClass, eventually, exists, storage } from "./harness";
+import { baseline, core, createUnownedLocalPathClass, eventually, exists, storage } from "./harness";
 
 const NAMESPACE = "e2e-nodes";
 const CPU_NODES = ["kwok-cpu-0", "kwok-cpu-1", "kwok-cpu-2"];
@@ -36,6 +36,7 @@ describe("end-to-end: the cluster's KWOK nodes run pods", function () {
     let createdClass = false;
 
     before(async () => {
+        await baseline("nodes");
         await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     });
 

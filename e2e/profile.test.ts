@@ -3,7 +3,9 @@
  * nodes (three CPU nodes over two zones, two GPU nodes), waits on. `dev` keeps every platform pod
  * off the GPU nodes; switching to `ha` is an in-place upgrade that keeps the data volumes and
  * leaves three Ready etcd members and NATS servers spread over both zones with their disruption
- * budgets; with only GPU nodes schedulable the platform still installs. Run by e2e/run.
+ * budgets; with only GPU nodes schedulable the platform still installs. Starts from the harness's
+ * baseline (no other platform, every node schedulable), with an unowned `local-path` class. Run by
+ * e2e/run.
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
@@ -13,6 +15,7 @@ import * as path from "path";
 import { GPU_NODE_LABELS, HA_REPLICAS } from "../components/core/placement";
 import {
     apps,
+    baseline,
     CHARTS,
     core,
     dynamoStackFile,
@@ -121,6 +124,7 @@ describe("end-to-end: the production profile and placement on the real 0.9.1 cha
     let volumesDev: string[] = [];
 
     before(async () => {
+        await baseline("profile", { localPath: "unowned" });
         encryptionSalt = initStack("profile: stack init", STACK, ROOT, stackConfigFile);
         cpuNodes = [...(await nodes())].filter(([, node]) => !node.gpu).map(([name]) => name);
         assert.ok(cpuNodes.length >= 3, `three CPU nodes: ${cpuNodes}`);

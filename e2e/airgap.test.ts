@@ -1,18 +1,19 @@
 /**
- * `npm run images` on the real charts (`../shared/charts`) for 0.9.1 and 1.0.1: every image the
- * stack installs, by its real name, before and after `dynamo:imageRegistry`; then a private chart
- * repository (HTTPS under its own CA, basic auth) served on loopback, read by the tool and by a
- * `pulumi preview` of the stack.
+ * End-to-end for air-gapped clusters: `npm run images` on the real charts (`../shared/charts`) for
+ * 0.9.1 and 1.0.1, every image the stack installs, by its real name, before and after
+ * `dynamo:imageRegistry`; then a private chart repository (HTTPS under its own CA, basic auth)
+ * served on loopback, read by the tool and by a `pulumi preview` of the stack. Nothing is
+ * installed: the charts render offline and the previews change nothing (that installs from a mirror
+ * pull every image from it is e2e/upgrade.test.ts's step 15). Starts from the harness's baseline.
  */
 import { strict as assert } from "assert";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { isUnpinnedImage } from "../components/core/images";
-import { CHARTS, dynamoStackFile, env, initStack, ok, pulumi, ROOT, timings, work } from "./harness";
+import { baseline, CHARTS, dynamoStackFile, env, initStack, MIRROR, ok, pulumi, ROOT, timings, work } from "./harness";
 
 const STACK = "organization/dynamo/images";
-const MIRROR = "mirror.e2e.invalid:5000/dynamo";
 const configFile = path.join(work, "Pulumi.images.yaml");
 
 interface Listed {
@@ -30,10 +31,11 @@ const STACK_CONFIG = {
     nfs: { server: "nfs.e2e.invalid", share: "/exports/models", installDriver: false },
 };
 
-describe("end-to-end: npm run images lists what the real charts install", function () {
+describe("end-to-end air gap: npm run images lists what the real charts install", function () {
     let encryptionSalt = "";
 
-    before(() => {
+    before(async () => {
+        await baseline("airgap");
         encryptionSalt = initStack("stack init (images)", STACK, ROOT, configFile);
     });
 
