@@ -46,7 +46,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly crdNames: pulumi.Output<string[]>;
     /** In-cluster etcd client address (`host:port`), empty when etcd is not installed. */
     public readonly etcdEndpoint: pulumi.Output<string>;
-    /** In-cluster NATS URL. */
+    /** In-cluster NATS URL, empty when NATS is not installed. */
     public readonly natsEndpoint: pulumi.Output<string>;
     /** Prometheus URL given to the operator, empty when none. */
     public readonly prometheusEndpoint: pulumi.Output<string>;
@@ -164,7 +164,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         this.etcdEndpoint = installsEtcd(settings.chartLine, settings.discoveryBackend)
             ? pulumi.interpolate`${serviceHost("etcd")}:2379`
             : pulumi.output("");
-        this.natsEndpoint = pulumi.interpolate`nats://${serviceHost("nats")}:4222`;
+        this.natsEndpoint = settings.installNats ? pulumi.interpolate`nats://${serviceHost("nats")}:4222` : pulumi.output("");
         this.prometheusEndpoint = prometheus.url;
         this.prometheusEndpointSource = pulumi.output(prometheus.source);
         this.modelCacheStorageClass = storage.modelCache ? storage.modelCache.metadata.name : pulumi.output(settings.storageClass);

@@ -1,19 +1,24 @@
 /** Policies on the Dynamo Helm releases themselves: names, versions, discovery, order. */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { crdsVersionProblem, parseReleaseVersion } from "../components/core/versions";
+import { DiscoveryBackend } from "../components/core/args";
+import { chartLineFor, crdsVersionProblem, parseReleaseVersion } from "../components/core/versions";
 import { at, dynamoChartOf, objectName, persistenceClassesOf, ResourceLike, storageRole, STORAGE_CLASS } from "./resources";
 
 export const discoveryBackendEtcd: ResourceValidationPolicy = {
     name: "dynamo-discovery-backend-etcd",
     description:
-        "The Dynamo operator should use etcd discovery: with Kubernetes discovery, KVBM handshakes can fail in multi-replica disaggregated deployments.",
+        "Before 1.4 the Dynamo operator should use etcd discovery: with Kubernetes discovery, KVBM handshakes can fail in multi-replica disaggregated deployments. From 1.4 Kubernetes discovery is the chart's own default and NVIDIA's.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
         if (dynamoChartOf(args) !== "dynamo-platform") {
             return;
         }
+        const release = typeof args.props.version === "string" ? parseReleaseVersion(args.props.version) : undefined;
+        if (release !== undefined && chartLineFor(release).defaultDiscoveryBackend !== DiscoveryBackend.Etcd) {
+            return;
+        }
         const backend = at(args.props.values, "dynamo-operator", "discoveryBackend");
-        if (backend !== "etcd") {
+        if (backend !== DiscoveryBackend.Etcd) {
             const what = backend === undefined ? "left at the chart default (kubernetes since 0.8)" : JSON.stringify(backend);
             reportViolation(
                 `dynamo-operator.discoveryBackend is ${what}; set it to "etcd" (dynamo:discoveryBackend) to avoid KVBM handshake failures in multi-replica disaggregated mode.`,

@@ -315,8 +315,17 @@ export interface DynamoPlatformArgs {
      * Default `true`.
      */
     installKaiScheduler?: boolean;
-    /** Discovery backend: `etcd`, or `kubernetes`, which logs a warning about KVBM handshakes. Default `etcd`. */
+    /**
+     * How workers find each other: `etcd` (the platform's etcd, installed with it) or `kubernetes`.
+     * Before 1.4, `kubernetes` logs a warning: KVBM handshakes may fail in multi-replica disaggregated
+     * mode. Default: `etcd` before 1.4, `kubernetes` from 1.4 (the chart's own, which installs no etcd).
+     */
     discoveryBackend?: DiscoveryBackend;
+    /**
+     * Install NATS (JetStream, for KV-cache events and messaging) with the platform. Default: `true`
+     * before 1.4, `false` from 1.4 (the chart's own).
+     */
+    installNats?: boolean;
     /**
      * Prometheus URL the operator configures in workloads and PodMonitors. Wins over
      * `monitoringStack`.

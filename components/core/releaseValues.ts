@@ -25,6 +25,7 @@ export function platformReleaseValues(settings: PlatformSettings, resolved: Reso
         installGrove: settings.installGrove,
         installKaiScheduler: settings.installKaiScheduler,
         discoveryBackend: settings.discoveryBackend,
+        installNats: settings.installNats,
         prometheusEndpoint: resolved.prometheusUrl || undefined,
         persistenceStorageClass: settings.persistenceStorageClass,
         tolerations: settings.tolerations,

@@ -172,7 +172,14 @@ export const PLATFORM_ARGS_SHAPE = {
     kaiSchedulerEnabled: boolean({ default: true }),
     installGrove: boolean({ default: true, detected: "false when the cluster already runs Grove" }),
     installKaiScheduler: boolean({ default: true, detected: "false when the cluster already runs KAI Scheduler" }),
-    discoveryBackend: oneOf(Object.values(DiscoveryBackend), { default: DiscoveryBackend.Etcd }),
+    discoveryBackend: oneOf(Object.values(DiscoveryBackend), {
+        defaultText: "`etcd` before 1.4, `kubernetes` from 1.4 (the chart's own, which installs no etcd)",
+        detected: "`etcd` while the platform it upgrades runs etcd",
+    }),
+    installNats: boolean({
+        defaultText: "`true` before 1.4, `false` from 1.4 (the chart's own)",
+        detected: "`true` while the platform it upgrades runs NATS",
+    }),
     prometheusEndpoint: string(rules.PROMETHEUS_URL, { detected: "a kube-prometheus-stack Prometheus found in the cluster" }),
     monitoringStack: string(rules.STACK_NAME),
     storageClass: string(rules.OBJECT_NAME, { defaultText: "`nfs` on `k8s`, `efs` on `eks`" }),

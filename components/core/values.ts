@@ -18,6 +18,8 @@ export interface PlatformValuesInput {
     /** Install the bundled KAI Scheduler; false uses the cluster's own (1.x). Default: as kaiSchedulerEnabled. */
     installKaiScheduler?: boolean;
     discoveryBackend: DiscoveryBackend;
+    /** Install NATS. Default: as the chart line does. */
+    installNats?: boolean;
     prometheusEndpoint?: string;
     persistenceStorageClass?: string;
     tolerations: Toleration[];
@@ -138,16 +140,17 @@ function operatorValues(input: PlatformValuesInput): Values {
 /** The complete values for the `dynamo-platform` release. */
 export function buildPlatformValues(input: PlatformValuesInput): Values {
     const etcd = installsEtcd(input.chartLine, input.discoveryBackend);
-    const values: Values = {
-        "dynamo-operator": operatorValues(input),
-        nats: deepMerge(
+    const nats = input.installNats ?? input.chartLine.installsNatsByDefault;
+    const values: Values = { "dynamo-operator": operatorValues(input) };
+    if (nats) {
+        values.nats = deepMerge(
             {
                 config: { jetstream: { fileStore: { pvc: { enabled: true } } } },
                 podTemplate: { merge: { spec: { tolerations: input.tolerations } } },
             },
             input.placement.nats,
-        ),
-    };
+        );
+    }
     if (etcd) {
         values.etcd = { persistence: { enabled: true }, tolerations: input.tolerations, ...input.placement.etcd };
     }
@@ -173,7 +176,7 @@ export function buildPlatformValues(input: PlatformValuesInput): Values {
         withClasses,
         subchartSwitches(input.chartLine.layout, {
             etcd,
-            nats: true,
+            nats,
             grove: input.groveEnabled,
             kai: input.kaiSchedulerEnabled,
             installGrove,

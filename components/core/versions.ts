@@ -4,6 +4,7 @@
  * Versions are compared numerically, never with semver ranges: semver sorts `0.9.0-post1` below
  * `0.9.0`, while NVIDIA publishes `-postN` as a chart-only fix released after the base version.
  */
+import { DiscoveryBackend } from "./args";
 
 /** How a platform chart line lays out its subchart switches. */
 export enum ValuesLayout {
@@ -45,6 +46,10 @@ export interface ChartLine {
     readonly minimumKubernetes?: string;
     /** Whether bundled Grove with KAI needs KAI's staleness grace period off. */
     readonly kaiStalenessGracePeriod: boolean;
+    /** The discovery backend the line's workloads use unless told otherwise (see LineTraits). */
+    readonly defaultDiscoveryBackend: DiscoveryBackend;
+    /** Whether the line installs NATS unless told otherwise. */
+    readonly installsNatsByDefault: boolean;
     /** The release is newer than every line this package knows: installed with the newest line's layout. */
     readonly newerThanKnownLines: boolean;
 }
@@ -113,6 +118,14 @@ export interface LineTraits {
     readonly minimumKubernetes?: string;
     /** Bundled Grove with KAI needs KAI's `default-staleness-grace-period` set to `-1s` (NVIDIA's guide, 1.5+). */
     readonly kaiStalenessGracePeriod: boolean;
+    /**
+     * The discovery backend by default: etcd up to 1.3, where this package recommends it for KVBM
+     * handshakes and etcd runs anyway (always on 0.9.x); Kubernetes from 1.4, the chart's own default,
+     * which installs neither etcd nor NATS.
+     */
+    readonly defaultDiscoveryBackend: DiscoveryBackend;
+    /** NATS by default: the charts install it up to 1.3; from 1.4 `global.nats.install` is off. */
+    readonly installsNatsByDefault: boolean;
 }
 
 /**
@@ -121,20 +134,28 @@ export interface LineTraits {
  * planner's "next minor" is the next row.
  */
 export const CHART_LINES: readonly LineTraits[] = [
-    { line: "0.9", layout: ValuesLayout.SubchartToggles, separateCrdsChart: true, kaiStalenessGracePeriod: false },
-    { line: "1.0", layout: ValuesLayout.GlobalInstallExceptNats, separateCrdsChart: false, kaiStalenessGracePeriod: false },
-    { line: "1.2", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, kaiStalenessGracePeriod: false },
-    { line: "1.3", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, kaiStalenessGracePeriod: false },
-    {
-        line: "1.4",
+    ...(["0.9", "1.0", "1.2", "1.3"] as const).map((line) => ({
+        line,
+        layout:
+            line === "0.9"
+                ? ValuesLayout.SubchartToggles
+                : line === "1.0"
+                  ? ValuesLayout.GlobalInstallExceptNats
+                  : ValuesLayout.GlobalInstall,
+        separateCrdsChart: line === "0.9",
+        kaiStalenessGracePeriod: false,
+        defaultDiscoveryBackend: DiscoveryBackend.Etcd,
+        installsNatsByDefault: true,
+    })),
+    ...(["1.4", "1.5", "1.6", "1.7"] as const).map((line) => ({
+        line,
         layout: ValuesLayout.GlobalInstall,
         separateCrdsChart: false,
         minimumKubernetes: "1.30",
-        kaiStalenessGracePeriod: false,
-    },
-    { line: "1.5", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
-    { line: "1.6", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
-    { line: "1.7", layout: ValuesLayout.GlobalInstall, separateCrdsChart: false, minimumKubernetes: "1.30", kaiStalenessGracePeriod: true },
+        kaiStalenessGracePeriod: line !== "1.4",
+        defaultDiscoveryBackend: DiscoveryBackend.Kubernetes,
+        installsNatsByDefault: false,
+    })),
 ];
 
 /** The releases whose charts the end-to-end test installs; named in the warning for a line newer than the table. */
@@ -175,6 +196,8 @@ export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: stri
         layout: traits.layout,
         minimumKubernetes: traits.minimumKubernetes,
         kaiStalenessGracePeriod: traits.kaiStalenessGracePeriod,
+        defaultDiscoveryBackend: traits.defaultDiscoveryBackend,
+        installsNatsByDefault: traits.installsNatsByDefault,
         newerThanKnownLines: isNewerThanKnownLines(release),
         // The 0.9.0 platform chart pins operator subchart 0.7.1, so its default image tag is 0.7.1.
         operatorImageTag: isBroken090 ? "0.9.0" : undefined,

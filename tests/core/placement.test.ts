@@ -32,6 +32,8 @@ function platformValues(release: string, profile: Profile, nodeSelector?: Record
         groveEnabled: true,
         kaiSchedulerEnabled: true,
         discoveryBackend: DiscoveryBackend.Etcd,
+        // Every subchart, NATS included (from 1.4 only when asked for), to place each of them.
+        installNats: true,
         tolerations: [GPU_TOLERATION],
         imagePullSecretNames: [],
         placement: placementValues(resolvePlacement("dynamo:placement", profile, nodeSelector ? { nodeSelector } : undefined)),

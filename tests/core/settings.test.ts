@@ -289,6 +289,25 @@ describe("settings", () => {
             assert.ok(!resolveSettings({ releaseVersion: "1.7.0" }).warnings.some((w) => /newer than/.test(w)));
         });
 
+        it("keeps etcd discovery and NATS across 1.3 → 1.4, with a step saying how to drop them", () => {
+            const settings = upgrade("1.3.1", "1.4.0");
+            assert.deepEqual([settings.discoveryBackend, settings.installNats], [DiscoveryBackend.Etcd, true]);
+            assert.equal(
+                settings.notes[2],
+                "  2. keep etcd (dynamo:discoveryBackend kubernetes removes it) and NATS (dynamo:installNats false removes it) with their data: running models use them, though 1.4.0's chart installs them only when asked",
+            );
+            const dropped = upgrade("1.3.1", "1.4.0", { discoveryBackend: DiscoveryBackend.Kubernetes, installNats: false });
+            assert.deepEqual([dropped.discoveryBackend, dropped.installNats], [DiscoveryBackend.Kubernetes, false]);
+            assert.equal(dropped.notes.length, 2, dropped.notes.join("\n"));
+        });
+
+        it("takes each line's own defaults for a new install and within a line", () => {
+            const pick = (s: { discoveryBackend: DiscoveryBackend; installNats: boolean }) => [s.discoveryBackend, s.installNats];
+            assert.deepEqual(pick(resolveSettings({ releaseVersion: "1.3.1" })), [DiscoveryBackend.Etcd, true]);
+            assert.deepEqual(pick(resolveSettings({ releaseVersion: "1.6.1" })), [DiscoveryBackend.Kubernetes, false]);
+            assert.deepEqual(pick(upgrade("1.4.0", "1.5.0")), [DiscoveryBackend.Kubernetes, false]);
+        });
+
         it("plans an install when nothing is installed", () => {
             assert.equal(resolveSettings({ releaseVersion: "0.9.1" }).upgrade.kind, "install");
         });

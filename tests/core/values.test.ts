@@ -99,7 +99,7 @@ describe("values", () => {
         });
 
         it("1.2.0+: every switch under global and none of the keys the chart rejects", () => {
-            const values = buildPlatformValues(input("1.4.0"));
+            const values = buildPlatformValues(input("1.3.0"));
             assert.deepEqual(at(values, "global/nats"), { install: true });
             for (const removed of [
                 "nats/enabled",
@@ -110,6 +110,17 @@ describe("values", () => {
             ]) {
                 assert.equal(at(values, removed), undefined, removed);
             }
+        });
+
+        it("from 1.4, installs NATS only when asked, as the chart itself does, and then with its volume and tolerations", () => {
+            const without = buildPlatformValues(input("1.4.0", { discoveryBackend: DiscoveryBackend.Kubernetes }));
+            assert.deepEqual([at(without, "global/nats"), at(without, "global/etcd")], [{ install: false }, { install: false }]);
+            assert.equal(at(without, "nats"), undefined, "no NATS values for a NATS that is not installed");
+            const asked = buildPlatformValues(input("1.5.0", { discoveryBackend: DiscoveryBackend.Kubernetes, installNats: true }));
+            assert.deepEqual(at(asked, "global/nats"), { install: true });
+            assert.equal(at(asked, "nats/config/jetstream/fileStore/pvc/storageClassName"), "local-path");
+            assert.deepEqual(at(asked, "nats/podTemplate/merge/spec/tolerations"), [GPU_TOLERATION]);
+            assert.deepEqual(at(buildPlatformValues(input("1.3.0", { installNats: false })), "global/nats"), { install: false });
         });
 
         it("skips etcd with kubernetes discovery", () => {

@@ -55,7 +55,7 @@ export const HELM_INPUTS: InputGroup = {
             "cross-key",
             "k8s",
             "a 1.2+ switch on a 0.9 release",
-            { "dynamo:helmValues": { global: { etcd: { install: false } } } },
+            { "dynamo:releaseVersion": "0.9.0-post1", "dynamo:helmValues": { global: { etcd: { install: false } } } },
             "dynamo:helmValues.global.etcd.install",
             "the switches release 0.9.0-post1 reads",
         ),
@@ -67,8 +67,22 @@ export const HELM_INPUTS: InputGroup = {
             "dynamo:helmValues.etcd.enabled",
             "the switches release 1.0.1 reads",
         ),
+        bad(
+            "cross-key",
+            "k8s",
+            "an operator that applies the CRDs without owning their API",
+            { "dynamo:helmValues": { "dynamo-operator": { apiOwnership: { enabled: false } } } },
+            "dynamo:helmValues.dynamo-operator.apiOwnership.enabled",
+            "true (the chart's default) while the operator applies the CRDs",
+        ),
     ],
     valid: [
+        {
+            name: "an operator that neither applies nor owns the CRDs",
+            stack: "k8s",
+            set: { "dynamo:helmValues": { "dynamo-operator": { upgradeCRD: false, apiOwnership: { enabled: false } } } },
+            check: (r) => equal(release(r, "dynamo-platform").values["dynamo-operator"].apiOwnership, { enabled: false }, "ownership"),
+        },
         {
             name: "helm values with a digest-pinned image and a chart-default tag",
             stack: "k8s",

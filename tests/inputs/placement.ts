@@ -61,7 +61,10 @@ export const PLACEMENT_INPUTS: InputGroup = {
         {
             name: "a toleration with Equal, a value and NoExecute",
             stack: "k8s",
-            set: { "dynamo:tolerations": [{ key: "example.com/pool", operator: "Equal", value: "ai_1.x", effect: "NoExecute" }] },
+            set: {
+                "dynamo:discoveryBackend": "etcd",
+                "dynamo:tolerations": [{ key: "example.com/pool", operator: "Equal", value: "ai_1.x", effect: "NoExecute" }],
+            },
             check: (r) =>
                 equal(
                     release(r, "dynamo-platform").values.etcd.tolerations[1],
@@ -72,7 +75,11 @@ export const PLACEMENT_INPUTS: InputGroup = {
         {
             name: "the ha profile pinned to a node group by a prefixed label",
             stack: "k8s",
-            set: { "dynamo:profile": "ha", "dynamo:placement": { nodeSelector: { "eks.amazonaws.com/nodegroup": "system-1.x_a" } } },
+            set: {
+                "dynamo:discoveryBackend": "etcd",
+                "dynamo:profile": "ha",
+                "dynamo:placement": { nodeSelector: { "eks.amazonaws.com/nodegroup": "system-1.x_a" } },
+            },
             check: (r) => {
                 const values = release(r, "dynamo-platform").values;
                 equal(values.etcd.replicaCount, 3, "etcd members");

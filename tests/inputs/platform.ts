@@ -1,6 +1,6 @@
 /**
  * `dynamo:platform`, `dynamo:autoConfigure` and the switches of the platform's parts (Grove, KAI
- * Scheduler, the discovery backend).
+ * Scheduler, NATS, the discovery backend).
  */
 import { bad, InputGroup } from "./cases";
 
@@ -13,10 +13,13 @@ export const PLATFORM_INPUTS: InputGroup = {
         "dynamo:installGrove",
         "dynamo:installKaiScheduler",
         "dynamo:discoveryBackend",
+        "dynamo:installNats",
     ],
     bad: [
         // dynamo:groveEnabled
         bad("type", "k8s", "a flag that is not a boolean", { "dynamo:groveEnabled": "yes" }, "dynamo:groveEnabled", "true or false"),
+        // dynamo:installNats
+        bad("type", "k8s", "a NATS switch that is not a boolean", { "dynamo:installNats": "on" }, "dynamo:installNats", "true or false"),
         // dynamo:discoveryBackend
         bad(
             "value",

@@ -40,7 +40,7 @@ export const RELEASE_INPUTS: InputGroup = {
             "cross-key",
             "k8s",
             "CRDs of another minor line",
-            { "dynamo:crdsVersion": "0.8.1" },
+            { "dynamo:releaseVersion": "0.9.0-post1", "dynamo:crdsVersion": "0.8.1" },
             "dynamo:crdsVersion",
             "a dynamo-crds version on the platform's 0.9 line",
         ),
@@ -57,7 +57,7 @@ export const RELEASE_INPUTS: InputGroup = {
         {
             name: "newer CRDs of the same minor line under a -post release",
             stack: "k8s",
-            set: { "dynamo:crdsVersion": "0.9.1" },
+            set: { "dynamo:releaseVersion": "0.9.0-post1", "dynamo:crdsVersion": "0.9.1" },
             check: (r) =>
                 equal(
                     [r.object(T.release, "dynamo-crds").inputs.version, release(r, "dynamo-platform").version],

@@ -43,6 +43,16 @@ describe("platform policies", () => {
         });
         it("ignores other charts", async () =>
             assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(T.release, { chart: "ingress-nginx", values: {} })), []));
+        it("leaves Kubernetes discovery alone from 1.4, where it is the chart's own default", async () => {
+            const kubernetes = { values: { "dynamo-operator": { discoveryBackend: "kubernetes" } } };
+            for (const version of ["1.4.0", "1.6.1"]) {
+                assert.deepEqual(await violations(discoveryBackendEtcd, resourceArgs(T.release, platform({ version, ...kubernetes }))), []);
+            }
+            assert.equal(
+                (await violations(discoveryBackendEtcd, resourceArgs(T.release, platform({ version: "1.3.1", ...kubernetes })))).length,
+                1,
+            );
+        });
         it("is advisory", () => assert.equal(discoveryBackendEtcd.enforcementLevel, "advisory"));
     });
 

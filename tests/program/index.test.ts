@@ -21,42 +21,42 @@ describe("program (program/index.ts)", () => {
             recording = await runProgram({ config: stackFileConfig("k8s"), stack: "k8s" });
         });
 
-        it("installs the platform release of the stack's version with its CRDs", () => {
-            assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "0.9.0-post1");
-            assert.equal(recording.object(T.release, "dynamo-crds").inputs.version, "0.9.0");
+        it("installs the platform release of the stack's version, whose operator applies the CRDs", () => {
+            assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "1.6.1");
+            assert.equal(recording.ofType(T.release).filter((r) => r.inputs.name === "dynamo-crds").length, 0);
+            assert.equal(platformValues(recording)["dynamo-operator"].upgradeCRD, true);
         });
 
-        it("puts etcd and NATS on local-path and turns Grove and KAI on", () => {
+        it("follows the 1.6 chart's own defaults: Kubernetes discovery, no etcd, no NATS; Grove and KAI bundled", () => {
             const values = platformValues(recording);
-            assert.equal(values.etcd.persistence.storageClass, "local-path");
-            assert.equal(values.grove.enabled, true);
-            assert.equal(values["kai-scheduler"].enabled, true);
-            assert.equal(values["dynamo-operator"].discoveryBackend, "etcd");
-            assert.equal(
-                recording.object("kubernetes:storage.k8s.io/v1:StorageClass", "local-path").inputs.provisioner,
-                "rancher.io/local-path",
-            );
+            assert.equal(values["dynamo-operator"].discoveryBackend, "kubernetes");
+            assert.deepEqual([values.global.etcd, values.global.nats], [{ install: false }, { install: false }]);
+            assert.deepEqual([values.etcd, values.nats], [undefined, undefined]);
+            assert.deepEqual(values.global.grove, { install: true, enabled: true });
+            assert.deepEqual(values.global["kai-scheduler"], { install: true, enabled: true });
+            assert.equal(values["kai-scheduler"].scheduler.args["default-staleness-grace-period"], "-1s");
+            assert.equal(recording.ofType("kubernetes:storage.k8s.io/v1:StorageClass").length, 0, "no class for volumes nobody has");
         });
 
         it("exports what other stacks consume", () => {
             assert.deepEqual(recording.stackOutputs(), {
                 namespace: "dynamo-system",
-                crdsReleaseName: "dynamo-crds",
-                crdsReleaseVersion: "0.9.0",
+                crdsReleaseName: "",
+                crdsReleaseVersion: "",
                 platformReleaseName: "dynamo-platform",
-                platformReleaseVersion: "0.9.0-post1",
+                platformReleaseVersion: "1.6.1",
                 profile: "dev",
                 crdNames: [
                     "dynamographdeployments.nvidia.com",
                     "dynamographdeploymentrequests.nvidia.com",
                     "dynamoworkermetadatas.nvidia.com",
                 ],
-                etcdEndpoint: "dynamo-platform-etcd.dynamo-system.svc.cluster.local:2379",
-                natsEndpoint: "nats://dynamo-platform-nats.dynamo-system.svc.cluster.local:4222",
+                etcdEndpoint: "",
+                natsEndpoint: "",
                 prometheusEndpoint: "",
                 prometheusEndpointSource: "none",
                 modelCacheStorageClass: "nfs",
-                persistenceStorageClass: "local-path",
+                persistenceStorageClass: "",
                 detected: [
                     {
                         subject: "cluster",
@@ -75,8 +75,8 @@ describe("program (program/index.ts)", () => {
             recording = await runProgram({ config: stackFileConfig("eks"), stack: "eks", calls: awsCalls, resourceState: eksClusterState });
         });
 
-        it("installs 0.9.1 with the EFS model cache and EBS gp3 persistence on the existing cluster", () => {
-            assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "0.9.1");
+        it("installs 1.6.1 with the EFS model cache and EBS gp3 persistence on the existing cluster", () => {
+            assert.equal(recording.object(PLATFORM_RELEASE, "dynamo-platform").inputs.version, "1.6.1");
             assert.deepEqual(
                 recording.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName),
                 ["aws-efs-csi-driver", "aws-ebs-csi-driver"],
@@ -84,7 +84,8 @@ describe("program (program/index.ts)", () => {
             assert.equal(recording.ofType("aws:efs/mountTarget:MountTarget").length, 2, "three subnets over two zones");
             assert.equal(recording.ofType("eks:index:Cluster").length, 0, "an existing cluster is not created");
             const values = platformValues(recording);
-            assert.equal(values.etcd.persistence.storageClass, "gp3");
+            assert.equal(values.etcd, undefined, "no etcd by default from 1.4");
+            assert.equal(recording.object("kubernetes:storage.k8s.io/v1:StorageClass", "gp3").inputs.provisioner, "ebs.csi.aws.com");
             assert.equal(values["dynamo-operator"].dynamo.ingress.className, "alb");
         });
 
@@ -319,7 +320,9 @@ describe("program (program/index.ts)", () => {
     });
 
     it("names dynamo: keys in warnings, not the component's argument paths", async () => {
-        const recording = await runProgram({ config: { ...stackFileConfig("k8s"), "dynamo:discoveryBackend": "kubernetes" } });
+        const recording = await runProgram({
+            config: { ...stackFileConfig("k8s"), "dynamo:releaseVersion": "1.3.1", "dynamo:discoveryBackend": "kubernetes" },
+        });
         assert.deepEqual(
             recording.logs.warn.filter((w) => w.includes("KVBM")).map((w) => w.split(" ")[0]),
             ["dynamo:discoveryBackend"],

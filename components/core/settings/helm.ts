@@ -73,5 +73,16 @@ export function checkHelmValues(key: string, values: Values, context: HelmValues
             `release ${context.chartLine.platformChartVersion} does not read this key (the 1.2+ charts refuse it, the others ignore it)`,
         );
     }
+    const operator = ["dynamo-operator"];
+    const ownership = valueAt(values, [...operator, "apiOwnership", "enabled"]);
+    const upgradeCrd = valueAt(values, [...operator, "upgradeCRD"]);
+    if (context.chartLine.crdsChartVersion === undefined && ownership === false && upgradeCrd !== false) {
+        throw DynamoConfigError.invalid(
+            `${key}.dynamo-operator.apiOwnership.enabled`,
+            ownership,
+            `true (the chart's default) while the operator applies the CRDs, or also ${key}.dynamo-operator.upgradeCRD false for an operator that does not own them`,
+            "the charts that read it refuse to render an operator that applies the CRDs without owning their API",
+        );
+    }
     return values;
 }

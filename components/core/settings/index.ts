@@ -12,13 +12,14 @@ import { checkArgs, isUnresolved } from "../check";
 import { DynamoConfigError } from "../errors";
 import { resolvePlacement } from "../placement";
 import { PLATFORM_ARGS_SHAPE } from "../schema";
+import { installsEtcd } from "../values";
 import { Values } from "../valueTree";
 import { resolveChartSource } from "./charts";
 import { resolveEfs, resolveEks } from "./eks";
 import { checkHelmValues, resolveHelmReleaseOptions } from "./helm";
 import { movedLocalPath, resolveImagePullSecret, resolveImages } from "./images";
 import { resolveIngress } from "./ingress";
-import { resolveRelease, resolveUpgrade } from "./release";
+import { installedLineDefaults, resolveRelease, resolveUpgrade } from "./release";
 import { resolveLocalPath, resolveNfs, resolveStorageClasses } from "./storage";
 import { resolveTolerations } from "./tolerations";
 import { EfsSettings, EksSettings, PlatformSettings } from "./types";
@@ -38,10 +39,16 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
     const platform = (args.platform as Platform | undefined) ?? defaults.platform.default;
     const { release, ...releaseSettings } = resolveRelease(args, key, warnings);
     const { chartLine } = releaseSettings;
-    const { upgrade, retiringCrdsChartVersion, notes } = resolveUpgrade(args, release, key, warnings);
+    const lineDefaults = installedLineDefaults(args.installedReleaseVersion, chartLine);
+    const discoveryBackend = (args.discoveryBackend as DiscoveryBackend | undefined) ?? lineDefaults.discoveryBackend;
+    const installNats = args.installNats ?? lineDefaults.installNats;
+    const { upgrade, retiringCrdsChartVersion, notes } = resolveUpgrade(args, release, key, warnings, {
+        etcd: installsEtcd(chartLine, discoveryBackend),
+        nats: installNats,
+    });
 
-    const discoveryBackend = (args.discoveryBackend as DiscoveryBackend | undefined) ?? defaults.discoveryBackend.default;
-    if (discoveryBackend === DiscoveryBackend.Kubernetes) {
+    // From 1.4 Kubernetes discovery is the chart's own default, and NVIDIA's.
+    if (discoveryBackend === DiscoveryBackend.Kubernetes && chartLine.defaultDiscoveryBackend === DiscoveryBackend.Etcd) {
         warnings.push(
             `${key("discoveryBackend")} is "kubernetes": KVBM handshakes may fail in multi-replica disaggregated deployments; "etcd" is recommended.`,
         );
@@ -95,6 +102,7 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
         createNamespace: args.createNamespace ?? defaults.createNamespace.default,
         chartSource,
         discoveryBackend,
+        installNats,
         prometheusEndpoint: args.prometheusEndpoint,
         monitoringStack: args.monitoringStack,
         storageClass,

@@ -1,5 +1,5 @@
 /** The release: its version and chart line, the subcharts it installs, and the upgrade plan from the installed one. */
-import { DynamoPlatformArgs } from "../args";
+import { DiscoveryBackend, DynamoPlatformArgs } from "../args";
 import { DynamoConfigError } from "../errors";
 import { RELEASE_VERSION } from "../rules";
 import { PLATFORM_ARGS_SHAPE } from "../schema";
@@ -88,15 +88,52 @@ export function resolveRelease(
     return { release, chartLine, groveEnabled, kaiSchedulerEnabled, installGrove, installKaiScheduler };
 }
 
-/** The upgrade plan; a refused plan stops here unless the override is set, and then warns. */
+/**
+ * Discovery and NATS when the config leaves them out: the target line's defaults, except that what
+ * the installed line installs by default (etcd discovery and NATS up to 1.3) stays installed, with
+ * its data, until the user turns it off: running models use it.
+ */
+export function installedLineDefaults(
+    installedReleaseVersion: string | undefined,
+    chartLine: ChartLine,
+): { discoveryBackend: DiscoveryBackend; installNats: boolean } {
+    const parsed = installedReleaseVersion === undefined ? undefined : parseReleaseVersion(installedReleaseVersion);
+    const installed = parsed && chartLineFor(parsed);
+    return {
+        discoveryBackend:
+            installed?.defaultDiscoveryBackend === DiscoveryBackend.Etcd ? DiscoveryBackend.Etcd : chartLine.defaultDiscoveryBackend,
+        installNats: (installed?.installsNatsByDefault ?? false) || chartLine.installsNatsByDefault,
+    };
+}
+
+/**
+ * The upgrade plan; a refused plan stops here unless the override is set, and then warns. An upgrade
+ * onto a line that installs less by default (1.4: no etcd, no NATS) says what this one keeps.
+ */
 export function resolveUpgrade(
     args: DynamoPlatformArgs,
     release: ReleaseVersion,
     key: (field: string) => string,
     warnings: string[],
+    installs: { etcd: boolean; nats: boolean },
 ): { upgrade: UpgradePlan; retiringCrdsChartVersion?: string; notes: string[] } {
     const installed = args.installedReleaseVersion === undefined ? undefined : parseReleaseVersion(args.installedReleaseVersion);
     const upgrade = planUpgrade(installed, release);
+    const [from, to] = [installed && chartLineFor(installed), chartLineFor(release)];
+    const kept = [
+        ...(installs.etcd && from?.defaultDiscoveryBackend === DiscoveryBackend.Etcd && to.defaultDiscoveryBackend !== DiscoveryBackend.Etcd
+            ? [`etcd (${key("discoveryBackend")} kubernetes removes it)`]
+            : []),
+        ...(installs.nats && from?.installsNatsByDefault && !to.installsNatsByDefault
+            ? [`NATS (${key("installNats")} false removes it)`]
+            : []),
+    ];
+    if (kept.length > 0 && upgrade.refusal === undefined) {
+        const [its, it] = kept.length === 1 ? ["its", "it"] : ["their", "them"];
+        upgrade.steps.push(
+            `keep ${kept.join(" and ")} with ${its} data: running models use ${it}, though ${release.text}'s chart installs ${it} only when asked`,
+        );
+    }
     if (upgrade.refusal !== undefined) {
         if (!(args.allowUnsupportedUpgrade ?? PLATFORM_ARGS_SHAPE.allowUnsupportedUpgrade.default)) {
             throw DynamoConfigError.invalid(

@@ -120,6 +120,8 @@ export interface PlatformSettings {
     /** KAI Scheduler is enabled and installed by the platform chart (false: an existing one is used). */
     installKaiScheduler: boolean;
     discoveryBackend: DiscoveryBackend;
+    /** NATS is installed with the platform. */
+    installNats: boolean;
     /** An explicit endpoint known at construction time; an Output endpoint is checked when it resolves. */
     prometheusEndpoint?: pulumi.Input<string>;
     monitoringStack?: string;

@@ -15,6 +15,7 @@ import {
     detectGpuOperator,
     detectIngress,
     detectInstalledRelease,
+    detectKeptSubcharts,
     detectMonitoringCrds,
     detectNamespace,
     detectPrometheus,
@@ -28,6 +29,7 @@ const DETECTION_RULES: DetectionRule[] = [
     detectCluster,
     detectNamespace,
     detectInstalledRelease,
+    detectKeptSubcharts,
     detectCrdsHandOver,
     ...PREFLIGHT_RULES,
     detectPrometheus,
@@ -79,13 +81,16 @@ export function applyDetection(args: DynamoPlatformArgs, detection: Detection): 
     if (detection.installLocalPath !== undefined) {
         applied.localPath = { ...args.localPath, install: detection.installLocalPath };
     }
-    for (const field of ["installGrove", "installKaiScheduler"] as const) {
+    for (const field of ["installGrove", "installKaiScheduler", "installNats"] as const) {
         if (detection[field] !== undefined && args[field] === undefined) {
             applied[field] = detection[field];
         }
     }
     if (args.installedReleaseVersion === undefined) {
         applied.installedReleaseVersion = detection.installedReleaseVersion;
+    }
+    if (detection.discoveryBackend !== undefined && args.discoveryBackend === undefined) {
+        applied.discoveryBackend = detection.discoveryBackend;
     }
     if (args.crdsHandOver === undefined && detection.crdsHandOver !== undefined) {
         applied.crdsHandOver = detection.crdsHandOver;

@@ -2,11 +2,18 @@
  * Detection on any cluster: the server, the platform's namespace and release, the CRDs, Prometheus,
  * the GPU Operator, storage classes and ingress. Each rule is plain logic over a ClusterReader.
  */
-import { Platform } from "../../../components/core/args";
+import { DiscoveryBackend, Platform } from "../../../components/core/args";
 import { configSetCommand, DynamoConfigError } from "../../../components/core/errors";
 import { AWS_LOAD_BALANCER_CONTROLLER, AWS_LOAD_BALANCER_CONTROLLER_SELECTOR } from "../../../components/core/eksFacts";
 import { OWNER_LABEL } from "../../../components/core/labels";
-import { CRDS_CHART_CRDS, CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE, PLATFORM_RELEASE_NAME } from "../../../components/core/names";
+import {
+    CRDS_CHART_CRDS,
+    CRDS_RELEASE_NAME,
+    CRDS_RELEASE_NAMESPACE,
+    ETCD_STATEFUL_SET,
+    NATS_STATEFUL_SET,
+    PLATFORM_RELEASE_NAME,
+} from "../../../components/core/names";
 import { parseReleaseVersion } from "../../../components/core/versions";
 import { ClusterReader } from "../reader";
 import { checkKubernetesVersion } from "./preflight";
@@ -146,6 +153,37 @@ export async function detectInstalledRelease(reader: ClusterReader, input: Detec
     }
     detection.installedReleaseVersion = version;
     detection.decisions.push({ subject, found, decision: `plan the upgrade from ${version}`, level: "info" });
+}
+
+/**
+ * etcd and NATS the platform already runs stay, with their data, where the config does not say
+ * otherwise: from 1.4 the charts install neither by default, and running models use them.
+ */
+export async function detectKeptSubcharts(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const { settings, args } = input;
+    const { namespace, chartLine } = settings;
+    const [etcd, nats] = await Promise.all([
+        reader.statefulSet(namespace, ETCD_STATEFUL_SET),
+        reader.statefulSet(namespace, NATS_STATEFUL_SET),
+    ]);
+    if (etcd !== undefined && args?.discoveryBackend === undefined && chartLine.defaultDiscoveryBackend !== DiscoveryBackend.Etcd) {
+        detection.discoveryBackend = DiscoveryBackend.Etcd;
+        detection.decisions.push({
+            subject: "etcd",
+            found: `StatefulSet ${namespace}/${ETCD_STATEFUL_SET} (the platform's etcd, ${etcd.desired} member${etcd.desired === 1 ? "" : "s"})`,
+            decision: `keep etcd discovery and etcd, with its data; ${configSetCommand("dynamo:discoveryBackend", "kubernetes")} moves the workloads to Kubernetes discovery and removes it`,
+            level: "info",
+        });
+    }
+    if (nats !== undefined && args?.installNats === undefined && !chartLine.installsNatsByDefault) {
+        detection.installNats = true;
+        detection.decisions.push({
+            subject: "nats",
+            found: `StatefulSet ${namespace}/${NATS_STATEFUL_SET} (the platform's NATS)`,
+            decision: `keep it, with its JetStream volume; ${configSetCommand("dynamo:installNats", "false")} removes it`,
+            level: "info",
+        });
+    }
 }
 
 /**

@@ -1,5 +1,5 @@
 /** What detection reads, decides and reports: the types every rule and its callers share. */
-import { DynamoPlatformArgs } from "../../../components/core/args";
+import { DiscoveryBackend, DynamoPlatformArgs } from "../../../components/core/args";
 import { PlatformSettings } from "../../../components/core/settings/types";
 import { ClusterReader } from "../reader";
 
@@ -19,6 +19,8 @@ export interface Decision {
         | "autoMode"
         | "podIdentityAgent"
         | "installedRelease"
+        | "etcd"
+        | "nats"
         | "crds"
         | "kubernetesVersion"
         | "operator"
@@ -51,6 +53,10 @@ export interface Detection {
     installPodIdentityAgent?: boolean;
     /** The platform release the cluster runs, from its Helm release; undefined when none is deployed. */
     installedReleaseVersion?: string;
+    /** etcd discovery, kept for a platform that runs the platform's etcd (the 1.4 charts default to Kubernetes discovery). */
+    discoveryBackend?: DiscoveryBackend;
+    /** NATS, kept for a platform that runs it (the 1.4 charts install none by default). */
+    installNats?: boolean;
     /** Whether Dynamo CRDs exist without a deployed `dynamo-crds` release, so they are handed over to it first. */
     crdsHandOver?: boolean;
     /** False when the cluster already runs Grove (then used, not installed). */

@@ -108,6 +108,52 @@ describe("auto-configuration rules", () => {
         assert.equal(decision(fresh, "installedRelease").decision, "plan an install");
     });
 
+    describe("etcd and NATS a platform already runs, onto a line that installs neither by default (1.4)", () => {
+        const running = {
+            storageClasses: [nfsClass],
+            statefulSets: {
+                "dynamo-system/dynamo-platform-etcd": { ready: 1, desired: 1 },
+                "dynamo-system/dynamo-platform-nats": { ready: 1, desired: 1 },
+            },
+        };
+        const to14 = { ...k8sArgs, releaseVersion: "1.4.0" };
+
+        it("keeps etcd discovery and NATS, with their data, and says how to remove them", async () => {
+            const detection = await run(running, to14, { args: to14 });
+            assert.equal(detection.discoveryBackend, "etcd");
+            assert.equal(detection.installNats, true);
+            assert.match(
+                decision(detection, "etcd").decision,
+                /keep etcd discovery and etcd, with its data; `pulumi config set dynamo:discoveryBackend kubernetes`/,
+            );
+            assert.match(
+                decision(detection, "nats").decision,
+                /keep it, with its JetStream volume; `pulumi config set dynamo:installNats false` removes it/,
+            );
+            const applied = applyDetection(to14, detection);
+            assert.deepEqual([applied.discoveryBackend, applied.installNats], ["etcd", true]);
+            const settings = resolveSettings({ ...applied, installedReleaseVersion: "1.3.1" }, "dynamo:");
+            assert.deepEqual([settings.discoveryBackend, settings.installNats], ["etcd", true]);
+            assert.match(
+                settings.notes.join("\n"),
+                /keep etcd \(dynamo:discoveryBackend kubernetes removes it\) and NATS \(dynamo:installNats false removes it\) with their data/,
+            );
+        });
+
+        it("follows the config where it says, and the line's own defaults on a fresh cluster", async () => {
+            const explicit = { ...to14, discoveryBackend: "kubernetes", installNats: false } as DynamoPlatformArgs;
+            const told = await run(running, explicit, { args: explicit });
+            assert.deepEqual([told.discoveryBackend, told.installNats], [undefined, undefined]);
+            assert.ok(!told.decisions.some((d) => d.subject === "etcd" || d.subject === "nats"));
+            const fresh = await run({ storageClasses: [nfsClass] }, to14, { args: to14 });
+            assert.deepEqual([fresh.discoveryBackend, fresh.installNats], [undefined, undefined]);
+            const settings = resolveSettings(to14, "dynamo:");
+            assert.deepEqual([settings.discoveryBackend, settings.installNats], ["kubernetes", false]);
+            const older = await run(running, k8sArgs, { args: k8sArgs });
+            assert.ok(!older.decisions.some((d) => d.subject === "etcd" || d.subject === "nats"), "0.9.x installs both anyway");
+        });
+    });
+
     describe("CRDs to hand over to the dynamo-crds release", () => {
         const kept = {
             "dynamographdeployments.nvidia.com": { established: true },
