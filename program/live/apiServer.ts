@@ -155,12 +155,14 @@ export async function providerApiServer(kubeconfig: string | undefined, context:
     return directApiServer(kubeconfig, context) ?? apiServerOf(providerKubeConfig(kubeconfig, context));
 }
 
-/** What a request sends: a path under the server's URL, with its query, and a JSON body for a POST. */
+/** What a request sends: a path under the server's URL, with its query, and a JSON body. */
 export interface ApiRequest {
-    method?: "GET" | "POST";
+    method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
     path: string;
     query?: Record<string, string | number | undefined>;
     body?: unknown;
+    /** The body's type: JSON by default; a PATCH names its kind, e.g. `application/merge-patch+json`. */
+    contentType?: string;
 }
 
 /** Sends one request; resolves to the answer's text on a 2xx status, else rejects with an ApiError carrying the server's message. */
@@ -178,7 +180,9 @@ export function apiRequest(server: ApiServer, request: ApiRequest): Promise<stri
         headers: {
             ...server.options.headers,
             Accept: "application/json, */*",
-            ...(body === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }),
+            ...(body === undefined
+                ? {}
+                : { "Content-Type": request.contentType ?? "application/json", "Content-Length": Buffer.byteLength(body) }),
         },
     };
     const send = url.protocol === "http:" ? http.request : https.request;
