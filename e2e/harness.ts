@@ -178,6 +178,45 @@ export const CRDS_09 = CRDS_CHART_CRDS;
 export const MONITORING_STACK = "organization/monitoring/e2e";
 export const PROMETHEUS = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090";
 const MONITORING_NAMESPACE = "monitoring";
+/**
+ * The main-branch archives of the 1.x lines whose operator source is in ../shared/operator, by the
+ * release they stand for: their Chart.yaml says `1.4.0-branchcut…` and `1.5.0-main…`, which no
+ * `dynamo:releaseVersion` names.
+ */
+const PRERELEASE_ARCHIVES: Record<string, string> = {
+    "1.4.0": "dynamo-platform-1.4.0-branchcut.e147ceea.tgz",
+    "1.5.0": "dynamo-platform-1.5.0-main.2a6da14c.tgz",
+};
+
+let served: string | undefined;
+
+/**
+ * A chart folder for `dynamo:chartRepository`: every archive of CHARTS, plus the 1.4.0 and 1.5.0
+ * builds unpacked as the chart folders `dynamo-platform-1.4.0/` and `dynamo-platform-1.5.0/` with
+ * that version in their Chart.yaml (made once per run).
+ */
+export function servedCharts(): string {
+    if (served !== undefined) {
+        return served;
+    }
+    const folder = path.join(work, "charts");
+    fs.mkdirSync(folder, { recursive: true });
+    for (const archive of fs.readdirSync(CHARTS).filter((name) => name.endsWith(".tgz"))) {
+        fs.symlinkSync(path.join(CHARTS, archive), path.join(folder, archive));
+    }
+    for (const [release, archive] of Object.entries(PRERELEASE_ARCHIVES)) {
+        const unpacked = path.join(work, `unpacked-${release}`);
+        fs.mkdirSync(unpacked);
+        ok(run(`unpack ${archive}`, "tar", ["xzf", path.join(CHARTS, archive), "-C", unpacked], ROOT));
+        const chart = path.join(folder, `dynamo-platform-${release}`);
+        fs.renameSync(path.join(unpacked, "dynamo-platform"), chart);
+        const chartFile = path.join(chart, "Chart.yaml");
+        fs.writeFileSync(chartFile, fs.readFileSync(chartFile, "utf8").replace(/^version: .*$/m, `version: ${release}`));
+    }
+    served = folder;
+    return folder;
+}
+
 /** `dynamo:imageRegistry` of the mirror checks; the nodes are simulated, so nothing is pulled from it. */
 export const MIRROR = "mirror.e2e.invalid:5000/dynamo";
 /**
@@ -626,6 +665,9 @@ export async function baseline(file: string, want: Want = {}): Promise<void> {
     const start = Date.now();
     const removed: Removed = [];
     await uninstallReleases(removed);
+    // Webhooks whose operator is gone (Grove's operator registers its own, which no release owns)
+    // fail closed: first, before they can refuse what the cleanup changes.
+    await deleteClusterLeftovers(removed);
     await clearCustomObjectFinalizers(removed);
     // The namespaces first, all at once, and the CRDs once they are gone: a namespace deleted while
     // CRDs go meets stale API discovery, and the namespace controller retries with a growing backoff.
@@ -638,7 +680,6 @@ export async function baseline(file: string, want: Want = {}): Promise<void> {
     const namespacesGone = Date.now();
     await clearDynamoGroveAndKai();
     const crdsGone = Date.now();
-    await deleteClusterLeftovers(removed);
     await uncordonNodes(removed);
 
     const localPath = await orUndefined(() => storage.readStorageClass({ name: "local-path" }));

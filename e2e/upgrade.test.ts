@@ -6,15 +6,12 @@
  * unowned `local-path` class and the monitoring stack. Run by e2e/run.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
 import { inventoryOf, isInMirror, mergeInventories } from "../components/core/imageInventory";
 import { LOCAL_PATH_NAMESPACE } from "../components/core/names";
 import {
     allPodsReady,
     baseline,
-    CHARTS,
     core,
     CRDS_09,
     custom,
@@ -28,17 +25,14 @@ import {
     MIRROR,
     modelAddress,
     NAMESPACE,
-    ok,
     operator,
     PLATFORM_CONFIG,
     PlatformStack,
     readUserModel,
-    ROOT,
-    run,
+    servedCharts,
     stateVolumes,
     userModel,
     WEBHOOK_IGNORE,
-    work,
 } from "./harness";
 
 /**
@@ -67,34 +61,6 @@ async function expectEveryImageFromMirror(release: string): Promise<void> {
         [],
         `${release}: every image from ${MIRROR}`,
     );
-}
-
-/**
- * The real charts plus the 1.5.0 main-branch build served as release 1.5.0 (its archive's version
- * has a suffix no release has: unpacked, with `version: 1.5.0` in its Chart.yaml), so that only the
- * upgrade plan can refuse 1.0.1 → 1.5.0.
- */
-function chartsWith150(): string {
-    const served = path.join(work, "charts-with-1.5.0");
-    fs.mkdirSync(served, { recursive: true });
-    for (const archive of fs.readdirSync(CHARTS).filter((name) => name.endsWith(".tgz"))) {
-        fs.symlinkSync(path.join(CHARTS, archive), path.join(served, archive));
-    }
-    const unpacked = path.join(work, "dynamo-platform-1.5.0-main");
-    fs.mkdirSync(unpacked);
-    ok(
-        run(
-            "unpack dynamo-platform 1.5.0-main",
-            "tar",
-            ["xzf", path.join(CHARTS, "dynamo-platform-1.5.0-main.2a6da14c.tgz"), "-C", unpacked],
-            ROOT,
-        ),
-    );
-    const chart = path.join(served, "dynamo-platform-1.5.0");
-    fs.renameSync(path.join(unpacked, "dynamo-platform"), chart);
-    const chartFile = path.join(chart, "Chart.yaml");
-    fs.writeFileSync(chartFile, fs.readFileSync(chartFile, "utf8").replace(/^version: .*$/m, "version: 1.5.0"));
-    return served;
 }
 
 describe("end-to-end upgrade in place: 0.9.0 with a model, through 0.9.0-post1 to 0.9.1", function () {
@@ -185,7 +151,7 @@ describe("end-to-end upgrade path from a mirror: 0.9.1 with a model → 1.0.1 (m
             releaseVersion: "1.5.0",
             helmValues: WEBHOOK_IGNORE,
             removeCrdsOnDestroy: true,
-            chartRepository: chartsWith150(),
+            chartRepository: servedCharts(),
         });
         const skip = stack.tryUp("up (1.0.1 → 1.5.0, refused)");
         assert.notEqual(skip.status, 0);
