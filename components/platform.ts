@@ -66,6 +66,10 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly eksAutoMode: pulumi.Output<boolean>;
     /** The profile the platform runs: `dev` or `ha`. */
     public readonly profile: pulumi.Output<string>;
+    /** The mirror every platform image is pulled from, empty for the public registries. */
+    public readonly imageRegistry: pulumi.Output<string>;
+    /** The pull secret in the platform namespace the operator and workloads use, empty when none. */
+    public readonly imagePullSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dynamo:index:DynamoPlatform", name, {}, opts);
@@ -176,6 +180,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
         this.eksIdentity = pulumi.output(settings.eks?.identity ?? "");
         this.eksAutoMode = pulumi.output(settings.eks?.autoMode ?? false);
         this.profile = pulumi.output(settings.placement.profile);
+        this.imageRegistry = pulumi.output(settings.images.registry ?? "");
+        this.imagePullSecretName = pullSecret ?? pulumi.output("");
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -195,6 +201,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
             eksIdentity: this.eksIdentity,
             eksAutoMode: this.eksAutoMode,
             profile: this.profile,
+            imageRegistry: this.imageRegistry,
+            imagePullSecretName: this.imagePullSecretName,
         });
     }
 }

@@ -70,6 +70,8 @@ async function program(): Promise<StackOutputInputs> {
         modelCacheStorageClass: platform.modelCacheStorageClass,
         persistenceStorageClass: platform.persistenceStorageClass,
         profile: platform.profile,
+        imageRegistry: platform.imageRegistry,
+        imagePullSecretName: platform.imagePullSecretName,
         efsFileSystemId: stack.eksCluster ? platform.efsFileSystemId : undefined,
         // What `npm run verify` checks the EKS cluster against.
         efsMountTargetZones: stack.eksCluster ? platform.efsMountTargetZones : undefined,

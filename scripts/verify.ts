@@ -2,16 +2,20 @@
  * Checks a stack's platform in its cluster, like the product's verification section:
  *
  *   npm run verify -- --stack <stack> [--context <kube context>] [--kubeconfig <path>]
+ *                     [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-image <image>]
+ *                      [--smoke-namespace <namespace>]]
  *
  * Reads the stack's outputs with `pulumi stack output --json` (same backend and passphrase
- * environment as `pulumi up`) and the cluster with the current kubeconfig. Exits 1 when a check
- * fails, 2 when the stack or the cluster cannot be read.
+ * environment as `pulumi up`) and the cluster with the current kubeconfig. With --smoke, when every
+ * check passed, it then deploys a GPU-free graph and sends it one request (program/live/smoke.ts).
+ * Exits 1 when a check fails, 2 when the stack or the cluster cannot be read.
  */
 import { spawnSync } from "child_process";
 import { kubernetesClusterReader } from "../program/live/reader";
+import { kubernetesSmokeCluster, smokeImage, SmokeOptions, smokeTest } from "../program/live/smoke";
 import { formatResults, verifyPlatform } from "../program/live/verify";
 import { VerifiedOutputs } from "../program/live/verify/types";
-import { apiServerFromOptions, option } from "./cli";
+import { apiServerFromOptions, flag, option } from "./cli";
 
 function stackOutputs(stack: string): VerifiedOutputs {
     const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", cwd: `${__dirname}/..` });
@@ -25,16 +29,42 @@ function stackOutputs(stack: string): VerifiedOutputs {
     return outputs as VerifiedOutputs;
 }
 
+const USAGE =
+    "usage: npm run verify -- --stack <stack> [--context <kube context>] [--kubeconfig <path>]\n" +
+    "         [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-image <image>] [--smoke-namespace <namespace>]]";
+
+/** The smoke test's options from the command line and the stack's outputs (its release, mirror and pull secret). */
+function smokeOptions(outputs: VerifiedOutputs): SmokeOptions {
+    const timeout = Number(option("smoke-timeout") ?? 600);
+    if (!Number.isInteger(timeout) || timeout <= 0) {
+        throw new Error(`--smoke-timeout ${option("smoke-timeout")} is not a whole number of seconds above 0`);
+    }
+    if (!outputs.platformReleaseVersion && !option("smoke-image")) {
+        throw new Error("the stack has no platformReleaseVersion output to choose the smoke image by: give --smoke-image");
+    }
+    return {
+        namespace: option("smoke-namespace") ?? "dynamo-smoke",
+        image: option("smoke-image") ?? smokeImage(outputs.platformReleaseVersion!, outputs.imageRegistry ?? ""),
+        pullSecret: outputs.imagePullSecretName ? { namespace: outputs.namespace, name: outputs.imagePullSecretName } : undefined,
+        timeoutSeconds: timeout,
+        request: !flag("no-request"),
+    };
+}
+
 async function main(): Promise<number> {
     const stack = option("stack");
     if (!stack) {
-        console.error("usage: npm run verify -- --stack <stack> [--context <kube context>] [--kubeconfig <path>]");
+        console.error(USAGE);
         return 2;
     }
     try {
         const outputs = stackOutputs(stack);
-        const reader = kubernetesClusterReader(apiServerFromOptions());
-        const results = await verifyPlatform(reader, outputs);
+        const smoke = flag("smoke") ? smokeOptions(outputs) : undefined;
+        const server = apiServerFromOptions();
+        const results = await verifyPlatform(kubernetesClusterReader(server), outputs);
+        if (smoke && results.every((r) => r.status !== "fail")) {
+            results.push(...(await smokeTest(kubernetesSmokeCluster(await server), smoke)));
+        }
         console.log(formatResults(results));
         return results.some((r) => r.status === "fail") ? 1 : 0;
     } catch (error) {

@@ -57,6 +57,8 @@ describe("program (program/index.ts)", () => {
                 prometheusEndpointSource: "none",
                 modelCacheStorageClass: "nfs",
                 persistenceStorageClass: "",
+                imageRegistry: "",
+                imagePullSecretName: "",
                 detected: [
                     {
                         subject: "cluster",

@@ -12,5 +12,16 @@ export interface CheckResult {
 /** The stack outputs verify reads; a stack made by an earlier version may lack the newer ones (no `profile`: `dev`). */
 export type VerifiedOutputs = Pick<StackOutputs, "namespace" | "platformReleaseName" | "crdNames"> &
     Partial<
-        Pick<StackOutputs, "etcdEndpoint" | "persistenceStorageClass" | "profile" | "eksIdentity" | "eksAutoMode" | "efsMountTargetZones">
+        Pick<
+            StackOutputs,
+            | "etcdEndpoint"
+            | "persistenceStorageClass"
+            | "profile"
+            | "eksIdentity"
+            | "eksAutoMode"
+            | "efsMountTargetZones"
+            | "platformReleaseVersion"
+            | "imageRegistry"
+            | "imagePullSecretName"
+        >
     >;
