@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "./core/args";
 import { PlatformCharts, releaseOptions, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
-import { installCrds } from "./kubernetes/crds";
+import { installCrds, ownOperatorCrds } from "./kubernetes/crds";
 import { CRDS_RELEASE_NAME, EXPECTED_CRDS, PLATFORM_RELEASE_NAME } from "./core/names";
 import { checkedFor, keyPrefixFor } from "./core/errors";
 import { createCsiDriverAddon, createEfsModelCache, createGp3StorageClass, createPodIdentityAgent } from "./eks/storage";
@@ -147,6 +147,8 @@ export class DynamoPlatform extends pulumi.ComponentResource {
                 dependsOn: definedResources(...crds.installers, crds.workerMetadata, storage.modelCache, storage.persistence),
             },
         );
+
+        ownOperatorCrds(name, settings, platformRelease.namespace, platformRelease, this);
 
         if (settings.installGrove && settings.placement.nodeAffinity) {
             placeGroveOperator(name, platformRelease.namespace, settings.placement.nodeAffinity, settings.skipAwait, this);

@@ -23,7 +23,7 @@ import * as os from "os";
 import * as path from "path";
 import { HelmRecord, helmRecordOf, orUndefined } from "../program/live/reader";
 import { OWNER_LABEL } from "../components/core/labels";
-import { CRDS_CHART_CRDS, LOCAL_PATH_NAMESPACE, OPERATOR_DEPLOYMENT } from "../components/core/names";
+import { crdOwnerName, CRDS_CHART_CRDS, LOCAL_PATH_NAMESPACE, OPERATOR_DEPLOYMENT } from "../components/core/names";
 
 export const ROOT = path.join(__dirname, "..");
 /** The real upstream chart archives (Dynamo and kube-prometheus-stack), served as a local chart folder. */
@@ -220,16 +220,18 @@ export function servedCharts(): string {
 /** `dynamo:imageRegistry` of the mirror checks; the nodes are simulated, so nothing is pulled from it. */
 export const MIRROR = "mirror.e2e.invalid:5000/dynamo";
 /**
- * The README's workaround while the operator's webhook cannot answer (no container runs): its
- * failurePolicy Ignore, through `dynamo:helmValues`.
- */
-export const WEBHOOK_IGNORE = { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } };
-
-/**
  * Every namespace a file installs a platform, its storage or its models into: a baseline deletes
  * them (the lifecycle files', local-path-provisioner's, e2e/profile.test.ts's and e2e/consumers.test.ts's).
  */
-export const PLATFORM_NAMESPACES = [NAMESPACE, MODELS_NAMESPACE, LOCAL_PATH_NAMESPACE, "dynamo-profile", "dynamo-ts", "dynamo-py"];
+export const PLATFORM_NAMESPACES = [
+    NAMESPACE,
+    MODELS_NAMESPACE,
+    LOCAL_PATH_NAMESPACE,
+    "dynamo-profile",
+    "dynamo-ts",
+    "dynamo-py",
+    "dynamo-smoke",
+];
 
 /**
  * The stack config the lifecycle files build on: 0.9.0 with Grove, KAI and etcd, the platform's
@@ -316,10 +318,14 @@ export class PlatformStack {
         return JSON.parse(ok(pulumi(step, ["stack", "output", "--json", "--stack", this.stack])).output);
     }
 
-    /** `npm run verify` on this stack. */
-    verify(step: string): { status: number | null; stdout: string } {
+    /** `npm run verify` on this stack, with `options` (e.g. `--smoke`). */
+    verify(step: string, ...options: string[]): { status: number | null; stdout: string } {
         const start = Date.now();
-        const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", this.stack], { cwd: ROOT, env, encoding: "utf8" });
+        const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", this.stack, ...options], {
+            cwd: ROOT,
+            env,
+            encoding: "utf8",
+        });
         timings.push([step, (Date.now() - start) / 1000]);
         return { status: result.status, stdout: result.stdout + result.stderr };
     }
@@ -349,19 +355,34 @@ export class PlatformStack {
     }
 }
 
-/** The user's model: a DynamoGraphDeployment that upgrades and destroys must leave in place. */
+/**
+ * The user's object that upgrades and destroys must leave in place. On the lines whose operator is
+ * simulated here (0.9.x, 1.0.1: no source to build it from), no webhook can answer and the chart's
+ * failurePolicy Fail refuses every DynamoGraphDeployment, so the object is a DynamoWorkerMetadata,
+ * which none of their webhooks intercepts. The real models, DynamoGraphDeployments admitted and
+ * reconciled by the real operator, are e2e/operator.test.ts's.
+ */
 export const userModel = {
     apiVersion: "nvidia.com/v1alpha1",
-    kind: "DynamoGraphDeployment",
-    metadata: { name: "llama-disagg", namespace: MODELS_NAMESPACE },
-    spec: { services: { Frontend: { replicas: 1 } } },
+    kind: "DynamoWorkerMetadata",
+    metadata: { name: "llama-disagg-decode-0", namespace: MODELS_NAMESPACE },
+    spec: { data: { component: "decode", endpoint: "generate" } },
 };
 export const modelAddress = {
     group: "nvidia.com",
     version: "v1alpha1",
     namespace: MODELS_NAMESPACE,
-    plural: "dynamographdeployments",
+    plural: "dynamoworkermetadatas",
 };
+
+/** The smallest DynamoGraphDeployment, which only an answering webhook admits. */
+export const graphProbe = {
+    apiVersion: "nvidia.com/v1alpha1",
+    kind: "DynamoGraphDeployment",
+    metadata: { name: "llama-disagg", namespace: MODELS_NAMESPACE },
+    spec: { services: { Frontend: { replicas: 1 } } },
+};
+export const graphAddress = { ...modelAddress, plural: "dynamographdeployments" };
 
 export function readUserModel() {
     return custom.getNamespacedCustomObject({ ...modelAddress, name: userModel.metadata.name });
@@ -369,7 +390,7 @@ export function readUserModel() {
 
 /**
  * A starting state: the platform installed by `stack` with `config` (Helm's waits on), then the
- * user's model in its namespace. The webhook must admit it: `config` sets WEBHOOK_IGNORE.
+ * user's object in its namespace.
  */
 export async function installWithModel(stack: PlatformStack, step: string, config: Record<string, unknown>): Promise<void> {
     stack.write(config);
@@ -588,10 +609,11 @@ async function deleteClusterLeftovers(removed: Removed): Promise<void> {
             removed.push(`MutatingWebhookConfiguration ${configuration.metadata!.name}`);
         }
     }
-    // What preflight takes for a cluster-wide Dynamo operator (e2e/refusals.test.ts creates one).
+    // What preflight takes for a cluster-wide Dynamo operator (e2e/refusals.test.ts creates one), and
+    // the ClusterRoles that own a platform's CRDs.
     for (const role of (await rbac.listClusterRole()).items) {
         const name = role.metadata!.name!;
-        if (name.includes("-dynamo-operator-") && name.endsWith("-manager-role")) {
+        if ((name.includes("-dynamo-operator-") && name.endsWith("-manager-role")) || name.startsWith(crdOwnerName(""))) {
             await orUndefined(() => rbac.deleteClusterRole({ name }));
             removed.push(`ClusterRole ${name}`);
         }

@@ -11,7 +11,6 @@ import * as k8s from "@kubernetes/client-node";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    admission,
     allPodsReady,
     apiextensions,
     baseline,
@@ -22,6 +21,8 @@ import {
     dynamoCrds,
     established,
     exists,
+    graphAddress,
+    graphProbe,
     helmRelease,
     helmValues,
     modelAddress,
@@ -38,7 +39,6 @@ import {
     ROOT,
     storage,
     userModel,
-    WEBHOOK_IGNORE,
     eventually,
 } from "./harness";
 
@@ -129,7 +129,7 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
 
     it("3. while the operator's webhook cannot answer (failurePolicy Fail), a model is refused and verify turns that one row red with the fix", async () => {
         await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
-        const refused = await custom.createNamespacedCustomObject({ ...modelAddress, body: userModel }).then(
+        const refused = await custom.createNamespacedCustomObject({ ...graphAddress, body: graphProbe }).then(
             () => "admitted",
             (error: k8s.ApiException<unknown>) => (typeof error.body === "string" ? error.body : JSON.stringify(error.body)),
         );
@@ -142,16 +142,17 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
         assert.match(result.stdout, /1 of 15 checks failed\./);
     });
 
-    it("4. with the README's failurePolicy Ignore, verify is all green, reports the GPU nodes, and the model is admitted", async () => {
-        stack.write({ ...PLATFORM_CONFIG, helmValues: WEBHOOK_IGNORE });
-        stack.up("up (0.9.0, webhook failurePolicy Ignore)");
-        const configuration = await admission.readValidatingWebhookConfiguration({ name: "dynamo-platform-dynamo-operator-validating" });
-        assert.deepEqual(new Set(configuration.webhooks?.map((w) => w.failurePolicy)), new Set(["Ignore"]));
-
+    it("4. the other 14 rows of verify are green and report the GPU nodes; a Dynamo object no webhook intercepts is admitted", async () => {
         const result = stack.verify("npm run verify");
-        assert.equal(result.status, 0, result.stdout);
-        assert.match(result.stdout, /All 15 checks passed\./);
-        assert.doesNotMatch(result.stdout, /\b(FAIL|WARN)\b/);
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /1 of 15 checks failed\./);
+        assert.deepEqual(
+            result.stdout
+                .split("\n")
+                .filter((line) => /\s(FAIL|WARN)\s/.test(line))
+                .map((line) => line.split(/\s{2,}/)[0]),
+            ["admission webhook"],
+        );
         assert.match(result.stdout, /nodes\s+OK\s+5 ready and schedulable of 5; 16 GPUs on 2: kwok-gpu-0 \(8\), kwok-gpu-1 \(8\)/);
         assert.match(result.stdout, /etcd pods\s+OK\s+1\/1 ready/);
         assert.match(result.stdout, /NATS pods\s+OK\s+1\/1 ready/);
@@ -174,7 +175,7 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
     });
 
     it("6. without a monitoring stack, auto-configuration detects the real kube-prometheus-stack and finds the same URL", async () => {
-        stack.write({ ...PLATFORM_CONFIG, helmValues: WEBHOOK_IGNORE, monitoringStack: undefined });
+        stack.write({ ...PLATFORM_CONFIG, monitoringStack: undefined });
         stack.up("up (Prometheus detected)");
         const outputs = stack.outputs();
         assert.equal(outputs.prometheusEndpointSource, "detected");
@@ -188,7 +189,7 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
         );
         assert.equal(outputs.prometheusEndpoint, PROMETHEUS);
         assert.ok((await operator()).args.includes(`--prometheus-endpoint=${PROMETHEUS}`));
-        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "deployed" }, "nothing to upgrade");
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" }, "nothing to upgrade");
     });
 });
 
@@ -203,8 +204,8 @@ describe("end-to-end install: 1.0.1 on a fresh cluster, waits on", function () {
 
     after(() => stack.cleanup());
 
-    it("14. 1.0.1 on a fresh cluster: CRDs from the platform chart, workloads Ready, Prometheus in the operator's config, verify green; destroy keeps the CRDs", async () => {
-        stack.write({ ...PLATFORM_CONFIG, releaseVersion: "1.0.1", helmValues: WEBHOOK_IGNORE });
+    it("14. 1.0.1 on a fresh cluster: CRDs from the platform chart, workloads Ready, Prometheus in the operator's config, verify green but for the simulated operator's webhook; destroy keeps the CRDs", async () => {
+        stack.write({ ...PLATFORM_CONFIG, releaseVersion: "1.0.1" });
         stack.up("up (1.0.1, fresh)");
         const crds = await dynamoCrds();
         assert.deepEqual(crds, [...CRDS_09.slice(0, 1), "dynamocheckpoints.nvidia.com", ...CRDS_09.slice(1)].sort());
@@ -221,8 +222,9 @@ describe("end-to-end install: 1.0.1 on a fresh cluster, waits on", function () {
         );
         await allPodsReady(NAMESPACE);
         const result = stack.verify("npm run verify (1.0.1)");
-        assert.equal(result.status, 0, result.stdout);
-        assert.match(result.stdout, /All 15 checks passed\./);
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /1 of 15 checks failed\./);
+        assert.match(result.stdout, /admission webhook\s+FAIL\s+vdynamographdeployment\.kb\.io cannot be called: /);
 
         stack.destroy("destroy (1.0.1)");
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));

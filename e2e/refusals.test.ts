@@ -20,7 +20,6 @@ import {
     PlatformStack,
     rbac,
     storage,
-    WEBHOOK_IGNORE,
 } from "./harness";
 
 /** A ClusterRole as another release's Dynamo operator leaves it (what the chart's own check and preflight look for). */
@@ -29,7 +28,7 @@ const SECOND_OPERATOR_ROLE = "team-a-dynamo-operator-manager-role";
 describe("end-to-end day-2 refusals: 0.9.1 installed, the real charts, waits on", function () {
     this.timeout(30 * 60 * 1000);
     const stack = new PlatformStack("refusals");
-    const config = { ...PLATFORM_CONFIG, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE };
+    const config = { ...PLATFORM_CONFIG, releaseVersion: "0.9.1" };
 
     before(async () => {
         await baseline("refusals", { localPath: "unowned", monitoring: true });

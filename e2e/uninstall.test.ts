@@ -39,7 +39,6 @@ import {
     storage,
     timings,
     userModel,
-    WEBHOOK_IGNORE,
     work,
 } from "./harness";
 
@@ -49,7 +48,7 @@ const TEARDOWN_SECONDS = 15;
 describe("end-to-end uninstall and reinstall: 0.9.1 with a model, the real charts, waits on", function () {
     this.timeout(30 * 60 * 1000);
     const stack = new PlatformStack("uninstall");
-    const config = { ...PLATFORM_CONFIG, releaseVersion: "0.9.1", helmValues: WEBHOOK_IGNORE };
+    const config = { ...PLATFORM_CONFIG, releaseVersion: "0.9.1" };
     let platformValues: Record<string, unknown> = {};
 
     before(async () => {

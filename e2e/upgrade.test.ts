@@ -32,7 +32,6 @@ import {
     servedCharts,
     stateVolumes,
     userModel,
-    WEBHOOK_IGNORE,
 } from "./harness";
 
 /**
@@ -72,7 +71,7 @@ describe("end-to-end upgrade in place: 0.9.0 with a model, through 0.9.0-post1 t
     before(async () => {
         await baseline("upgrade", { localPath: "unowned", monitoring: true });
         stack.init();
-        await installWithModel(stack, "up (0.9.0 with a model, the upgrades' start)", { ...PLATFORM_CONFIG, helmValues: WEBHOOK_IGNORE });
+        await installWithModel(stack, "up (0.9.0 with a model, the upgrades' start)", PLATFORM_CONFIG);
         volumesBefore = await stateVolumes();
         assert.equal(volumesBefore.length, 2, `etcd's and NATS's volumes: ${volumesBefore}`);
         revisionBefore = (await helmRelease("dynamo-platform", NAMESPACE))!.revision;
@@ -82,7 +81,7 @@ describe("end-to-end upgrade in place: 0.9.0 with a model, through 0.9.0-post1 t
 
     it("7. upgrades in place through 0.9.0-post1 to 0.9.1, keeping etcd's and NATS's volumes and the user's model", async () => {
         for (const [index, version] of ["0.9.0-post1", "0.9.1"].entries()) {
-            stack.write({ ...PLATFORM_CONFIG, releaseVersion: version, helmValues: WEBHOOK_IGNORE });
+            stack.write({ ...PLATFORM_CONFIG, releaseVersion: version });
             assert.doesNotMatch(stack.up(`up (upgrade to ${version})`).output, /replaced|replacing/i, `${version}: updated, not replaced`);
             assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: revisionBefore + 1 + index, status: "deployed" });
         }
@@ -101,7 +100,6 @@ describe("end-to-end upgrade path from a mirror: 0.9.1 with a model → 1.0.1 (m
     const config = {
         ...PLATFORM_CONFIG,
         releaseVersion: "0.9.1",
-        helmValues: WEBHOOK_IGNORE,
         removeCrdsOnDestroy: true,
         imageRegistry: MIRROR,
     };
@@ -149,7 +147,6 @@ describe("end-to-end upgrade path from a mirror: 0.9.1 with a model → 1.0.1 (m
         stack.write({
             ...PLATFORM_CONFIG,
             releaseVersion: "1.5.0",
-            helmValues: WEBHOOK_IGNORE,
             removeCrdsOnDestroy: true,
             chartRepository: servedCharts(),
         });

@@ -4,7 +4,7 @@ import * as yaml from "js-yaml";
 import { DiscoveryBackend, DynamoPlatform, DynamoPlatformArgs, Profile } from "../components";
 import { Recording, Registered, runWithMocks, secretValue } from "./harness";
 import { T } from "./types";
-import { POD_LABELS } from "../components/core/names";
+import { OPERATOR_APPLIED_CRDS, POD_LABELS, SNAPSHOT_CRDS_1_4 } from "../components/core/names";
 
 async function install(args: DynamoPlatformArgs, options: Parameters<typeof runWithMocks>[1] = {}): Promise<Recording> {
     return runWithMocks(() => new DynamoPlatform("dynamo", args), options);
@@ -204,6 +204,70 @@ describe("DynamoPlatform", () => {
         assert.equal(migrated.ofType(T.release).length, 1, "the CRDs release is dropped, and its uninstall keeps every CRD");
         const keeping = await install({ releaseVersion: "1.0.1", installedReleaseVersion: "0.9.1", crdsHandOver: false });
         assert.equal(crdsRelease(keeping).inputs.version, "0.9.1");
+    });
+
+    describe("the CRDs the operator applies (1.4 and later), which neither Helm nor the operator deletes", () => {
+        const OWNER = "dynamo-platform-crd-owner-dynamo-system";
+
+        it("by default: a rule-less ClusterRole owns nothing, deleted before the release; no CRD is touched", async () => {
+            const recording = await install({ releaseVersion: "1.5.0" });
+            const owner = recording.object(T.clusterRole, OWNER);
+            assert.equal(owner.inputs.rules, undefined, "it grants nothing");
+            assert.equal(owner.inputs.metadata.annotations["pulumi.com/deletionPropagationPolicy"], "foreground");
+            assert.ok(recording.dependsOn(owner, release(recording, "dynamo-platform")), "deleted while the operator still runs");
+            assert.equal(recording.ofType(T.crdPatch).length, 0);
+        });
+
+        it("with removeCrdsOnDestroy: each CRD of the line gets that owner, and a destroy deletes them through it", async () => {
+            const withUid = { [T.clusterRole]: (inputs: Record<string, any>) => ({ metadata: { ...inputs.metadata, uid: "owner-uid" } }) };
+            const recording = await install({ releaseVersion: "1.4.0", removeCrdsOnDestroy: true }, { resourceState: withUid });
+            const owner = recording.object(T.clusterRole, OWNER);
+            const patches = recording.ofType(T.crdPatch);
+            assert.deepEqual(
+                patches.map((p) => p.inputs.metadata.name),
+                [...OPERATOR_APPLIED_CRDS, ...SNAPSHOT_CRDS_1_4],
+            );
+            // What the provider needs to know the CRD by, as the real CRDs say it.
+            assert.deepEqual(patches.map((p) => [p.inputs.spec.group, p.inputs.spec.names.kind]).slice(0, 2), [
+                ["nvidia.com", "DynamoCheckpoint"],
+                ["nvidia.com", "DynamoComponentDeployment"],
+            ]);
+            assert.deepEqual(patches[patches.length - 1].inputs.spec.names, { kind: "PodSnapshot" });
+            for (const patch of patches) {
+                assert.deepEqual(patch.inputs.metadata.ownerReferences, [
+                    {
+                        apiVersion: "rbac.authorization.k8s.io/v1",
+                        kind: "ClusterRole",
+                        name: OWNER,
+                        uid: "owner-uid",
+                        blockOwnerDeletion: true,
+                    },
+                ]);
+                assert.equal(patch.deletedWith, owner.urn, "the owner's delete takes the CRDs; the patch is not undone first");
+                assert.ok(recording.dependsOn(patch, release(recording, "dynamo-platform")));
+            }
+            assert.match(
+                recording.logs.info.join("\n"),
+                /removeCrdsOnDestroy: neither Helm nor the operator ever deletes the CRDs the operator of release 1\.4\.0 applies, so this stack owns them through ClusterRole dynamo-platform-crd-owner-dynamo-system: pulumi destroy deletes 9 CRDs/,
+            );
+            const line15 = await install({ releaseVersion: "1.5.0", removeCrdsOnDestroy: true });
+            assert.deepEqual(
+                line15.ofType(T.crdPatch).map((p) => p.inputs.metadata.name),
+                OPERATOR_APPLIED_CRDS,
+            );
+        });
+
+        it("before 1.4 Helm installs them (the CRDs chart, the crds/ folder): no owner; on 1.0–1.3 the option has no effect, and says so", async () => {
+            const recording = await install({ releaseVersion: "0.9.1", removeCrdsOnDestroy: true });
+            assert.equal(recording.ofType(T.clusterRole).length, 0);
+            const chartFolder = await install({ releaseVersion: "1.0.1", removeCrdsOnDestroy: true });
+            assert.equal(chartFolder.ofType(T.clusterRole).length, 0);
+            assert.equal(chartFolder.ofType(T.crdPatch).length, 0);
+            assert.match(
+                chartFolder.logs.warn.join("\n"),
+                /removeCrdsOnDestroy has no effect on release 1\.0\.1: its CRDs come with the platform chart's crds\/ folder/,
+            );
+        });
     });
 
     it("keeps the bundled CRD patch on destroy even when asked to remove the CRDs (a CRD cannot give up its versions)", async () => {

@@ -4,6 +4,7 @@ export const T = {
     chart: "kubernetes:helm.sh/v4:Chart",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     crdPatch: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
+    clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
     namespace: "kubernetes:core/v1:Namespace",
     deployment: "kubernetes:apps/v1:Deployment",
     deploymentPatch: "kubernetes:apps/v1:DeploymentPatch",

@@ -376,7 +376,9 @@ export interface DynamoPlatformArgs {
     helmValues?: pulumi.Input<Record<string, any>>;
     /**
      * Delete the Dynamo CRDs on destroy. Deleting a CRD deletes every object of it, that is every
-     * DynamoGraphDeployment (your running models). Default `false`.
+     * DynamoGraphDeployment (your running models). On 0.9.x the CRDs chart is rendered by Pulumi;
+     * from 1.4 the stack owns the CRDs the operator applies (through a rule-less ClusterRole); on
+     * 1.0 to 1.3 it has no effect (the chart's crds/ folder, which Helm never deletes). Default `false`.
      */
     removeCrdsOnDestroy?: boolean;
     /**

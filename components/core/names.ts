@@ -36,6 +36,42 @@ export const CRDS_CHART_CRDS = [
     "dynamoworkermetadatas",
 ].map((plural) => `${plural}.nvidia.com`);
 
+/** The name of the Dynamo CRD of a kind: its plural (every one is the kind, lower case, plus `s`) in `nvidia.com`. */
+function dynamoCrdName(kind: string): string {
+    return `${kind.toLowerCase()}s.nvidia.com`;
+}
+
+const OPERATOR_APPLIED_KINDS = [
+    "DynamoCheckpoint",
+    "DynamoComponentDeployment",
+    "DynamoGraphDeploymentRequest",
+    "DynamoGraphDeployment",
+    "DynamoGraphDeploymentScalingAdapter",
+    "DynamoModel",
+    "DynamoWorkerMetadata",
+];
+const SNAPSHOT_KINDS_1_4 = ["PodSnapshotContent", "PodSnapshot"];
+
+/**
+ * The CRDs the operator pod's `crd-apply` applies from 1.4, on every start (the 1.5 image's seven;
+ * 1.0.1's chart carries the same seven in its crds/ folder).
+ */
+export const OPERATOR_APPLIED_CRDS = OPERATOR_APPLIED_KINDS.map(dynamoCrdName);
+/** What the 1.4 operator image applies besides: its pod-snapshot CRDs, which 1.5 no longer ships. */
+export const SNAPSHOT_CRDS_1_4 = SNAPSHOT_KINDS_1_4.map(dynamoCrdName);
+/** The kind of each CRD the operator applies, by the CRD's name. */
+export const OPERATOR_CRD_KINDS: Readonly<Record<string, string>> = Object.fromEntries(
+    [...OPERATOR_APPLIED_KINDS, ...SNAPSHOT_KINDS_1_4].map((kind) => [dynamoCrdName(kind), kind]),
+);
+
+/**
+ * The rule-less ClusterRole that owns a platform's CRDs under `removeCrdsOnDestroy` (1.0 and
+ * later), by platform namespace; it grants nothing.
+ */
+export function crdOwnerName(namespace: string): string {
+    return `${PLATFORM_RELEASE_NAME}-crd-owner-${namespace}`;
+}
+
 /** The operator's Deployment in the platform namespace. */
 export const OPERATOR_DEPLOYMENT = `${PLATFORM_RELEASE_NAME}-dynamo-operator-controller-manager`;
 /** The operator pod's own container; the 0.9.x charts run `kube-rbac-proxy` beside it. */

@@ -5,6 +5,7 @@
  * `0.9.0`, while NVIDIA publishes `-postN` as a chart-only fix released after the base version.
  */
 import { DiscoveryBackend } from "./args";
+import { OPERATOR_APPLIED_CRDS, SNAPSHOT_CRDS_1_4 } from "./names";
 
 /** How a platform chart line lays out its subchart switches. */
 export enum ValuesLayout {
@@ -50,6 +51,8 @@ export interface ChartLine {
     readonly defaultDiscoveryBackend: DiscoveryBackend;
     /** Whether the line installs NATS unless told otherwise. */
     readonly installsNatsByDefault: boolean;
+    /** The CRDs the operator applies on every start (see LineTraits); none before 1.4. */
+    readonly operatorAppliedCrds: readonly string[];
     /** The release is newer than every line this package knows: installed with the newest line's layout. */
     readonly newerThanKnownLines: boolean;
 }
@@ -126,6 +129,12 @@ export interface LineTraits {
     readonly defaultDiscoveryBackend: DiscoveryBackend;
     /** NATS by default: the charts install it up to 1.3; from 1.4 `global.nats.install` is off. */
     readonly installsNatsByDefault: boolean;
+    /**
+     * The CRDs the operator's `crd-apply` applies on every start, from 1.4 (before, the CRDs chart
+     * or the platform chart's crds/ folder, which Helm installs only with a release's first
+     * install). Lines without an archive here (1.6, 1.7) are taken to apply 1.5's seven.
+     */
+    readonly operatorAppliedCrds: readonly string[];
 }
 
 /**
@@ -146,6 +155,7 @@ export const CHART_LINES: readonly LineTraits[] = [
         kaiStalenessGracePeriod: false,
         defaultDiscoveryBackend: DiscoveryBackend.Etcd,
         installsNatsByDefault: true,
+        operatorAppliedCrds: [],
     })),
     ...(["1.4", "1.5", "1.6", "1.7"] as const).map((line) => ({
         line,
@@ -155,11 +165,17 @@ export const CHART_LINES: readonly LineTraits[] = [
         kaiStalenessGracePeriod: line !== "1.4",
         defaultDiscoveryBackend: DiscoveryBackend.Kubernetes,
         installsNatsByDefault: false,
+        operatorAppliedCrds: line === "1.4" ? [...OPERATOR_APPLIED_CRDS, ...SNAPSHOT_CRDS_1_4] : OPERATOR_APPLIED_CRDS,
     })),
 ];
 
-/** The releases whose charts the end-to-end test installs; named in the warning for a line newer than the table. */
-export const TESTED_RELEASES = ["0.9.0", "0.9.0-post1", "0.9.1", "1.0.1"];
+/**
+ * The releases whose charts the end-to-end test installs; named in the warning for a line newer
+ * than the table. 1.4.0 and 1.5.0 are the main-branch chart builds of those versions, with their
+ * operator and Grove's built from source and running for real; the older lines' operators are
+ * simulated (no source here).
+ */
+export const TESTED_RELEASES = ["0.9.0", "0.9.0-post1", "0.9.1", "1.0.1", "1.4.0", "1.5.0"];
 
 /** The row of a release's minor line: its own, else the newest row before it (a line the table does not know). */
 export function lineTraitsFor(release: ReleaseVersion): LineTraits {
@@ -198,6 +214,7 @@ export function chartLineFor(release: ReleaseVersion, crdsVersionOverride?: stri
         kaiStalenessGracePeriod: traits.kaiStalenessGracePeriod,
         defaultDiscoveryBackend: traits.defaultDiscoveryBackend,
         installsNatsByDefault: traits.installsNatsByDefault,
+        operatorAppliedCrds: traits.operatorAppliedCrds,
         newerThanKnownLines: isNewerThanKnownLines(release),
         // The 0.9.0 platform chart pins operator subchart 0.7.1, so its default image tag is 0.7.1.
         operatorImageTag: isBroken090 ? "0.9.0" : undefined,

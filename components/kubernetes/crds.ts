@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ChartReference, releaseOptions } from "../core/charts";
-import { CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE } from "../core/names";
+import { ownedLabels } from "../core/labels";
+import { crdOwnerName, CRDS_RELEASE_NAME, CRDS_RELEASE_NAMESPACE, OPERATOR_CRD_KINDS } from "../core/names";
 import { PlatformSettings } from "../core/settings/types";
 
 /**
@@ -279,4 +280,70 @@ function renderCrdsChart(
         { parent, transforms: [crdTransform(onDestroy)] },
     );
     return { installers: [rendered], applied: rendered.resources };
+}
+
+/**
+ * Who deletes the CRDs the operator applies (1.4 and later: its pod's `crd-apply`, on every start).
+ * Helm never owned them and the operator never deletes them, so this stack makes them deletable by
+ * Kubernetes' garbage collector: a rule-less ClusterRole, always present on these lines, is their
+ * owner when `removeCrdsOnDestroy` is set (an ownerReference added by a server-side patch per CRD,
+ * which the operator's forced apply leaves in place). Destroying the stack deletes the owner first,
+ * while the operator still runs to clear its finalizers, in the foreground: the API server deletes
+ * every owned CRD (and so every object of it) before the owner goes, and the destroy waits for that
+ * up to the teardown timeout. Setting the option back to false deletes the patches, which gives the
+ * ownerReferences up: the CRDs stay. Nothing is owned without the option, so a default destroy
+ * deletes nothing.
+ */
+export function ownOperatorCrds(
+    name: string,
+    settings: PlatformSettings,
+    namespace: pulumi.Input<string>,
+    platformRelease: pulumi.Resource,
+    parent: pulumi.Resource,
+): k8s.rbac.v1.ClusterRole | undefined {
+    const crds = settings.chartLine.operatorAppliedCrds;
+    if (crds.length === 0) {
+        return undefined;
+    }
+    const owner = new k8s.rbac.v1.ClusterRole(
+        `${name}-crd-owner`,
+        {
+            metadata: {
+                name: pulumi.output(namespace).apply(crdOwnerName),
+                labels: ownedLabels(),
+                annotations: { "pulumi.com/deletionPropagationPolicy": "foreground" },
+            },
+            // No rules: it grants nothing (an empty list would be dropped by the API server, a diff on every run).
+        },
+        // Deleted before the release, so that the operator still runs while the CRDs go.
+        { parent, dependsOn: [platformRelease], customTimeouts: { delete: `${settings.teardownTimeoutSeconds}s` } },
+    );
+    if (!settings.removeCrdsOnDestroy) {
+        return owner;
+    }
+    for (const crd of crds) {
+        new k8s.apiextensions.v1.CustomResourceDefinitionPatch(
+            `${name}-crd-owner-${crd.split(".")[0]}`,
+            {
+                metadata: {
+                    name: crd,
+                    ownerReferences: [
+                        {
+                            apiVersion: "rbac.authorization.k8s.io/v1",
+                            kind: "ClusterRole",
+                            name: owner.metadata.name,
+                            uid: owner.metadata.uid,
+                            blockOwnerDeletion: true,
+                        },
+                    ],
+                },
+                // The provider needs the group and kind of a CRD it patches; the values are the CRD's own.
+                spec: { group: crd.slice(crd.indexOf(".") + 1), names: { kind: OPERATOR_CRD_KINDS[crd] } },
+            },
+            // The CRDs exist once the release is ready: the operator pod's init container applied them.
+            // A destroy deletes the owner, and through it the CRDs: the patch itself is not undone.
+            { parent, dependsOn: [platformRelease], deletedWith: owner },
+        );
+    }
+    return owner;
 }

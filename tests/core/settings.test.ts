@@ -280,7 +280,7 @@ describe("settings", () => {
             const settings = resolveSettings({ releaseVersion: "1.8.0" }, "dynamo:");
             assert.ok(
                 settings.warnings.some((w) =>
-                    /^dynamo:releaseVersion 1\.8\.0 is newer than the newest chart line this package knows \(1\.7\); .* Tested with 0\.9\.0, 0\.9\.0-post1, 0\.9\.1, 1\.0\.1\.$/.test(
+                    /^dynamo:releaseVersion 1\.8\.0 is newer than the newest chart line this package knows \(1\.7\); .* Tested with 0\.9\.0, 0\.9\.0-post1, 0\.9\.1, 1\.0\.1, 1\.4\.0, 1\.5\.0\.$/.test(
                         w,
                     ),
                 ),

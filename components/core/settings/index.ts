@@ -10,6 +10,7 @@
 import { DiscoveryBackend, DynamoPlatformArgs, Platform } from "../args";
 import { checkArgs, isUnresolved } from "../check";
 import { DynamoConfigError } from "../errors";
+import { crdOwnerName } from "../names";
 import { resolvePlacement } from "../placement";
 import { PLATFORM_ARGS_SHAPE } from "../schema";
 import { installsEtcd } from "../values";
@@ -81,9 +82,13 @@ export function resolveSettings(input: DynamoPlatformArgs, keyPrefix = "args."):
     const helmReleaseOptions = resolveHelmReleaseOptions(args.helmReleaseOptions, skipAwait, key);
 
     const removeCrdsOnDestroy = args.removeCrdsOnDestroy ?? defaults.removeCrdsOnDestroy.default;
-    if (removeCrdsOnDestroy && !chartLine.crdsChartVersion) {
+    if (removeCrdsOnDestroy && chartLine.operatorAppliedCrds.length > 0) {
+        notes.push(
+            `${key("removeCrdsOnDestroy")}: neither Helm nor the operator ever deletes the CRDs the operator of release ${release.text} applies, so this stack owns them through ClusterRole ${crdOwnerName(args.namespace ?? defaults.namespace.default)}: pulumi destroy deletes ${chartLine.operatorAppliedCrds.length} CRDs and with them every Dynamo object, your models included.`,
+        );
+    } else if (removeCrdsOnDestroy && !chartLine.crdsChartVersion) {
         warnings.push(
-            `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs come with the platform chart (its crds/ folder, and the operator applies them) and Helm never deletes those; delete them with kubectl if you really mean to.`,
+            `${key("removeCrdsOnDestroy")} has no effect on release ${release.text}: its CRDs come with the platform chart's crds/ folder, which Helm never deletes; delete them with kubectl if you really mean to (from 1.4 this stack can own them).`,
         );
     }
 

@@ -166,7 +166,7 @@ async function availabilityChecks(
     const results: CheckResult[] = [];
     const statefulSets = [
         ...(outputs.etcdEndpoint ? [{ check: "etcd replicas", name: ETCD_STATEFUL_SET, haReplicas: HA_REPLICAS.etcd }] : []),
-        { check: "NATS replicas", name: NATS_STATEFUL_SET, haReplicas: HA_REPLICAS.nats },
+        ...(outputs.natsEndpoint ? [{ check: "NATS replicas", name: NATS_STATEFUL_SET, haReplicas: HA_REPLICAS.nats }] : []),
     ];
     for (const { check, name, haReplicas } of statefulSets) {
         results.push(replicasCheck(check, name, await reader.statefulSet(namespace, name), haReplicas, ha, namespace));
@@ -246,8 +246,10 @@ export async function verifyPlatform(reader: ClusterReader, outputs: VerifiedOut
         const selector = "app.kubernetes.io/name=etcd";
         results.push(podsCheck("etcd pods", await reader.pods(namespace, selector), namespace, selector));
     }
-    const natsSelector = "app.kubernetes.io/name=nats";
-    results.push(podsCheck("NATS pods", await reader.pods(namespace, natsSelector), namespace, natsSelector));
+    if (outputs.natsEndpoint) {
+        const selector = "app.kubernetes.io/name=nats";
+        results.push(podsCheck("NATS pods", await reader.pods(namespace, selector), namespace, selector));
+    }
     results.push(...(await availabilityChecks(reader, outputs, nodes, pods)));
     if (outputs.eksIdentity) {
         results.push(...(await verifyEks(reader, { ...outputs, eksIdentity: outputs.eksIdentity })));

@@ -15,6 +15,7 @@ export type VerifiedOutputs = Pick<StackOutputs, "namespace" | "platformReleaseN
         Pick<
             StackOutputs,
             | "etcdEndpoint"
+            | "natsEndpoint"
             | "persistenceStorageClass"
             | "profile"
             | "eksIdentity"

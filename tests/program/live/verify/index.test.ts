@@ -7,6 +7,7 @@ const outputs = {
     platformReleaseName: "dynamo-platform",
     crdNames: ["dynamographdeployments.nvidia.com", "dynamographdeploymentrequests.nvidia.com", "dynamoworkermetadatas.nvidia.com"],
     etcdEndpoint: "dynamo-platform-etcd.dynamo-system.svc.cluster.local:2379",
+    natsEndpoint: "nats://dynamo-platform-nats.dynamo-system.svc.cluster.local:4222",
 };
 const crds = Object.fromEntries(outputs.crdNames.map((name) => [name, { established: true }]));
 const pod = (name: string, app: string, ready = true, log = "", nodeName = "cpu-0") => ({
@@ -205,6 +206,12 @@ describe("verification", () => {
     it("skips the etcd check when the platform runs without etcd", async () => {
         const results = await verifyPlatform(fakeReader(healthy), { ...outputs, etcdEndpoint: "" });
         assert.ok(!results.some((r) => r.check === "etcd pods"));
+    });
+
+    it("skips the NATS checks when the platform runs without NATS (the default from 1.4)", async () => {
+        const results = await verifyPlatform(fakeReader(healthy), { ...outputs, natsEndpoint: "" });
+        assert.ok(!results.some((r) => r.check.startsWith("NATS")));
+        assert.ok(results.some((r) => r.check === "etcd pods"));
     });
 
     it("formats a table with a hint per failure", () => {
