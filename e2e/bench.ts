@@ -10,8 +10,9 @@
  * - this project's program: `up`, `preview`, `destroy`.
  *
  * Each operation runs DYNAMO_BENCH_RUNS times (default 3) per release of DYNAMO_BENCH_RELEASES
- * (default 0.9.1, two charts, and 1.0.1, one); the medians and the ratios are printed as the
- * README's table. Not a test of speed: it fails only when an operation fails.
+ * (default 0.9.1, two charts; 1.0.1, one; 1.5.0, one, whose operator and Grove's run for real and
+ * apply the CRDs); the medians and the ratios are printed as the README's table. Not a test of
+ * speed: it fails only when an operation fails.
  */
 import * as k8s from "@kubernetes/client-node";
 import { strict as assert } from "assert";
@@ -19,8 +20,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { orUndefined } from "../program/live/reader";
 import {
+    admission,
     apiextensions,
-    CHARTS,
     core,
     custom,
     dynamoStackFile,
@@ -30,12 +31,13 @@ import {
     pulumi,
     ROOT,
     run,
+    servedCharts,
     storage,
     work,
 } from "./harness";
 
 const RUNS = Number(process.env.DYNAMO_BENCH_RUNS ?? 3);
-const RELEASES = (process.env.DYNAMO_BENCH_RELEASES ?? "0.9.1 1.0.1").split(/\s+/).filter(Boolean);
+const RELEASES = (process.env.DYNAMO_BENCH_RELEASES ?? "0.9.1 1.0.1 1.5.0").split(/\s+/).filter(Boolean);
 const NAMESPACE = "dynamo-system";
 const OPERATIONS = ["install", "no-op preview", "uninstall"] as const;
 const CONTENDERS = ["helm", "bare", "project"] as const;
@@ -70,10 +72,16 @@ function median(values: number[]): number {
     return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** A chart of servedCharts(): its archive, or the folder of a build served as a release (1.4.0, 1.5.0). */
+function chartPath(chart: string, release: string): string {
+    const archive = path.join(servedCharts(), `${chart}-${release}.tgz`);
+    return fs.existsSync(archive) ? archive : path.join(servedCharts(), `${chart}-${release}`);
+}
+
 /** The charts a release installs: the CRDs chart before 1.0, then the platform chart. */
-function charts(release: string): { name: string; archive: string; namespace: string }[] {
-    const crds = release.startsWith("0.") ? [{ name: "dynamo-crds", archive: `dynamo-crds-${release}.tgz`, namespace: "default" }] : [];
-    return [...crds, { name: "dynamo-platform", archive: `dynamo-platform-${release}.tgz`, namespace: NAMESPACE }];
+function charts(release: string): { name: string; chart: string; namespace: string }[] {
+    const crds = release.startsWith("0.") ? [{ name: "dynamo-crds", chart: chartPath("dynamo-crds", release), namespace: "default" }] : [];
+    return [...crds, { name: "dynamo-platform", chart: chartPath("dynamo-platform", release), namespace: NAMESPACE }];
 }
 
 let projectSalt = "";
@@ -157,6 +165,17 @@ async function resetCluster(): Promise<void> {
     for (const name of left.namespaces) {
         await core.deleteNamespace({ name }).catch(() => undefined);
     }
+    // Grove's operator registers webhooks no release owns; gone with it, they would fail closed.
+    for (const configuration of (await admission.listValidatingWebhookConfiguration()).items) {
+        if ((configuration.webhooks ?? []).some((w) => w.clientConfig.service?.namespace === NAMESPACE)) {
+            await admission.deleteValidatingWebhookConfiguration({ name: configuration.metadata!.name! }).catch(() => undefined);
+        }
+    }
+    for (const configuration of (await admission.listMutatingWebhookConfiguration()).items) {
+        if ((configuration.webhooks ?? []).some((w) => w.clientConfig.service?.namespace === NAMESPACE)) {
+            await admission.deleteMutatingWebhookConfiguration({ name: configuration.metadata!.name! }).catch(() => undefined);
+        }
+    }
     let nextClearing = 15;
     for (;;) {
         const remaining = await leftovers();
@@ -196,7 +215,7 @@ function writeProjectConfig(release: string): void {
             releaseVersion: release,
             storageClass: "nfs",
             persistenceStorageClass: "local-path",
-            chartRepository: CHARTS,
+            chartRepository: servedCharts(),
         }),
     );
 }
@@ -213,7 +232,7 @@ async function project(release: string, whileInstalled: () => Promise<void>): Pr
 
 function bare(release: string, values: Record<string, unknown>): void {
     const on = ["--stack", BARE_STACK, "--config-file", bareConfig];
-    const config = { charts: CHARTS, version: release, namespace: NAMESPACE, crdsChart: charts(release).length > 1, values };
+    const config = { charts: servedCharts(), version: release, namespace: NAMESPACE, crdsChart: charts(release).length > 1, values };
     fs.writeFileSync(bareConfig, dynamoStackFile(bareSalt, config, "bare"));
     timed(release, "bare", "install", () => ok(pulumi(`bare up ${release}`, ["up", "--yes", "--skip-preview", ...on], BARE)));
     timed(release, "bare", "no-op preview", () => ok(pulumi(`bare preview ${release}`, ["preview", "--expect-no-changes", ...on], BARE)));
@@ -228,7 +247,7 @@ function helm(release: string, valuesFile: string): void {
             helmRun(`helm ${verb.join(" ")} ${chart.name} ${release}`, [
                 ...verb,
                 chart.name,
-                path.join(CHARTS, chart.archive),
+                chart.chart,
                 "-n",
                 chart.namespace,
                 ...values,

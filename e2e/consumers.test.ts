@@ -61,7 +61,12 @@ describe("end-to-end: other stacks consume the component", function () {
 
     it("the TypeScript consumer installs the platform with its own provider", async () => {
         initStack("consumer: stack init", CONSUMER_STACK, consumer, consumerConfig);
-        for (const [key, value] of Object.entries({ chartRepository: CHARTS, persistenceStorageClass: "local-path" })) {
+        // The examples default to the newest release; there is no 1.6.1 chart here.
+        for (const [key, value] of Object.entries({
+            releaseVersion: "0.9.1",
+            chartRepository: CHARTS,
+            persistenceStorageClass: "local-path",
+        })) {
             ok(pulumi(`consumer: config ${key}`, ["config", "set", ...onConsumer, key, value], consumer));
         }
         ok(pulumi("consumer: up", ["up", "--yes", "--skip-preview", ...onConsumer], consumer));
@@ -126,6 +131,7 @@ describe("end-to-end: other stacks consume the component", function () {
             // The TypeScript consumer's destroy kept the CRDs (the default); this install adopts them.
             initStack("python: stack init", PYTHON_STACK, python, pythonConfig);
             for (const [key, value] of Object.entries({
+                releaseVersion: "0.9.1",
                 chartRepository: CHARTS,
                 persistenceStorageClass: "local-path",
             })) {

@@ -1,6 +1,7 @@
 // The least a Pulumi program can do to install the platform: the two charts as Helm releases, with
 // the values the project's stack gave Helm (bench/e2e.ts records them), and nothing else.
 "use strict";
+const fs = require("fs");
 const path = require("path");
 const pulumi = require("@pulumi/pulumi");
 const k8s = require("@pulumi/kubernetes");
@@ -24,7 +25,10 @@ new k8s.helm.v3.Release(
     "dynamo-platform",
     {
         name: "dynamo-platform",
-        chart: path.join(charts, `dynamo-platform-${version}.tgz`),
+        // An archive, or the folder of a chart build served as a release.
+        chart: fs.existsSync(path.join(charts, `dynamo-platform-${version}.tgz`))
+            ? path.join(charts, `dynamo-platform-${version}.tgz`)
+            : path.join(charts, `dynamo-platform-${version}`),
         namespace,
         createNamespace: true,
         values: config.requireObject("values"),

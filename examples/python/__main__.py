@@ -6,7 +6,7 @@ config = pulumi.Config()
 
 platform = dynamo.DynamoPlatform(
     "dynamo",
-    release_version=config.get("releaseVersion") or "0.9.1",
+    release_version=config.get("releaseVersion") or "1.6.1",
     namespace="dynamo-py",
     discovery_backend=dynamo.DiscoveryBackend.ETCD,
     storage_class=config.get("modelCacheStorageClass") or "nfs",

@@ -10,7 +10,7 @@ const cluster = new k8s.Provider("cluster", { kubeconfig: config.get("kubeconfig
 const dynamo = new DynamoPlatform(
     "dynamo",
     {
-        releaseVersion: config.get("releaseVersion") ?? "0.9.1",
+        releaseVersion: config.get("releaseVersion") ?? "1.6.1",
         namespace: "dynamo-ts",
         discoveryBackend: DiscoveryBackend.Etcd,
         storageClass: config.get("modelCacheStorageClass") ?? "nfs",
