@@ -40,6 +40,13 @@ const createdSubnets = new Map<string, { availabilityZone: string; cidrBlock: st
 const zoneIds: Record<string, string> = { "us-west-2a": "usw2-az1", "us-west-2b": "usw2-az2", "us-west-2c": "usw2-az3" };
 
 export const awsCalls: NonNullable<MockOptions["calls"]> = {
+    "aws:index/getRegion:getRegion": () => ({ id: REGION, name: REGION, region: REGION, endpoint: `ec2.${REGION}.amazonaws.com` }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        id: ACCOUNT,
+        accountId: ACCOUNT,
+        arn: `arn:aws:iam::${ACCOUNT}:user/deployer`,
+        userId: "AIDAEXAMPLE",
+    }),
     "aws:index/getPartition:getPartition": () => ({
         id: "aws",
         partition: "aws",

@@ -51,13 +51,42 @@ export function oidcProviderIssuer(arn: string): string {
     return arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length);
 }
 
-/** The role trust policy for a CSI controller under Pod Identity or IRSA. */
-export function csiRoleTrustPolicy(identity: EksIdentity, serviceAccount: string, oidcProviderArn?: string): Record<string, unknown> {
+/** The EKS cluster a role is for: its account and ARN, which a Pod Identity trust policy names. */
+export interface TrustedCluster {
+    accountId: string;
+    arn: string;
+}
+
+/** The ARN of an EKS cluster, from its partition, region, account and name. */
+export function eksClusterArn(partition: string, region: string, accountId: string, clusterName: string): string {
+    return `arn:${partition}:eks:${region}:${accountId}:cluster/${clusterName}`;
+}
+
+/**
+ * The role trust policy for a CSI controller under Pod Identity or IRSA. Under Pod Identity the EKS
+ * service may assume it only on behalf of this account's cluster (`aws:SourceAccount`,
+ * `aws:SourceArn`), as AWS recommends against the confused deputy; under IRSA only the
+ * controller's service account through the cluster's OIDC provider.
+ */
+export function csiRoleTrustPolicy(
+    identity: EksIdentity,
+    serviceAccount: string,
+    cluster: TrustedCluster,
+    oidcProviderArn?: string,
+): Record<string, unknown> {
     if (identity === EksIdentity.PodIdentity) {
         return {
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "pods.eks.amazonaws.com" },
+                    Action: ["sts:AssumeRole", "sts:TagSession"],
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": cluster.accountId },
+                        ArnEquals: { "aws:SourceArn": cluster.arn },
+                    },
+                },
             ],
         };
     }
@@ -95,13 +124,24 @@ export function createCsiDriverAddon(
     parent: pulumi.Resource,
 ): Aws.eks.Addon {
     const partition = aws.getPartitionOutput({}, { parent });
+    const region = aws.getRegionOutput({}, { parent });
+    const caller = aws.getCallerIdentityOutput({}, { parent });
     const role = new aws.iam.Role(
         `${name}-${driver.addonName}`,
         {
             description: `${driver.addonName} controller of EKS cluster, for the Dynamo Platform`,
             assumeRolePolicy: pulumi
-                .output(eks.oidcProviderArn)
-                .apply((arn) => JSON.stringify(csiRoleTrustPolicy(eks.identity, driver.serviceAccount, arn))),
+                .all([eks.oidcProviderArn, partition.partition, region.region, caller.accountId, eks.clusterName])
+                .apply(([oidcArn, partitionName, regionName, accountId, clusterName]) =>
+                    JSON.stringify(
+                        csiRoleTrustPolicy(
+                            eks.identity,
+                            driver.serviceAccount,
+                            { accountId, arn: eksClusterArn(partitionName, regionName, accountId, clusterName) },
+                            oidcArn,
+                        ),
+                    ),
+                ),
             tags: ownedTags(eks),
         },
         { parent },

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DynamoPlatform, DynamoPlatformArgs, EksIdentity, Platform } from "../../components";
-import { csiRoleTrustPolicy, planMountTargets } from "../../components/eks/storage";
+import { csiRoleTrustPolicy, eksClusterArn, planMountTargets } from "../../components/eks/storage";
 import { awsCalls, eksClusterState, OIDC_PROVIDER_ARN, VPC_CIDR, VPC_ID } from "../awsMocks";
 import { Recording, Registered, runWithMocks } from "../harness";
 import { T } from "../types";
@@ -43,13 +43,18 @@ describe("EKS storage", () => {
     });
 
     describe("csiRoleTrustPolicy", () => {
-        it("trusts the EKS Pod Identity service", () => {
-            const policy = csiRoleTrustPolicy(EksIdentity.PodIdentity, "efs-csi-controller-sa") as any;
+        const cluster = { accountId: "123456789012", arn: eksClusterArn("aws", "us-west-2", "123456789012", "gpu") };
+        it("trusts the EKS Pod Identity service for this account's cluster only (no confused deputy)", () => {
+            const policy = csiRoleTrustPolicy(EksIdentity.PodIdentity, "efs-csi-controller-sa", cluster) as any;
             assert.deepEqual(policy.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
             assert.deepEqual(policy.Statement[0].Action, ["sts:AssumeRole", "sts:TagSession"]);
+            assert.deepEqual(policy.Statement[0].Condition, {
+                StringEquals: { "aws:SourceAccount": "123456789012" },
+                ArnEquals: { "aws:SourceArn": "arn:aws:eks:us-west-2:123456789012:cluster/gpu" },
+            });
         });
         it("trusts only the controller service account through the OIDC provider under IRSA", () => {
-            const policy = csiRoleTrustPolicy(EksIdentity.Irsa, "efs-csi-controller-sa", OIDC_PROVIDER_ARN) as any;
+            const policy = csiRoleTrustPolicy(EksIdentity.Irsa, "efs-csi-controller-sa", cluster, OIDC_PROVIDER_ARN) as any;
             const issuer = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
             assert.equal(policy.Statement[0].Principal.Federated, OIDC_PROVIDER_ARN);
             assert.equal(policy.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
@@ -74,7 +79,12 @@ describe("EKS storage", () => {
             assert.equal(efs.inputs.serviceAccountRoleArn, undefined);
             const role = recording.one("aws:iam/role:Role", "dynamo-aws-efs-csi-driver");
             assert.equal(efs.inputs.podIdentityAssociations[0].roleArn, `arn:aws:iam::123456789012:role/dynamo-aws-efs-csi-driver`);
-            assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "pods.eks.amazonaws.com");
+            const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+            assert.equal(trust.Principal.Service, "pods.eks.amazonaws.com");
+            assert.deepEqual(trust.Condition, {
+                StringEquals: { "aws:SourceAccount": "123456789012" },
+                ArnEquals: { "aws:SourceArn": "arn:aws:eks:us-west-2:123456789012:cluster/gpu-cluster" },
+            });
         });
 
         it("gives the role only the AWS managed EFS CSI policy, before the add-on starts", () => {
