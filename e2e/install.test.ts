@@ -224,7 +224,7 @@ describe("end-to-end install: 1.0.1 on a fresh cluster, waits on", function () {
         const result = stack.verify("npm run verify (1.0.1)");
         assert.equal(result.status, 1, result.stdout);
         assert.match(result.stdout, /1 of 15 checks failed\./);
-        assert.match(result.stdout, /admission webhook\s+FAIL\s+vdynamographdeployment\.kb\.io cannot be called: /);
+        assert.match(result.stdout, /admission webhook\s+FAIL\s+[mv]dynamographdeployment\.kb\.io cannot be called: /);
 
         stack.destroy("destroy (1.0.1)");
         await eventually("namespace deleted", async () => !(await exists(() => core.readNamespace({ name: NAMESPACE }))));

@@ -20,6 +20,7 @@
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
+import { spawnSync } from "child_process";
 import { crdOwnerName } from "../components/core/names";
 import { SMOKE_GRAPH, smokeGraph, smokeImage } from "../program/live/smoke";
 import {
@@ -204,6 +205,31 @@ describe("end-to-end with the real operator: 1.4.0, a mocker graph, 1.4.0 → 1.
         assert.match(
             message,
             /^admission webhook "[^"]+" denied the request: .*spec\.components: Required value: must have at least one component/,
+        );
+    });
+
+    it("the operator pod follows its process: killed, it is restarted, Ready again, and its webhook answers again", async () => {
+        const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=dynamo-operator" }))
+            .items;
+        assert.equal(pods.length, 1);
+        const name = pods[0].metadata!.name!;
+        const restartsOf = async () =>
+            (await core.readNamespacedPod({ name, namespace: NAMESPACE })).status?.containerStatuses?.find((c) => c.name === "manager");
+        const before = (await restartsOf())?.restartCount ?? 0;
+        const killed = spawnSync("pkill", ["-KILL", "-f", "kubernetes-operator_1.4.0/manager"], { encoding: "utf8" });
+        assert.equal(killed.status, 0, "the manager process was found and killed");
+        await eventually("the manager restarted and Ready", async () => {
+            const manager = await restartsOf();
+            return (manager?.restartCount ?? 0) > before && manager?.ready === true;
+        });
+        const manager = await restartsOf();
+        assert.equal(manager?.lastState?.terminated?.exitCode, 137, "the kill is the last termination reported");
+        const probe = { ...graphAddress, dryRun: "All", body: { ...mockerModel("1.4.0"), metadata: { name: "after-restart" } } };
+        await eventually("the webhook answers again (a dry-run create admitted)", async () =>
+            custom.createNamespacedCustomObject(probe).then(
+                () => true,
+                () => false,
+            ),
         );
     });
 

@@ -28,6 +28,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
+import * as os from "os";
 import * as path from "path";
 import { apiRequest, ApiServer, directApiServer, isNotFound } from "../program/live/apiServer";
 
@@ -622,7 +623,8 @@ class ContainerState {
         log(`${this.owner.key}/${this.container.name}: started ${command} (pid ${child.pid})`);
         void this.owner.reportStatus();
         const exitCode = await new Promise<number>((resolve) => {
-            child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+            // As a container runtime reports it: 128 plus the signal's number when a signal ended it.
+            child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
         });
         fs.closeSync(out);
         this.last = {

@@ -124,12 +124,12 @@ describe("end-to-end uninstall and reinstall: 0.9.1 with a model, the real chart
         const waited = (Date.now() - start) / 1000;
         assert.notEqual(blocked.status, 0, blocked.output);
         assert.ok(waited < TEARDOWN_SECONDS + 60, `the destroy stopped after ${waited}s instead of hanging`);
-        assert.match(blocked.output, /dynamographdeployments\.nvidia\.com/);
+        assert.match(blocked.output, new RegExp(`${modelAddress.plural}\\.nvidia\\.com`));
 
         const teardown = (step: string, ...args: string[]) => run(step, "npm", ["run", "-s", "teardown", "--", ...args], ROOT);
         const named = teardown("npm run teardown (a finalizer left)", "--yes", "--timeout", "5");
         assert.equal(named.status, 1, named.output);
-        assert.match(named.output, /dynamographdeployments\/models\/stuck \(finalizers: e2e\.test\/keep\)/);
+        assert.match(named.output, new RegExp(`${modelAddress.plural}/models/stuck \\(finalizers: e2e\\.test/keep\\)`));
         await custom.patchNamespacedCustomObject(
             { ...modelAddress, name: "stuck", body: { metadata: { finalizers: null } } },
             k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
