@@ -39,6 +39,8 @@ export interface FakeCluster {
     deploymentObjects?: ObjectInfo[];
     /** Deployed Helm releases' chart versions, by `<namespace>/<release>`. */
     helmReleases?: Record<string, string>;
+    /** Helm releases' newest revision and status, by `<namespace>/<release>`; absent: revision 1, deployed, where `helmReleases` has one. */
+    helmReleaseStates?: Record<string, { revision: number; status: string }>;
     /** The API server's refusal of every dry-run create, as its message; absent: admitted. */
     dryRunRefusal?: string;
     /** Every call fails with this error (an unreachable or forbidding cluster). */
@@ -113,6 +115,12 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
             ),
         helmReleaseChartVersion: (namespace, release) =>
             answer(`helm release ${namespace}/${release}`, cluster.helmReleases?.[`${namespace}/${release}`]),
+        helmReleaseLatest: (namespace, release) =>
+            answer(
+                `helm release revisions ${namespace}/${release}`,
+                cluster.helmReleaseStates?.[`${namespace}/${release}`] ??
+                    (cluster.helmReleases?.[`${namespace}/${release}`] === undefined ? undefined : { revision: 1, status: "deployed" }),
+            ),
         dryRunCreate: (object) => answer(`dry-run create ${object.plural} in ${object.namespace}`, cluster.dryRunRefusal),
     };
 }

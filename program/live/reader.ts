@@ -125,6 +125,8 @@ export interface ClusterReader {
     dryRunCreate(object: DryRunObject): Promise<string | undefined>;
     /** The chart version of a Helm release's deployed revision (from Helm's secret), undefined when none is deployed. */
     helmReleaseChartVersion(namespace: string, release: string): Promise<string | undefined>;
+    /** A Helm release's newest revision and its status (`deployed`, `pending-install`, …), undefined when it has none. */
+    helmReleaseLatest(namespace: string, release: string): Promise<{ revision: number; status: string } | undefined>;
 }
 
 /** What Helm records of one release revision: the chart it installed and the values it was given. */
@@ -297,6 +299,16 @@ export function kubernetesClusterReader(server: ApiServer | Promise<ApiServer>):
             // The Secret's data is base64 of what Helm stored, itself base64 of gzipped JSON.
             const stored = newest?.data?.release;
             return stored === undefined ? undefined : helmRecordOf(Buffer.from(stored, "base64").toString()).chart?.metadata?.version;
+        },
+        helmReleaseLatest: async (namespace, release) => {
+            const secrets = await list<K8s.V1Secret>(core("namespaces", namespace, "secrets"), {
+                labelSelector: `owner=helm,name=${release}`,
+            });
+            const revisions = secrets.map((secret) => ({
+                revision: Number(secret.metadata?.labels?.version),
+                status: secret.metadata?.labels?.status ?? "unknown",
+            }));
+            return revisions.sort((a, b) => b.revision - a.revision)[0];
         },
         dryRunCreate: async ({ group: name, version, plural, namespace, body }) => {
             try {

@@ -238,7 +238,38 @@ async function checkHighAvailability(reader: ClusterReader, input: DetectionInpu
 }
 
 /** The preflight rules, in the order their findings are reported. */
+/**
+ * A platform release that an interrupted run left `pending-install` or `pending-upgrade` (a killed
+ * `pulumi up`, a closed laptop, a CI timeout): Helm refuses every install and upgrade of it until
+ * it is cleared, and Pulumi cannot tell, so the run would fail half-way with Helm's "another
+ * operation is in progress". Stops first with the one command that clears it: an install that
+ * never finished holds nothing of the user's and is uninstalled (volumes and CRDs are not Helm's
+ * to delete); an upgrade is rolled back to the revision that was running.
+ */
+export async function checkInterruptedRelease(reader: ClusterReader, input: DetectionInput): Promise<void> {
+    const namespace = input.settings.namespace;
+    const latest = await reader.helmReleaseLatest(namespace, PLATFORM_RELEASE_NAME);
+    if (latest === undefined || !latest.status.startsWith("pending-")) {
+        return;
+    }
+    const command =
+        latest.status === "pending-install"
+            ? `helm uninstall ${PLATFORM_RELEASE_NAME} -n ${namespace} --no-hooks`
+            : `helm rollback ${PLATFORM_RELEASE_NAME} -n ${namespace}`;
+    const undo =
+        latest.status === "pending-install"
+            ? "the install never finished, so nothing of yours is in it (volumes and CRDs are not Helm's to delete)"
+            : "this returns the platform to the revision that was running before";
+    throw DynamoConfigError.invalid(
+        "dynamo:namespace",
+        namespace,
+        `a namespace whose ${PLATFORM_RELEASE_NAME} release is not in the middle of an operation`,
+        `the ${PLATFORM_RELEASE_NAME} release (revision ${latest.revision}) is ${latest.status}: a run was interrupted while Helm worked on it, and Helm refuses every change to it until that is cleared. If no other helm or pulumi run is in progress, run \`${command}\` (${undo}), then pulumi up again`,
+    );
+}
+
 export const PREFLIGHT_RULES: DetectionRule[] = [
+    checkInterruptedRelease,
     checkOtherOperator,
     checkExistingSchedulers,
     reportGpuNodes,

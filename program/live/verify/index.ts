@@ -70,7 +70,8 @@ export function admissionCheck(refusal: string | undefined): CheckResult {
     if (refusal === undefined) {
         return { check, status: "ok", detail: "a DynamoGraphDeployment is admitted (dry run)" };
     }
-    const unreachable = /failed calling webhook "([^"]+)"/.exec(refusal);
+    // An admission webhook, or from 1.4 the CRDs' conversion webhook (the probe is v1alpha1, stored as v1beta1).
+    const unreachable = /failed calling webhook "([^"]+)"/.exec(refusal) ?? /(conversion webhook for [^ ]+ Kind=\w+) failed/.exec(refusal);
     if (unreachable) {
         return {
             check,

@@ -63,6 +63,39 @@ describe("preflight", () => {
         });
     });
 
+    describe("a platform release an interrupted run left pending", () => {
+        const pending = (status: string, revision: number): FakeCluster => ({
+            helmReleases: revision > 1 ? { "dynamo-system/dynamo-platform": "1.4.0" } : {},
+            helmReleaseStates: { "dynamo-system/dynamo-platform": { revision, status } },
+        });
+
+        it("stops a pending install with the one command that clears it: uninstall, which holds nothing of the user's", async () => {
+            await assert.rejects(
+                run(pending("pending-install", 1), args("1.5.0")),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:namespace" &&
+                    /the dynamo-platform release \(revision 1\) is pending-install: a run was interrupted .* run `helm uninstall dynamo-platform -n dynamo-system --no-hooks` \(the install never finished, so nothing of yours is in it .*\), then pulumi up again/.test(
+                        error.message,
+                    ),
+            );
+        });
+
+        it("stops a pending upgrade with a rollback to the revision that ran", async () => {
+            await assert.rejects(run(pending("pending-upgrade", 3), args("1.5.0")), (error: DynamoConfigError) =>
+                /\(revision 3\) is pending-upgrade: .* run `helm rollback dynamo-platform -n dynamo-system` \(this returns the platform to the revision that was running before\)/.test(
+                    error.message,
+                ),
+            );
+        });
+
+        it("passes a deployed or failed release, and none at all", async () => {
+            for (const status of ["deployed", "failed"]) {
+                await run(pending(status, 2), args("1.5.0"));
+            }
+            await run({}, args("1.5.0"));
+        });
+    });
+
     describe("another Dynamo operator", () => {
         it("tells this platform's own manager role from another release's", () => {
             assert.equal(

@@ -186,6 +186,18 @@ describe("verification", () => {
         assert.match(result.hint!, /"failurePolicy":"Ignore"/);
     });
 
+    it("fails the admission row when the CRD's conversion webhook cannot be called (1.4+, the operator down)", async () => {
+        const refusal =
+            'Internal error occurred: Internal error occurred: conversion webhook for nvidia.com/v1alpha1, Kind=DynamoGraphDeployment failed: Post "https://dynamo-platform-dynamo-operator-webhook-service.dynamo-system.svc:443/convert?timeout=30s": no endpoints available for service "dynamo-platform-dynamo-operator-webhook-service"';
+        const result = byCheck(await verifyPlatform(fakeReader({ ...healthy, dryRunRefusal: refusal }), outputs))["admission webhook"];
+        assert.equal(result.status, "fail");
+        assert.match(
+            result.detail,
+            /^conversion webhook for nvidia\.com\/v1alpha1, Kind=DynamoGraphDeployment cannot be called: Post .*no endpoints available/,
+        );
+        assert.match(result.hint!, /Check the operator pod/);
+    });
+
     it("counts a webhook that denies the empty probe as answering, and warns on any other refusal", async () => {
         const denied = byCheck(
             await verifyPlatform(
