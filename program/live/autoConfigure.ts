@@ -2,7 +2,7 @@
 import type * as Aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamoPlatformArgs } from "../../components/core/args";
-import { DynamoConfigError } from "../../components/core/errors";
+import { configSetCommand, DynamoConfigError } from "../../components/core/errors";
 import { OWNER_LABEL, stackOwner } from "../../components/core/labels";
 import { lazyModule } from "../../components/core/lazy";
 import { PlatformSettings } from "../../components/core/settings/types";
@@ -57,6 +57,15 @@ async function addonOwner(clusterName: pulumi.Input<string>, addonName: string):
     }
 }
 
+/**
+ * Whether a failed read means the cluster is not there (refused, unresolvable, unreachable): then
+ * every resource would fail too, so the run stops before registering any. Other failures (a read
+ * forbidden to this identity, a cluster slower than the detection timeout) only skip auto-configuration.
+ */
+export function isUnreachable(message: string): boolean {
+    return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET/.test(message);
+}
+
 /** Why the cluster cannot be read before anything is created, if it cannot. */
 function unreadableCluster(eksCluster: AutoConfigureOptions["eksCluster"]): string | undefined {
     if (eksCluster?.kind === "create") {
@@ -104,7 +113,14 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
         if (error instanceof DynamoConfigError) {
             throw error;
         }
-        return skippedDetection(`the cluster cannot be read (${(error as Error).message})`);
+        const message = (error as Error).message;
+        if (isUnreachable(message)) {
+            throw new DynamoConfigError(
+                "dynamo:autoConfigure",
+                `The cluster cannot be reached (${message}), so nothing was changed: check that the kubeconfig and context this stack uses (KUBECONFIG, kubernetes:kubeconfig, kubernetes:context) point at a running cluster, e.g. with \`kubectl cluster-info\`. To run without reading the cluster first: ${configSetCommand("dynamo:autoConfigure", "false")}.`,
+            );
+        }
+        return skippedDetection(`the cluster cannot be read (${message})`);
     } finally {
         pulumi.log.debug(`auto-configuration: ${reads()} reads of the cluster in ${Date.now() - started} ms`);
     }

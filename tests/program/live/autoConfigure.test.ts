@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { autoConfigure } from "../../../program/live/autoConfigure";
+import { autoConfigure, isUnreachable } from "../../../program/live/autoConfigure";
+import { DynamoConfigError } from "../../../components/core/errors";
 import { resolveSettings } from "../../../components/core/settings";
 import { fakeReader } from "../../fakeCluster";
 import { Platform } from "../../../components/core/args";
@@ -41,19 +42,36 @@ describe("autoConfigure (the program's step)", () => {
         );
     });
 
-    it("skips with one line when the cluster cannot be reached, and the explicit config applies", async () => {
+    it("stops with one error naming the key and the fix when the cluster cannot be reached: every resource would fail", async () => {
+        await assert.rejects(
+            autoConfigure({
+                args,
+                settings: resolveSettings(args),
+                reader: fakeReader({ failWith: new Error("connect ECONNREFUSED 127.0.0.1:6443") }),
+            }),
+            (error: DynamoConfigError) =>
+                error.key === "dynamo:autoConfigure" &&
+                /^The cluster cannot be reached \(connect ECONNREFUSED 127\.0\.0\.1:6443\), so nothing was changed: .*kubectl cluster-info.*pulumi config set dynamo:autoConfigure false/.test(
+                    error.message,
+                ),
+        );
+    });
+
+    it("skips with one line when the cluster answers but a read is refused (or it is slower than the timeout), and the explicit config applies", async () => {
         let detection: Awaited<ReturnType<typeof autoConfigure>> | undefined;
         const logs = await withLogs(async () => {
             detection = await autoConfigure({
                 args,
                 settings: resolveSettings(args),
-                reader: fakeReader({ failWith: new Error("connect ECONNREFUSED 127.0.0.1:6443") }),
+                reader: fakeReader({ failWith: new Error('nodes is forbidden: User "ci" cannot list resource "nodes"') }),
             });
         });
         assert.deepEqual(logs.info, [
-            "auto-configuration: cluster: the cluster cannot be read (connect ECONNREFUSED 127.0.0.1:6443) -> auto-configuration skipped; the explicit config applies",
+            'auto-configuration: cluster: the cluster cannot be read (nodes is forbidden: User "ci" cannot list resource "nodes") -> auto-configuration skipped; the explicit config applies',
         ]);
         assert.equal(detection?.installLocalPath, undefined);
+        assert.equal(isUnreachable("no answer within 8s"), false);
+        assert.equal(isUnreachable("getaddrinfo ENOTFOUND api.gone.example"), true);
     });
 
     it("skips when the stack creates its EKS cluster or reads it from another stack, without touching any cluster", async () => {
@@ -113,16 +131,15 @@ describe("autoConfigure (the program's step)", () => {
         });
 
         it("reads the cluster with the cluster stack's kubeconfig, not the ambient one", async () => {
-            let detection: Awaited<ReturnType<typeof autoConfigure>> | undefined;
-            await withLogs(async () => {
-                detection = await autoConfigure({
+            await assert.rejects(
+                autoConfigure({
                     args: eksArgs,
                     settings: resolveSettings(eksArgs),
                     kubeconfig: "/nonexistent/kubeconfig",
                     eksCluster: { kind: "stack", stack: "acme/eks/prod", outputs: { kubeconfigText: unreachable } },
-                });
-            });
-            assert.match(detection!.decisions[0].found, /^the cluster cannot be read \(.*127\.0\.0\.1:1/);
+                }),
+                /The cluster cannot be reached \(.*127\.0\.0\.1:1/,
+            );
         });
 
         it("warns that a Pod Identity agent is assumed when the cluster could not be read", async () => {

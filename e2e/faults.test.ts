@@ -1,0 +1,307 @@
+/**
+ * Faults, injected for real on the end-to-end cluster, and what the user sees and does next; each
+ * case asserts that the user's model, the CRDs and the platform are still there afterwards. On
+ * 1.5.0 with its real operator (webhooks `Fail`), from the harness's baseline:
+ *
+ * - `pulumi up` killed (SIGKILL, its whole process group) while Helm installs the platform, and
+ *   again while Helm upgrades it: the next run reports the stale lock with Pulumi's `pulumi cancel`,
+ *   the run after that stops before anything changes with the one command that clears Helm's
+ *   pending state (preflight), and after it `pulumi up` converges;
+ * - the cluster unreachable: `pulumi up` stops with one error naming the cluster, nothing registered;
+ * - two `pulumi up` of one stack at once: the second is refused by the backend's lock, the first
+ *   completes, and the state is intact (a preview plans no changes);
+ * - the operator down (scaled to zero) while its webhooks fail closed: verify names both causes,
+ *   `pulumi up` of a platform change completes and brings the operator back, and with it down again
+ *   `pulumi destroy` completes, keeping the CRDs and the model, and the next `pulumi up` reconciles
+ *   the model again.
+ *
+ * Run by e2e/run.
+ */
+import { strict as assert } from "assert";
+import * as k8s from "@kubernetes/client-node";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { smokeGraph, smokeImage } from "../program/live/smoke";
+import {
+    apps,
+    baseline,
+    core,
+    custom,
+    dynamoCrds,
+    env,
+    eventually,
+    exists,
+    helmRelease,
+    MODELS_NAMESPACE,
+    ok,
+    NAMESPACE,
+    OPERATOR,
+    operator,
+    PLATFORM_CONFIG,
+    PlatformStack,
+    pulumi,
+    ROOT,
+    run,
+    servedCharts,
+    timings,
+    work,
+} from "./harness";
+
+const config = {
+    platform: "k8s",
+    releaseVersion: "1.5.0",
+    namespace: NAMESPACE,
+    groveEnabled: false,
+    kaiSchedulerEnabled: false,
+    storageClass: PLATFORM_CONFIG.storageClass,
+    nfs: PLATFORM_CONFIG.nfs,
+    chartRepository: servedCharts(),
+};
+
+const MODEL = "mocker";
+const graphAddress = { group: "nvidia.com", version: "v1beta1", namespace: MODELS_NAMESPACE, plural: "dynamographdeployments" };
+
+async function modelReady(): Promise<boolean> {
+    const graph = (await custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })) as {
+        metadata: { generation?: number };
+        status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+    };
+    const ready = graph.status?.conditions?.find((c) => c.type === "Ready");
+    return ready?.status === "True" && graph.status?.observedGeneration === graph.metadata.generation;
+}
+
+async function scaleOperator(replicas: number): Promise<void> {
+    await apps.patchNamespacedDeploymentScale(
+        { name: OPERATOR, namespace: NAMESPACE, body: { spec: { replicas } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(`the operator at ${replicas} replicas`, async () => {
+        const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=dynamo-operator" }))
+            .items;
+        return pods.filter((p) => !p.metadata?.deletionTimestamp).length === replicas && pods.length === replicas;
+    });
+}
+
+/** The stack's resources, from its state. */
+function stateResources(stack: PlatformStack): string[] {
+    const exported = pulumi("stack export", ["stack", "export", "--stack", stack.stack]).output;
+    const deployment = JSON.parse(exported.slice(exported.indexOf("{"))).deployment as { resources?: { type: string }[] };
+    return (deployment.resources ?? []).map((r) => r.type);
+}
+
+/**
+ * Starts `pulumi up` on `stack` in a process group of its own, waits until the platform release
+ * reaches `status` (Helm is at work), then kills the whole group with SIGKILL, as a CI timeout or a
+ * closed laptop does: the CLI, the language host and the provider that runs Helm.
+ */
+async function killUpWhile(stack: PlatformStack, step: string, status: string): Promise<void> {
+    const start = Date.now();
+    const child = spawn("pulumi", [...stack.on("up", "--yes", "--skip-preview"), "--non-interactive", "--color", "never"], {
+        cwd: ROOT,
+        env,
+        detached: true,
+        stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    try {
+        await eventually(
+            `the platform release ${status}`,
+            async () => (await helmRelease("dynamo-platform", NAMESPACE))?.status === status,
+            120,
+        );
+    } finally {
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+        timings.push([step, (Date.now() - start) / 1000]);
+    }
+}
+
+/**
+ * The first thing a killed run leaves: the backend's lock, which the next `pulumi up` reports with
+ * Pulumi's own fix, `pulumi cancel`; that is run as printed.
+ */
+function clearStaleLock(stack: PlatformStack, what: string): void {
+    const locked = stack.tryUp(`up (after the killed ${what}: the lock)`);
+    assert.notEqual(locked.status, 0, locked.output);
+    assert.match(
+        locked.output,
+        /the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`/,
+    );
+    ok(pulumi(`pulumi cancel (after the killed ${what})`, ["cancel", "--yes", "--stack", stack.stack]));
+}
+
+describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install and during an upgrade (1.5.0, the real operator)", function () {
+    this.timeout(30 * 60 * 1000);
+    const stack = new PlatformStack("faults-kill");
+
+    before(async () => {
+        await baseline("faults-kill");
+        stack.init();
+        stack.write(config);
+    });
+
+    after(() => stack.cleanup());
+
+    it("killed during the first install: the next run stops with the one command that clears Helm's pending install; after it, pulumi up converges", async () => {
+        await killUpWhile(stack, "up (killed during the first install)", "pending-install");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.equal((await helmRelease("dynamo-platform", NAMESPACE))?.status, "pending-install", "what the kill left");
+
+        clearStaleLock(stack, "install");
+        const stopped = stack.tryUp("up (after the killed install)");
+        assert.notEqual(stopped.status, 0, stopped.output);
+        const command = "helm uninstall dynamo-platform -n dynamo-system --no-hooks";
+        assert.match(stopped.output, /the dynamo-platform release \(revision 1\) is pending-install: a run was interrupted/);
+        assert.ok(stopped.output.includes(`run \`${command}\``), stopped.output);
+        assert.match(stopped.output, /pending operations from previous deployment/, "Pulumi's own warning of the interrupted create");
+        assert.doesNotMatch(stopped.output, / (creating|updating|deleting) \(\d/, "stopped before any resource operation");
+
+        ok(run(command, "helm", command.split(" ").slice(1), ROOT));
+        stack.up("up (after the printed command)");
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 1, status: "deployed" });
+        assert.equal((await operator()).ready, 1);
+        stack.previewNoChanges("preview --expect-no-changes (after the killed install)");
+    });
+
+    it("killed during an upgrade: the next run stops with the rollback; after it, pulumi up converges, the model Ready before and after", async () => {
+        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
+        const graph = smokeGraph("v1beta1", MODELS_NAMESPACE, smokeImage("1.5.0", "")) as { metadata: Record<string, unknown> };
+        await custom.createNamespacedCustomObject({
+            ...graphAddress,
+            body: { ...graph, metadata: { name: MODEL, namespace: MODELS_NAMESPACE } },
+        });
+        await eventually("the model Ready", modelReady, 120);
+
+        const upgraded = {
+            ...config,
+            helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": "1" } } } },
+        };
+        stack.write(upgraded);
+        await killUpWhile(stack, "up (killed during an upgrade)", "pending-upgrade");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "pending-upgrade" }, "what the kill left");
+
+        clearStaleLock(stack, "upgrade");
+        const stopped = stack.tryUp("up (after the killed upgrade)");
+        assert.notEqual(stopped.status, 0, stopped.output);
+        const command = "helm rollback dynamo-platform -n dynamo-system";
+        assert.match(stopped.output, /\(revision 2\) is pending-upgrade/);
+        assert.ok(stopped.output.includes(`run \`${command}\``), stopped.output);
+
+        ok(run(command, "helm", command.split(" ").slice(1), ROOT));
+        stack.up("up (after the rollback)");
+        assert.equal((await helmRelease("dynamo-platform", NAMESPACE))?.status, "deployed");
+        const annotations = (await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE })).spec?.template.metadata
+            ?.annotations;
+        assert.equal(annotations?.["e2e.test/change"], "1", "the upgrade the killed run started is applied");
+        await eventually("the model Ready after it", modelReady, 120);
+        assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
+        stack.previewNoChanges("preview --expect-no-changes (after the killed upgrade)");
+        stack.destroy("destroy (faults-kill, cleanup)");
+    });
+});
+
+describe("end-to-end faults: an unreachable cluster, two runs at once, an operator that is down (1.5.0, the real operator)", function () {
+    this.timeout(30 * 60 * 1000);
+    const stack = new PlatformStack("faults");
+
+    before(async () => {
+        await baseline("faults");
+        stack.init();
+        stack.write(config);
+    });
+
+    after(() => stack.cleanup());
+
+    it("the cluster unreachable: pulumi up stops with one error naming the cluster, and nothing is registered", () => {
+        const kubeconfig = path.join(work, "unreachable.kubeconfig");
+        fs.writeFileSync(
+            kubeconfig,
+            [
+                "apiVersion: v1",
+                "kind: Config",
+                "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]",
+                "users: [{name: gone, user: {token: t}}]",
+                "contexts: [{name: gone, context: {cluster: gone, user: gone}}]",
+                "current-context: gone",
+            ].join("\n"),
+        );
+        const run = pulumi("up (the cluster unreachable)", stack.on("up", "--yes", "--skip-preview"), ROOT, { KUBECONFIG: kubeconfig });
+        assert.notEqual(run.status, 0, run.output);
+        assert.match(
+            run.output,
+            /The cluster cannot be reached \(connect ECONNREFUSED 127\.0\.0\.1:1\), so nothing was changed: .*kubectl cluster-info.*pulumi config set dynamo:autoConfigure false/,
+        );
+        assert.equal(run.output.match(/^ {4}error: /gm)?.length, 1, "one error among the diagnostics");
+        assert.deepEqual(
+            stateResources(stack).filter((type) => type.startsWith("kubernetes:") || type.startsWith("dynamo:")),
+            [],
+            "nothing registered",
+        );
+    });
+
+    it("two pulumi up of one stack at once: the second is refused by the backend's lock; the first completes and the state is intact", async () => {
+        const start = Date.now();
+        const first = spawn("pulumi", [...stack.on("up", "--yes", "--skip-preview"), "--non-interactive", "--color", "never"], {
+            cwd: ROOT,
+            env,
+        });
+        let firstOutput = "";
+        first.stdout.on("data", (chunk: Buffer) => (firstOutput += chunk.toString()));
+        first.stderr.on("data", (chunk: Buffer) => (firstOutput += chunk.toString()));
+        const firstDone = new Promise<number | null>((resolve) => first.on("exit", resolve));
+        await eventually("the first run has started updating", async () => /Updating \(/.test(firstOutput), 60);
+        const second = stack.tryUp("up (a second run while the first holds the lock)");
+        assert.notEqual(second.status, 0, second.output);
+        assert.match(second.output, /currently locked/i);
+        const firstStatus = await firstDone;
+        timings.push(["up (the first of two at once)", (Date.now() - start) / 1000]);
+        assert.equal(firstStatus, 0, firstOutput);
+        assert.equal((await operator()).ready, 1);
+        stack.previewNoChanges("preview --expect-no-changes (after two runs at once)");
+    });
+
+    it("the operator down while its webhooks fail closed: verify names the causes; an up completes and brings it back; a destroy completes keeping the CRDs and the model", async () => {
+        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
+        const graph = smokeGraph("v1beta1", MODELS_NAMESPACE, smokeImage("1.5.0", "")) as { metadata: Record<string, unknown> };
+        await custom.createNamespacedCustomObject({
+            ...graphAddress,
+            body: { ...graph, metadata: { name: MODEL, namespace: MODELS_NAMESPACE } },
+        });
+        await eventually("the model Ready", modelReady, 120);
+
+        await scaleOperator(0);
+        const verified = stack.verify("npm run verify (the operator down)");
+        assert.equal(verified.status, 1, verified.stdout);
+        assert.match(verified.stdout, /operator deployment\s+FAIL\s+0\/0 ready: scaled to zero/);
+        assert.match(
+            verified.stdout,
+            /admission webhook\s+FAIL\s+conversion webhook for nvidia\.com\/v1alpha1, Kind=DynamoGraphDeployment cannot be called: /,
+        );
+        assert.match(
+            verified.stdout,
+            /kubectl scale deployment dynamo-platform-dynamo-operator-controller-manager -n dynamo-system --replicas=1/,
+        );
+
+        // A platform change while it is down: Helm's upgrade puts the chart's replica count back.
+        const revision = (await helmRelease("dynamo-platform", NAMESPACE))!.revision;
+        stack.write({
+            ...config,
+            helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": "1" } } } },
+        });
+        stack.up("up (a platform change, the operator down)");
+        assert.equal((await helmRelease("dynamo-platform", NAMESPACE))!.revision, revision + 1);
+        assert.equal((await operator()).ready, 1, "the upgrade brought the operator back");
+        await eventually("the model Ready again", modelReady, 120);
+
+        await scaleOperator(0);
+        stack.destroy("destroy (the operator down)");
+        assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"), "the CRDs kept");
+        assert.ok(await exists(() => custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })), "the model kept");
+
+        stack.up("up (after a destroy with the operator down)");
+        await eventually("the model reconciled again", modelReady, 120);
+        stack.destroy("destroy (faults, cleanup)");
+    });
+});
