@@ -65,7 +65,7 @@ export const OPERATOR_CRD_KINDS: Readonly<Record<string, string>> = Object.fromE
 );
 
 /**
- * The rule-less ClusterRole that owns a platform's CRDs under `removeCrdsOnDestroy` (1.0 and
+ * The rule-less ClusterRole that owns a platform's CRDs under `removeCrdsOnDestroy` (1.4 and
  * later), by platform namespace; it grants nothing.
  */
 export function crdOwnerName(namespace: string): string {

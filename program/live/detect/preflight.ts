@@ -237,7 +237,6 @@ async function checkHighAvailability(reader: ClusterReader, input: DetectionInpu
     });
 }
 
-/** The preflight rules, in the order their findings are reported. */
 /**
  * A platform release that an interrupted run left `pending-install` or `pending-upgrade` (a killed
  * `pulumi up`, a closed laptop, a CI timeout): Helm refuses every install and upgrade of it until
@@ -268,6 +267,7 @@ export async function checkInterruptedRelease(reader: ClusterReader, input: Dete
     );
 }
 
+/** The preflight rules, in the order their findings are reported. */
 export const PREFLIGHT_RULES: DetectionRule[] = [
     checkInterruptedRelease,
     checkOtherOperator,
