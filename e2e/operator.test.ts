@@ -234,7 +234,14 @@ describe("end-to-end with the real operator: 1.4.0, a mocker graph, 1.4.0 → 1.
     });
 
     it("npm run verify -- --smoke deploys, readies and cleans up its graph; the request cannot leave the network namespace", async () => {
-        const smoke = stack.verify("npm run verify -- --smoke (1.4.0)", "--smoke", "--smoke-timeout", "180");
+        const smoke = stack.verify(
+            "npm run verify -- --smoke (1.4.0)",
+            "--smoke",
+            "--smoke-timeout",
+            "180",
+            "--smoke-request-timeout",
+            "5",
+        );
         assert.equal(smoke.status, 1, smoke.stdout);
         assert.match(
             smoke.stdout,

@@ -2,8 +2,8 @@
  * Checks a stack's platform in its cluster, like the product's verification section:
  *
  *   npm run verify -- --stack <stack> [--context <kube context>] [--kubeconfig <path>]
- *                     [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-image <image>]
- *                      [--smoke-namespace <namespace>]]
+ *                     [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-request-timeout <seconds>]
+ *                      [--smoke-image <image>] [--smoke-namespace <namespace>]]
  *
  * Reads the stack's outputs with `pulumi stack output --json` (same backend and passphrase
  * environment as `pulumi up`) and the cluster with the current kubeconfig. With --smoke, when every
@@ -31,14 +31,20 @@ function stackOutputs(stack: string): VerifiedOutputs {
 
 const USAGE =
     "usage: npm run verify -- --stack <stack> [--context <kube context>] [--kubeconfig <path>]\n" +
-    "         [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-image <image>] [--smoke-namespace <namespace>]]";
+    "         [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-request-timeout <seconds>] [--smoke-image <image>]\n" +
+    "          [--smoke-namespace <namespace>]]";
 
 /** The smoke test's options from the command line and the stack's outputs (its release, mirror and pull secret). */
-function smokeOptions(outputs: VerifiedOutputs): SmokeOptions {
-    const timeout = Number(option("smoke-timeout") ?? 600);
-    if (!Number.isInteger(timeout) || timeout <= 0) {
-        throw new Error(`--smoke-timeout ${option("smoke-timeout")} is not a whole number of seconds above 0`);
+/** A `--<name> <seconds>` option: a whole number above 0, else `fallback` when absent. */
+function seconds(name: string, fallback: number): number {
+    const value = Number(option(name) ?? fallback);
+    if (!Number.isInteger(value) || value <= 0) {
+        throw new Error(`--${name} ${option(name)} is not a whole number of seconds above 0`);
     }
+    return value;
+}
+
+function smokeOptions(outputs: VerifiedOutputs): SmokeOptions {
     if (!outputs.platformReleaseVersion && !option("smoke-image")) {
         throw new Error("the stack has no platformReleaseVersion output to choose the smoke image by: give --smoke-image");
     }
@@ -46,8 +52,9 @@ function smokeOptions(outputs: VerifiedOutputs): SmokeOptions {
         namespace: option("smoke-namespace") ?? "dynamo-smoke",
         image: option("smoke-image") ?? smokeImage(outputs.platformReleaseVersion!, outputs.imageRegistry ?? ""),
         pullSecret: outputs.imagePullSecretName ? { namespace: outputs.namespace, name: outputs.imagePullSecretName } : undefined,
-        timeoutSeconds: timeout,
+        timeoutSeconds: seconds("smoke-timeout", 600),
         request: !flag("no-request"),
+        requestTimeoutSeconds: seconds("smoke-request-timeout", 60),
     };
 }
 

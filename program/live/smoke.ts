@@ -21,6 +21,8 @@ export interface SmokeOptions {
     timeoutSeconds: number;
     /** Whether to send the chat completion (the cluster runs containers and the frontend is reachable). */
     request: boolean;
+    /** How long the request is retried while the worker registers with the frontend. */
+    requestTimeoutSeconds: number;
 }
 
 /** The label the scratch namespace carries, so a later run knows it may remove it. */
@@ -187,7 +189,7 @@ export async function smokeTest(cluster: SmokeCluster, options: SmokeOptions, cl
         });
 
         if (options.request) {
-            results.push(await chatCompletion(cluster, namespace, clock));
+            results.push(await chatCompletion(cluster, namespace, options.requestTimeoutSeconds, clock));
         }
         return results;
     } finally {
@@ -205,14 +207,14 @@ export async function smokeTest(cluster: SmokeCluster, options: SmokeOptions, cl
 }
 
 /** One chat completion through the frontend's Service; the worker registers with it a little after it is ready. */
-async function chatCompletion(cluster: SmokeCluster, namespace: string, clock: SmokeClock): Promise<CheckResult> {
+async function chatCompletion(cluster: SmokeCluster, namespace: string, timeoutSeconds: number, clock: SmokeClock): Promise<CheckResult> {
     const check = "smoke: chat completion";
     const frontend = (await cluster.serviceNames(namespace)).find((name) => name.endsWith("frontend"));
     if (frontend === undefined) {
         return { check, status: "fail", detail: `no frontend Service in ${namespace}`, hint: `\`kubectl get services -n ${namespace}\`` };
     }
     const body = { model: SMOKE_MODEL, messages: [{ role: "user", content: "Say hello." }], max_tokens: 8, stream: false };
-    const deadline = clock.now() + 60_000;
+    const deadline = clock.now() + timeoutSeconds * 1000;
     for (;;) {
         try {
             const answer = JSON.parse(

@@ -69,6 +69,7 @@ const OPTIONS: SmokeOptions = {
     image: "nvcr.io/nvidia/ai-dynamo/dynamo-planner:1.5.0",
     timeoutSeconds: 60,
     request: true,
+    requestTimeoutSeconds: 60,
 };
 
 describe("smoke test (program/live/smoke.ts)", () => {
