@@ -165,6 +165,12 @@ export interface ApiRequest {
     contentType?: string;
 }
 
+/**
+ * How long a request may go without a byte of answer before it fails: an API server that restarts
+ * can accept a connection and never answer on it, and a request without a limit would wait forever.
+ */
+const REQUEST_IDLE_TIMEOUT_MS = 30_000;
+
 /** Sends one request; resolves to the answer's text on a 2xx status, else rejects with an ApiError carrying the server's message. */
 export function apiRequest(server: ApiServer, request: ApiRequest): Promise<string> {
     const url = new URL(server.url.replace(/\/+$/, "") + request.path);
@@ -206,6 +212,13 @@ export function apiRequest(server: ApiServer, request: ApiRequest): Promise<stri
                 }
             });
         });
+        sent.setTimeout(REQUEST_IDLE_TIMEOUT_MS, () =>
+            sent.destroy(
+                new Error(
+                    `no answer from ${url.host} within ${REQUEST_IDLE_TIMEOUT_MS / 1000}s (${request.method ?? "GET"} ${url.pathname})`,
+                ),
+            ),
+        );
         sent.on("error", reject);
         sent.end(body);
     });
