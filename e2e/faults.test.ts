@@ -24,7 +24,6 @@ import * as k8s from "@kubernetes/client-node";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { smokeGraph, smokeImage } from "../program/live/smoke";
 import {
     apps,
     baseline,
@@ -35,46 +34,28 @@ import {
     eventually,
     exists,
     helmRelease,
-    MODELS_NAMESPACE,
     ok,
     NAMESPACE,
     OPERATOR,
     operator,
-    PLATFORM_CONFIG,
     PlatformStack,
     pulumi,
     ROOT,
     run,
-    servedCharts,
     timings,
     work,
 } from "./harness";
+import { deployMockerModel, graphAddress, graphReady, MODEL, operatorConfig } from "./mockerModel";
 
-const config = {
-    platform: "k8s",
-    releaseVersion: "1.5.0",
-    namespace: NAMESPACE,
-    groveEnabled: false,
-    kaiSchedulerEnabled: false,
-    storageClass: PLATFORM_CONFIG.storageClass,
-    nfs: PLATFORM_CONFIG.nfs,
-    chartRepository: servedCharts(),
-};
+const config = operatorConfig("1.5.0");
+
+/** A platform change that rolls the operator out again: an annotation on its pod template, `e2e.test/change: <value>`. */
+function changedConfig(value: string): Record<string, unknown> {
+    return { ...config, helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": value } } } } };
+}
 
 /** The cluster's state folder (e2e/cluster), where its kubeconfig is. */
 const CLUSTER_STATE = path.dirname(process.env.KUBECONFIG ?? "");
-
-const MODEL = "mocker";
-const graphAddress = { group: "nvidia.com", version: "v1beta1", namespace: MODELS_NAMESPACE, plural: "dynamographdeployments" };
-
-async function modelReady(): Promise<boolean> {
-    const graph = (await custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })) as {
-        metadata: { generation?: number };
-        status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
-    };
-    const ready = graph.status?.conditions?.find((c) => c.type === "Ready");
-    return ready?.status === "True" && graph.status?.observedGeneration === graph.metadata.generation;
-}
 
 async function scaleOperator(replicas: number): Promise<void> {
     await apps.patchNamespacedDeploymentScale(
@@ -95,29 +76,47 @@ function stateResources(stack: PlatformStack): string[] {
     return (deployment.resources ?? []).map((r) => r.type);
 }
 
-/**
- * Starts `pulumi up` on `stack` in a process group of its own, waits until the platform release
- * reaches `status` (Helm is at work), then kills the whole group with SIGKILL, as a CI timeout or a
- * closed laptop does: the CLI, the language host and the provider that runs Helm.
- */
-async function killUpWhile(stack: PlatformStack, step: string, status: string): Promise<void> {
-    const start = Date.now();
+/** A `pulumi up` running in the background, in a process group of its own, its output collected. */
+interface BackgroundUp {
+    pid: number;
+    exited: Promise<number | null>;
+    output(): string;
+}
+
+function startUp(stack: PlatformStack): BackgroundUp {
     const child = spawn("pulumi", [...stack.on("up", "--yes", "--skip-preview"), "--non-interactive", "--color", "never"], {
         cwd: ROOT,
         env,
         detached: true,
-        stdio: "ignore",
     });
-    const exited = new Promise((resolve) => child.on("exit", resolve));
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    return { pid: child.pid!, exited: new Promise((resolve) => child.on("exit", resolve)), output: () => output };
+}
+
+/** Waits until Helm is at work on the platform release: its newest revision has `status`. */
+function releaseReaches(status: string): Promise<void> {
+    return eventually(
+        `the platform release ${status}`,
+        async () => (await helmRelease("dynamo-platform", NAMESPACE))?.status === status,
+        120,
+    );
+}
+
+/**
+ * Starts `pulumi up` on `stack`, waits until the platform release reaches `status`, then kills the
+ * whole process group with SIGKILL, as a CI timeout or a closed laptop does: the CLI, the language
+ * host and the provider that runs Helm.
+ */
+async function killUpWhile(stack: PlatformStack, step: string, status: string): Promise<void> {
+    const start = Date.now();
+    const up = startUp(stack);
     try {
-        await eventually(
-            `the platform release ${status}`,
-            async () => (await helmRelease("dynamo-platform", NAMESPACE))?.status === status,
-            120,
-        );
+        await releaseReaches(status);
     } finally {
-        process.kill(-child.pid!, "SIGKILL");
-        await exited;
+        process.kill(-up.pid, "SIGKILL");
+        await up.exited;
         timings.push([step, (Date.now() - start) / 1000]);
     }
 }
@@ -170,19 +169,9 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
     });
 
     it("killed during an upgrade: the next run stops with the rollback; after it, pulumi up converges, the model Ready before and after", async () => {
-        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
-        const graph = smokeGraph("v1beta1", MODELS_NAMESPACE, smokeImage("1.5.0", "")) as { metadata: Record<string, unknown> };
-        await custom.createNamespacedCustomObject({
-            ...graphAddress,
-            body: { ...graph, metadata: { name: MODEL, namespace: MODELS_NAMESPACE } },
-        });
-        await eventually("the model Ready", modelReady, 120);
+        await deployMockerModel("1.5.0", "the model Ready", 120);
 
-        const upgraded = {
-            ...config,
-            helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": "1" } } } },
-        };
-        stack.write(upgraded);
+        stack.write(changedConfig("1"));
         await killUpWhile(stack, "up (killed during an upgrade)", "pending-upgrade");
         await new Promise((resolve) => setTimeout(resolve, 3000));
         assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "pending-upgrade" }, "what the kill left");
@@ -200,30 +189,16 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
         const annotations = (await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE })).spec?.template.metadata
             ?.annotations;
         assert.equal(annotations?.["e2e.test/change"], "1", "the upgrade the killed run started is applied");
-        await eventually("the model Ready after it", modelReady, 120);
+        await eventually("the model Ready after it", () => graphReady(), 120);
         assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
         stack.previewNoChanges("preview --expect-no-changes (after the killed upgrade)");
     });
 
     it("the API server restarts during an upgrade: the run ends, cleanly or not, and the next pulumi up converges, the model Ready after", async () => {
-        stack.write({
-            ...config,
-            helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": "2" } } } },
-        });
+        stack.write(changedConfig("2"));
         const start = Date.now();
-        const child = spawn("pulumi", [...stack.on("up", "--yes", "--skip-preview"), "--non-interactive", "--color", "never"], {
-            cwd: ROOT,
-            env,
-        });
-        let output = "";
-        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-        await eventually(
-            "the platform release pending-upgrade",
-            async () => (await helmRelease("dynamo-platform", NAMESPACE))?.status === "pending-upgrade",
-            120,
-        );
+        const up = startUp(stack);
+        await releaseReaches("pending-upgrade");
         const restart = run(
             "restart the API server (down 5 s)",
             path.join(ROOT, "e2e", "cluster"),
@@ -231,7 +206,7 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
             ROOT,
         );
         assert.equal(restart.status, 0, restart.output);
-        const status = await exited;
+        const status = await up.exited;
         timings.push(["up (the API server restarted during it)", (Date.now() - start) / 1000]);
         console.log(
             `      the run during the restart exited ${status}; the release is then ${JSON.stringify(await helmRelease("dynamo-platform", NAMESPACE))}`,
@@ -246,7 +221,7 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
             const command = /run `((?:pulumi cancel|helm (?:uninstall|rollback))[^`]*)`/.exec(next.output)?.[1];
             assert.ok(
                 command !== undefined && attempt < 3,
-                `no command to follow:\n${next.output.slice(-3000)}\n(the run during the restart:\n${output.slice(-3000)})`,
+                `no command to follow:\n${next.output.slice(-3000)}\n(the run during the restart:\n${up.output().slice(-3000)})`,
             );
             const [program, ...args] = command.split(" ");
             ok(run(command, program, args, ROOT));
@@ -255,7 +230,7 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
         const annotations = (await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE })).spec?.template.metadata
             ?.annotations;
         assert.equal(annotations?.["e2e.test/change"], "2", "the upgrade applied");
-        await eventually("the model Ready after it", modelReady, 180);
+        await eventually("the model Ready after it", () => graphReady(), 180);
         assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
         stack.previewNoChanges("preview --expect-no-changes (after the API server restart)");
         stack.destroy("destroy (faults-kill, cleanup)");
@@ -303,33 +278,20 @@ describe("end-to-end faults: an unreachable cluster, two runs at once, an operat
 
     it("two pulumi up of one stack at once: the second is refused by the backend's lock; the first completes and the state is intact", async () => {
         const start = Date.now();
-        const first = spawn("pulumi", [...stack.on("up", "--yes", "--skip-preview"), "--non-interactive", "--color", "never"], {
-            cwd: ROOT,
-            env,
-        });
-        let firstOutput = "";
-        first.stdout.on("data", (chunk: Buffer) => (firstOutput += chunk.toString()));
-        first.stderr.on("data", (chunk: Buffer) => (firstOutput += chunk.toString()));
-        const firstDone = new Promise<number | null>((resolve) => first.on("exit", resolve));
-        await eventually("the first run has started updating", async () => /Updating \(/.test(firstOutput), 60);
+        const first = startUp(stack);
+        await eventually("the first run has started updating", async () => /Updating \(/.test(first.output()), 60);
         const second = stack.tryUp("up (a second run while the first holds the lock)");
         assert.notEqual(second.status, 0, second.output);
         assert.match(second.output, /currently locked/i);
-        const firstStatus = await firstDone;
+        const firstStatus = await first.exited;
         timings.push(["up (the first of two at once)", (Date.now() - start) / 1000]);
-        assert.equal(firstStatus, 0, firstOutput);
+        assert.equal(firstStatus, 0, first.output());
         assert.equal((await operator()).ready, 1);
         stack.previewNoChanges("preview --expect-no-changes (after two runs at once)");
     });
 
     it("the operator down while its webhooks fail closed: verify names the causes; an up completes and brings it back; a destroy completes keeping the CRDs and the model", async () => {
-        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
-        const graph = smokeGraph("v1beta1", MODELS_NAMESPACE, smokeImage("1.5.0", "")) as { metadata: Record<string, unknown> };
-        await custom.createNamespacedCustomObject({
-            ...graphAddress,
-            body: { ...graph, metadata: { name: MODEL, namespace: MODELS_NAMESPACE } },
-        });
-        await eventually("the model Ready", modelReady, 120);
+        await deployMockerModel("1.5.0", "the model Ready", 120);
 
         await scaleOperator(0);
         const verified = stack.verify("npm run verify (the operator down)");
@@ -346,14 +308,11 @@ describe("end-to-end faults: an unreachable cluster, two runs at once, an operat
 
         // A platform change while it is down: Helm's upgrade puts the chart's replica count back.
         const revision = (await helmRelease("dynamo-platform", NAMESPACE))!.revision;
-        stack.write({
-            ...config,
-            helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": "1" } } } },
-        });
+        stack.write(changedConfig("1"));
         stack.up("up (a platform change, the operator down)");
         assert.equal((await helmRelease("dynamo-platform", NAMESPACE))!.revision, revision + 1);
         assert.equal((await operator()).ready, 1, "the upgrade brought the operator back");
-        await eventually("the model Ready again", modelReady, 120);
+        await eventually("the model Ready again", () => graphReady(), 120);
 
         await scaleOperator(0);
         stack.destroy("destroy (the operator down)");
@@ -361,7 +320,7 @@ describe("end-to-end faults: an unreachable cluster, two runs at once, an operat
         assert.ok(await exists(() => custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })), "the model kept");
 
         stack.up("up (after a destroy with the operator down)");
-        await eventually("the model reconciled again", modelReady, 120);
+        await eventually("the model reconciled again", () => graphReady(), 120);
         stack.destroy("destroy (faults, cleanup)");
     });
 });

@@ -355,6 +355,14 @@ export class PlatformStack {
     }
 }
 
+/** The checks of a verify table that are not OK (FAIL or WARN), by name, in table order. */
+export function notOkChecks(verifyOutput: string): string[] {
+    return verifyOutput
+        .split("\n")
+        .filter((line) => /\s(FAIL|WARN)\s/.test(line))
+        .map((line) => line.split(/\s{2,}/)[0]);
+}
+
 /**
  * The user's object that upgrades and destroys must leave in place. On the lines whose operator is
  * simulated here (0.9.x, 1.0.1: no source to build it from), no webhook can answer and the chart's

@@ -22,7 +22,7 @@ import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
 import { spawnSync } from "child_process";
 import { crdOwnerName } from "../components/core/names";
-import { SMOKE_GRAPH, smokeGraph, smokeImage } from "../program/live/smoke";
+import { SMOKE_GRAPH } from "../program/live/smoke";
 import {
     admission,
     apiextensions,
@@ -37,11 +37,10 @@ import {
     MODELS_NAMESPACE,
     NAMESPACE,
     operator,
-    PLATFORM_CONFIG,
     PlatformStack,
     rbac,
-    servedCharts,
 } from "./harness";
+import { deployMockerModel, graphAddress, graphReady, MODEL, mockerModel, operatorConfig, readGraph } from "./mockerModel";
 
 /** The Dynamo CRDs the 1.4 and 1.5 operators apply (1.4 also applies podsnapshots and podsnapshotcontents). */
 const OPERATOR_CRDS = [
@@ -53,46 +52,6 @@ const OPERATOR_CRDS = [
     "dynamomodels.nvidia.com",
     "dynamoworkermetadatas.nvidia.com",
 ];
-
-/** The platform on the 1.x builds: no etcd or NATS (their defaults), the model cache on the `nfs` class. */
-function operatorConfig(releaseVersion: string, grove = false): Record<string, unknown> {
-    return {
-        platform: "k8s",
-        releaseVersion,
-        namespace: NAMESPACE,
-        groveEnabled: grove,
-        kaiSchedulerEnabled: false,
-        storageClass: PLATFORM_CONFIG.storageClass,
-        nfs: PLATFORM_CONFIG.nfs,
-        chartRepository: servedCharts(),
-    };
-}
-
-const MODEL = "mocker";
-const graphAddress = { group: "nvidia.com", version: "v1beta1", namespace: MODELS_NAMESPACE, plural: "dynamographdeployments" };
-
-/** The smoke test's mocker graph, as the user's model `mocker` in the models namespace. */
-function mockerModel(release: string): Record<string, unknown> {
-    const graph = smokeGraph("v1beta1", MODELS_NAMESPACE, smokeImage(release, "")) as { metadata: Record<string, unknown> };
-    return { ...graph, metadata: { name: MODEL, namespace: MODELS_NAMESPACE } };
-}
-
-interface Graph {
-    metadata: { generation?: number };
-    spec: { components?: { name: string; replicas?: number }[]; services?: Record<string, unknown> };
-    status?: { state?: string; observedGeneration?: number; conditions?: { type: string; status: string; message?: string }[] };
-}
-
-async function readGraph(name = MODEL, version = "v1beta1"): Promise<Graph> {
-    return (await custom.getNamespacedCustomObject({ ...graphAddress, version, name })) as Graph;
-}
-
-/** Whether the operator has seen the graph's latest spec and reports it Ready. */
-async function graphReady(name = MODEL): Promise<boolean> {
-    const graph = await readGraph(name);
-    const ready = graph.status?.conditions?.find((c) => c.type === "Ready");
-    return ready?.status === "True" && graph.status?.observedGeneration === graph.metadata.generation;
-}
 
 async function runningPods(namespace: string): Promise<string[]> {
     const pods = (await core.listNamespacedPod({ namespace })).items;
@@ -175,10 +134,8 @@ describe("end-to-end with the real operator: 1.4.0, a mocker graph, 1.4.0 → 1.
     });
 
     it("a mocker graph is admitted by the real webhook, reconciled into workloads the nodes run, and Ready; an invalid one is refused with the webhook's message", async () => {
-        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
         const start = Date.now();
-        await custom.createNamespacedCustomObject({ ...graphAddress, body: mockerModel("1.4.0") });
-        await eventually("the mocker graph Ready", () => graphReady(), 180);
+        await deployMockerModel("1.4.0");
         console.log(`      the mocker graph was Ready ${((Date.now() - start) / 1000).toFixed(1)} s after its create`);
         const components = (await custom.listNamespacedCustomObject({ ...graphAddress, plural: "dynamocomponentdeployments" })) as {
             items: { metadata: { name: string } }[];
@@ -351,9 +308,7 @@ describe("end-to-end with the real operators, Grove on: a mocker graph through G
         );
         assert.equal(grove?.status?.readyReplicas, 1, "Grove's operator runs for real and is Ready");
 
-        await core.createNamespace({ body: { metadata: { name: MODELS_NAMESPACE } } });
-        await custom.createNamespacedCustomObject({ ...graphAddress, body: mockerModel("1.5.0") });
-        await eventually("the mocker graph Ready through Grove", () => graphReady(), 180);
+        await deployMockerModel("1.5.0", "the mocker graph Ready through Grove");
         const sets = (await custom.listNamespacedCustomObject({
             group: "grove.io",
             version: "v1alpha1",
