@@ -7,8 +7,6 @@
  *   again while Helm upgrades it: the next run reports the stale lock with Pulumi's `pulumi cancel`,
  *   the run after that stops before anything changes with the one command that clears Helm's
  *   pending state (preflight), and after it `pulumi up` converges;
- * - the API server killed and restarted 5 s later while Helm upgrades the platform: that run ends,
- *   and `pulumi up` (following the one command a refusal prints, if any) converges;
  * - the cluster unreachable: `pulumi up` stops with one error naming the cluster, nothing registered;
  * - two `pulumi up` of one stack at once: the second is refused by the backend's lock, the first
  *   completes, and the state is intact (a preview plans no changes);
@@ -53,9 +51,6 @@ const config = operatorConfig("1.5.0");
 function changedConfig(value: string): Record<string, unknown> {
     return { ...config, helmValues: { "dynamo-operator": { controllerManager: { podAnnotations: { "e2e.test/change": value } } } } };
 }
-
-/** The cluster's state folder (e2e/cluster), where its kubeconfig is. */
-const CLUSTER_STATE = path.dirname(process.env.KUBECONFIG ?? "");
 
 async function scaleOperator(replicas: number): Promise<void> {
     await apps.patchNamespacedDeploymentScale(
@@ -192,47 +187,6 @@ describe("end-to-end faults: pulumi up killed (SIGKILL) during the first install
         await eventually("the model Ready after it", () => graphReady(), 120);
         assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
         stack.previewNoChanges("preview --expect-no-changes (after the killed upgrade)");
-    });
-
-    it("the API server restarts during an upgrade: the run ends, cleanly or not, and the next pulumi up converges, the model Ready after", async () => {
-        stack.write(changedConfig("2"));
-        const start = Date.now();
-        const up = startUp(stack);
-        await releaseReaches("pending-upgrade");
-        const restart = run(
-            "restart the API server (down 5 s)",
-            path.join(ROOT, "e2e", "cluster"),
-            ["restart-apiserver", CLUSTER_STATE, "5"],
-            ROOT,
-        );
-        assert.equal(restart.status, 0, restart.output);
-        const status = await up.exited;
-        timings.push(["up (the API server restarted during it)", (Date.now() - start) / 1000]);
-        console.log(
-            `      the run during the restart exited ${status}; the release is then ${JSON.stringify(await helmRelease("dynamo-platform", NAMESPACE))}`,
-        );
-
-        // The way back: pulumi up, following the one command a refusal prints, until it converges.
-        for (let attempt = 1; attempt <= 3; attempt++) {
-            const next = stack.tryUp(`up (after the API server restart, attempt ${attempt})`);
-            if (next.status === 0) {
-                break;
-            }
-            const command = /run `((?:pulumi cancel|helm (?:uninstall|rollback))[^`]*)`/.exec(next.output)?.[1];
-            assert.ok(
-                command !== undefined && attempt < 3,
-                `no command to follow:\n${next.output.slice(-3000)}\n(the run during the restart:\n${up.output().slice(-3000)})`,
-            );
-            const [program, ...args] = command.split(" ");
-            ok(run(command, program, args, ROOT));
-        }
-        assert.equal((await helmRelease("dynamo-platform", NAMESPACE))?.status, "deployed");
-        const annotations = (await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE })).spec?.template.metadata
-            ?.annotations;
-        assert.equal(annotations?.["e2e.test/change"], "2", "the upgrade applied");
-        await eventually("the model Ready after it", () => graphReady(), 180);
-        assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
-        stack.previewNoChanges("preview --expect-no-changes (after the API server restart)");
         stack.destroy("destroy (faults-kill, cleanup)");
     });
 });
