@@ -25,6 +25,7 @@ import * as path from "path";
 import {
     apps,
     baseline,
+    batch,
     core,
     custom,
     dynamoCrds,
@@ -32,6 +33,7 @@ import {
     eventually,
     exists,
     helmRelease,
+    MODELS_NAMESPACE,
     ok,
     NAMESPACE,
     OPERATOR,
@@ -276,5 +278,136 @@ describe("end-to-end faults: an unreachable cluster, two runs at once, an operat
         stack.up("up (after a destroy with the operator down)");
         await eventually("the model reconciled again", () => graphReady(), 120);
         stack.destroy("destroy (faults, cleanup)");
+    });
+});
+
+describe("end-to-end faults: a platform hook Job that fails, an operator that crash-loops (1.5.0 with etcd, the real operator)", function () {
+    this.timeout(30 * 60 * 1000);
+    const stack = new PlatformStack("faults-hooks");
+    /** 1.5.0 with etcd, whose chart has a pre-upgrade hook Job (off unless switched on). */
+    const withEtcd = { ...config, discoveryBackend: "etcd", persistenceStorageClass: "local-path", localPath: { install: true } };
+    /** How long Helm waits for a hook or the rollout in the runs that are meant to fail. */
+    const failingTimeout = { helmReleaseOptions: { timeout: 40 } };
+    const preUpgradeJob = (podLabels: Record<string, string>) => ({
+        ...withEtcd,
+        helmValues: { etcd: { preUpgradeJob: { enabled: true, podLabels } } },
+    });
+    /** KWOK's chaos stage fails a running pod with this label, exit code 1. */
+    const failingPod = { "pod-container-running-failed.stage.kwok.x-k8s.io": "true" };
+
+    before(async () => {
+        await baseline("faults-hooks");
+        stack.init();
+        stack.write(withEtcd);
+        stack.up("up (1.5.0 with etcd)");
+        await deployMockerModel("1.5.0", "the model Ready", 120);
+    });
+
+    after(() => stack.cleanup());
+
+    it("a pre-upgrade hook Job whose pod exits 1: the run fails; preview, verify and the next run name the Job, its pod's exit and its log; without the cause the run succeeds", async () => {
+        stack.write({ ...preUpgradeJob(failingPod), ...failingTimeout });
+        const failed = stack.tryUp("up (the pre-upgrade hook Job fails)");
+        assert.notEqual(failed.status, 0, failed.output);
+        assert.match(failed.output, /pre-upgrade hooks failed/);
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 2, status: "failed" });
+
+        const job = "dynamo-platform-etcd-pre-upgrade";
+        const named = new RegExp(
+            `the pre-upgrade hook Job dynamo-system/${job} has failed pods and was still retrying when Helm stopped waiting: pod (${job}-\\w+) exited 1 \\(containerFailed\\); its log: \`(kubectl logs -n dynamo-system ${job}-\\w+ -c pre-upgrade-job)\``,
+        );
+        const verified = stack.verify("npm run verify (a hook Job failed)");
+        assert.equal(verified.status, 1, verified.stdout);
+        assert.match(verified.stdout, /release dynamo-platform\s+FAIL\s+revision 2 failed: /);
+        const logCommand = named.exec(verified.stdout)?.[2];
+        assert.ok(logCommand, verified.stdout);
+        ok(run("the log command verify printed", "kubectl", logCommand.split(" ").slice(1), ROOT));
+        const preview = pulumi("preview (a hook Job failed)", stack.on("preview"));
+        assert.match(
+            preview.output,
+            /warning: auto-configuration: hooks: the pre-upgrade hook Job .*-> an earlier run failed in this hook; Helm replaces the Job and runs it again now/,
+        );
+        assert.ok(await exists(() => custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })), "the model kept");
+
+        stack.write(preUpgradeJob({}));
+        const fixed = stack.up("up (the hook's cause removed)");
+        assert.match(fixed.output, named, "the run names the failed Job before it replaces it");
+        assert.deepEqual(await helmRelease("dynamo-platform", NAMESPACE), { revision: 3, status: "deployed" });
+        const rerun = await batch.readNamespacedJob({ name: job, namespace: NAMESPACE });
+        assert.equal(rerun.status?.succeeded, 1, "Helm replaced the failed Job and the new one completed");
+        await eventually("the model Ready", () => graphReady(), 120);
+        assert.ok((await dynamoCrds()).includes("dynamographdeployments.nvidia.com"));
+        stack.previewNoChanges("preview --expect-no-changes (after the failed hook)");
+    });
+
+    it("the operator crash-looping (a bad value in dynamo:helmValues): verify names its exit and log; the teardown deletes nothing and says why; the corrected up stops with the rollback, after it converges", async () => {
+        // The Go runtime refuses a malformed GOMEMLIMIT at start: the real manager exits 2 on every start.
+        stack.write({
+            ...withEtcd,
+            ...failingTimeout,
+            helmValues: { "dynamo-operator": { env: [{ name: "GOMEMLIMIT", value: "bogus" }] } },
+        });
+        const broken = stack.tryUp("up (a value that makes the operator crash)");
+        assert.notEqual(broken.status, 0, broken.output);
+        await eventually(
+            "the operator restarted",
+            async () =>
+                (
+                    await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=dynamo-operator" })
+                ).items.some((pod) => (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0),
+            60,
+        );
+
+        const pod = "dynamo-platform-dynamo-operator-controller-manager-[\\w-]+";
+        const verified = stack.verify("npm run verify (the operator crash-looping)");
+        assert.equal(verified.status, 1, verified.stdout);
+        assert.match(
+            verified.stdout,
+            new RegExp(
+                `operator deployment\\s+FAIL\\s+0/1 ready: pod ${pod} container manager (CrashLoopBackOff, )?restarted \\d+ times?, last exit 2 \\(Error\\)`,
+            ),
+        );
+        const logCommand = new RegExp(`\`(kubectl logs -n dynamo-system ${pod} -c manager --previous)\``).exec(verified.stdout)?.[1];
+        assert.ok(logCommand, verified.stdout);
+        const log = run("the log command verify printed", "kubectl", logCommand.split(" ").slice(1), ROOT);
+        assert.match(log.output, /malformed GOMEMLIMIT/, "the log of the run that ended says why");
+
+        const listed = run("npm run teardown (the operator crash-looping: lists)", "npm", ["run", "-s", "teardown"], ROOT);
+        assert.equal(listed.status, 0, listed.output);
+        assert.match(
+            listed.output,
+            new RegExp(`^dynamographdeployments/${MODELS_NAMESPACE}/${MODEL}$`, "m"),
+            "listed with the conversion webhook down",
+        );
+        const refused = run(
+            "npm run teardown -- --yes (the operator crash-looping)",
+            "npm",
+            ["run", "-s", "teardown", "--", "--yes"],
+            ROOT,
+        );
+        assert.equal(refused.status, 1, refused.output);
+        assert.match(
+            refused.output,
+            new RegExp(
+                `teardown: nothing deleted: the Dynamo operator dynamo-system/${OPERATOR} is not running \\(0/1 ready: pod ${pod} container manager .*last exit 2 \\(Error\\)\\)`,
+            ),
+        );
+        const model = (await custom.getNamespacedCustomObject({ ...graphAddress, name: MODEL })) as k8s.KubernetesObject;
+        assert.equal(model.metadata?.deletionTimestamp, undefined, "the model is not being deleted");
+
+        // Helm would compute the next upgrade against the last deployed revision and keep the variable
+        // the failed one set: preflight stops with the rollback first.
+        stack.write(withEtcd);
+        const stopped = stack.tryUp("up (the value corrected: stops with the rollback)");
+        assert.notEqual(stopped.status, 0, stopped.output);
+        const rollback = /Run `(helm rollback dynamo-platform \d+ -n dynamo-system)`/.exec(stopped.output)?.[1];
+        assert.ok(rollback, stopped.output);
+        assert.match(stopped.output, /revision \d+ failed after Helm applied it/);
+        assert.doesNotMatch(stopped.output, / (creating|updating|deleting) \(\d/, "stopped before any resource operation");
+        ok(run(rollback, "helm", rollback.split(" ").slice(1), ROOT));
+        stack.up("up (after the rollback, the value corrected)");
+        assert.equal((await operator()).ready, 1);
+        await eventually("the model Ready again", () => graphReady(), 120);
+        stack.previewNoChanges("preview --expect-no-changes (after the crash loop)");
     });
 });

@@ -140,13 +140,13 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
         assert.equal(result.status, 1, result.stdout);
         assert.match(result.stdout, /admission webhook\s+FAIL\s+vdynamographdeployment\.kb\.io cannot be called: /);
         assert.match(result.stdout, /- admission webhook: Every DynamoGraphDeployment create or update is refused/);
-        assert.match(result.stdout, /1 of 15 checks failed\./);
+        assert.match(result.stdout, /1 of 16 checks failed\./);
     });
 
     it("4. the other 14 rows of verify are green and report the GPU nodes; a Dynamo object no webhook intercepts is admitted", async () => {
         const result = stack.verify("npm run verify");
         assert.equal(result.status, 1, result.stdout);
-        assert.match(result.stdout, /1 of 15 checks failed\./);
+        assert.match(result.stdout, /1 of 16 checks failed\./);
         assert.deepEqual(notOkChecks(result.stdout), ["admission webhook"]);
         assert.match(result.stdout, /nodes\s+OK\s+5 ready and schedulable of 5; 16 GPUs on 2: kwok-gpu-0 \(8\), kwok-gpu-1 \(8\)/);
         assert.match(result.stdout, /etcd pods\s+OK\s+1\/1 ready/);
@@ -218,7 +218,7 @@ describe("end-to-end install: 1.0.1 on a fresh cluster, waits on", function () {
         await allPodsReady(NAMESPACE);
         const result = stack.verify("npm run verify (1.0.1)");
         assert.equal(result.status, 1, result.stdout);
-        assert.match(result.stdout, /1 of 15 checks failed\./);
+        assert.match(result.stdout, /1 of 16 checks failed\./);
         assert.match(result.stdout, /admission webhook\s+FAIL\s+[mv]dynamographdeployment\.kb\.io cannot be called: /);
 
         stack.destroy("destroy (1.0.1)");

@@ -317,7 +317,15 @@ class RealPod {
             apiVersion: "kwok.x-k8s.io/v1alpha1",
             kind: "Logs",
             metadata: { name: this.pod.metadata.name, namespace: this.pod.metadata.namespace },
-            spec: { logs: containers.map((c) => ({ containers: [c.name], logsFile: this.logFile(c.name), follow: true })) },
+            // One file per container holds every run of it, so it also answers `kubectl logs --previous`.
+            spec: {
+                logs: containers.map((c) => ({
+                    containers: [c.name],
+                    logsFile: this.logFile(c.name),
+                    previousLogsFile: this.logFile(c.name),
+                    follow: true,
+                })),
+            },
         };
         await apiRequest(server, {
             method: "POST",
@@ -513,6 +521,7 @@ class ContainerState {
     private ready = false;
     private last?: { exitCode: number; reason: string; startedAt: string; finishedAt: string };
     private delayMs = 1000;
+    private backingOff = false;
     private probes: NodeJS.Timeout[] = [];
 
     constructor(
@@ -530,12 +539,20 @@ class ContainerState {
             ready: this.init ? this.last?.exitCode === 0 : running && this.ready,
             started: running,
             restartCount: this.restarts,
+            // As a kubelet: waiting in CrashLoopBackOff between a failed run and the next, the run that ended as lastState.
             state: running
                 ? { running: { startedAt: this.started } }
-                : this.last
-                  ? { terminated: this.last }
-                  : { waiting: { reason: "ContainerCreating" } },
-            ...(this.last && running ? { lastState: { terminated: this.last } } : {}),
+                : this.backingOff
+                  ? {
+                        waiting: {
+                            reason: "CrashLoopBackOff",
+                            message: `back-off ${this.delayMs / 1000}s restarting failed container=${container.name}`,
+                        },
+                    }
+                  : this.last
+                    ? { terminated: this.last }
+                    : { waiting: { reason: "ContainerCreating" } },
+            ...(this.last && (running || this.backingOff) ? { lastState: { terminated: this.last } } : {}),
         };
     }
 
@@ -561,8 +578,10 @@ class ContainerState {
     }
 
     async backoff(): Promise<void> {
+        this.backingOff = true;
         await this.owner.reportStatus();
         await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+        this.backingOff = false;
         this.delayMs = Math.min(this.delayMs * 2, MAX_BACKOFF_MS);
     }
 

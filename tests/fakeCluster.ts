@@ -3,6 +3,8 @@ import {
     ClusterReader,
     DeploymentInfo,
     DisruptionBudgetInfo,
+    HelmRevisionInfo,
+    JobInfo,
     NodeInfo,
     ObjectInfo,
     PodInfo,
@@ -26,6 +28,8 @@ export interface FakeCluster {
     /** Pods by namespace; `logError` makes reading the pod's log fail (an unreachable kubelet). */
     pods?: Record<string, (PodInfo & { log?: string; logError?: string })[]>;
     deployments?: Record<string, DeploymentInfo>;
+    /** Jobs by namespace. */
+    jobs?: Record<string, JobInfo[]>;
     /** DaemonSets by `<namespace>/<name>`. */
     daemonSets?: Record<string, DeploymentInfo>;
     /** StatefulSets by `<namespace>/<name>`. */
@@ -40,9 +44,11 @@ export interface FakeCluster {
     /** Deployed Helm releases' chart versions, by `<namespace>/<release>`. */
     helmReleases?: Record<string, string>;
     /** Helm releases' newest revision and status, by `<namespace>/<release>`; absent: revision 1, deployed, where `helmReleases` has one. */
-    helmReleaseStates?: Record<string, { revision: number; status: string }>;
+    helmReleaseStates?: Record<string, HelmRevisionInfo>;
     /** The API server's refusal of every dry-run create, as its message; absent: admitted. */
     dryRunRefusal?: string;
+    /** Permissions the caller lacks, as `<verb> <resource>.<group>`; absent: every one is granted. */
+    denied?: string[];
     /** Every call fails with this error (an unreachable or forbidding cluster). */
     failWith?: Error;
 }
@@ -94,6 +100,7 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
                 `pods ${namespace}`,
                 (cluster.pods?.[namespace] ?? []).filter((p) => matches(p.labels, selector)),
             ),
+        jobs: (namespace) => answer(`jobs ${namespace}`, cluster.jobs?.[namespace] ?? []),
         deployment: (namespace, name) => answer(`deployment ${namespace}/${name}`, cluster.deployments?.[`${namespace}/${name}`]),
         daemonSet: (namespace, name) => answer(`daemonSet ${namespace}/${name}`, cluster.daemonSets?.[`${namespace}/${name}`]),
         statefulSet: (namespace, name) => answer(`statefulSet ${namespace}/${name}`, cluster.statefulSets?.[`${namespace}/${name}`]),
@@ -121,6 +128,10 @@ export function fakeReader(cluster: FakeCluster): ClusterReader & { calls: strin
                 cluster.helmReleaseStates?.[`${namespace}/${release}`] ??
                     (cluster.helmReleases?.[`${namespace}/${release}`] === undefined ? undefined : { revision: 1, status: "deployed" }),
             ),
+        allowed: (check) => {
+            const permission = `${check.verb} ${check.resource}${check.group ? `.${check.group}` : ""}`;
+            return answer(`allowed ${permission}`, !(cluster.denied ?? []).includes(permission));
+        },
         dryRunCreate: (object) => answer(`dry-run create ${object.plural} in ${object.namespace}`, cluster.dryRunRefusal),
     };
 }

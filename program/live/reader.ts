@@ -28,6 +28,28 @@ export interface PodInfo {
     envNames?: string[];
     /** The node it was scheduled to, undefined while Pending. */
     nodeName?: string;
+    /** Its containers (init containers first) that restarted, wait or ended with an error; absent when none did. */
+    troubled?: ContainerTrouble[];
+}
+
+/** A container that restarted, waits (`CrashLoopBackOff`, `ImagePullBackOff`, …) or ended with a non-zero exit. */
+export interface ContainerTrouble {
+    container: string;
+    restarts: number;
+    /** Why it waits, as the kubelet reports it. */
+    waiting?: string;
+    /** Its current or, when it runs again or waits, last termination with a non-zero exit code. */
+    failedExit?: { code: number; reason?: string };
+}
+
+/** A Job, with the Helm hook it runs for, if any. */
+export interface JobInfo {
+    name: string;
+    annotations: Record<string, string>;
+    /** Its `Failed` condition's reason (`BackoffLimitExceeded`, `DeadlineExceeded`), undefined while it has none. */
+    failedReason?: string;
+    succeeded: number;
+    failedPods: number;
 }
 
 export interface DeploymentInfo {
@@ -87,6 +109,13 @@ export interface DryRunObject {
     body: object;
 }
 
+/** One permission to ask the API server about, in every namespace. */
+export interface AccessCheck {
+    group: string;
+    resource: string;
+    verb: string;
+}
+
 /** What auto-configuration and `verify` read from a cluster. */
 export interface ClusterReader {
     /** The server's version; also proves the cluster answers. */
@@ -105,6 +134,8 @@ export interface ClusterReader {
     /** Objects of a cluster-scoped custom resource, as name and `status.state`. */
     clusterCustomObjects(group: string, version: string, plural: string): Promise<{ name: string; state?: string }[]>;
     pods(namespace: string, labelSelector?: string): Promise<PodInfo[]>;
+    /** The Jobs of a namespace; none when it does not exist. */
+    jobs(namespace: string): Promise<JobInfo[]>;
     deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
     /** A DaemonSet's scheduled (`desired`) and ready pods, undefined when it does not exist. */
     daemonSet(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
@@ -123,10 +154,26 @@ export interface ClusterReader {
      * webhook, then discarded). Undefined when admitted, else the API server's refusal message.
      */
     dryRunCreate(object: DryRunObject): Promise<string | undefined>;
+    /**
+     * Whether the caller may do it in every namespace, as the API server's SelfSubjectAccessReview
+     * answers (it persists nothing); undefined when the server cannot answer.
+     */
+    allowed(check: AccessCheck): Promise<boolean | undefined>;
     /** The chart version of a Helm release's deployed revision (from Helm's secret), undefined when none is deployed. */
     helmReleaseChartVersion(namespace: string, release: string): Promise<string | undefined>;
-    /** A Helm release's newest revision and its status (`deployed`, `pending-install`, …), undefined when it has none. */
-    helmReleaseLatest(namespace: string, release: string): Promise<{ revision: number; status: string } | undefined>;
+    /** A Helm release's newest revision, what Helm recorded of it, and its last deployed one; undefined when it has none. */
+    helmReleaseLatest(namespace: string, release: string): Promise<HelmRevisionInfo | undefined>;
+}
+
+/** A release's newest revision as Helm recorded it. */
+export interface HelmRevisionInfo {
+    revision: number;
+    /** `deployed`, `pending-install`, `failed`, … */
+    status: string;
+    /** Helm's own line on it, e.g. `Upgrade "dynamo-platform" failed: pre-upgrade hooks failed: …`. */
+    description?: string;
+    /** The newest revision whose status is `deployed`, if any. */
+    lastDeployed?: number;
 }
 
 /** What Helm records of one release revision: the chart it installed and the values it was given. */
@@ -136,6 +183,7 @@ export interface HelmRecord {
     /** The rendered manifests Helm applied, hooks apart. */
     manifest?: string;
     hooks?: { manifest: string }[];
+    info?: { description?: string };
 }
 
 /** A Helm release secret's `release` field, decoded (Helm stores base64 of gzipped JSON). */
@@ -231,6 +279,15 @@ export function kubernetesClusterReader(server: ApiServer | Promise<ApiServer>):
                 labels: p.metadata?.labels ?? {},
                 envNames: [...new Set((p.spec?.containers ?? []).flatMap((c) => (c.env ?? []).map((e) => e.name)))],
                 nodeName: p.spec?.nodeName,
+                troubled: containerTroubles([...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]),
+            })),
+        jobs: async (namespace) =>
+            (await list<K8s.V1Job>(group("batch", "v1", "namespaces", namespace, "jobs"))).map((job) => ({
+                name: job.metadata?.name ?? "",
+                annotations: job.metadata?.annotations ?? {},
+                failedReason: job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True")?.reason,
+                succeeded: job.status?.succeeded ?? 0,
+                failedPods: job.status?.failed ?? 0,
             })),
         deployment: async (namespace, name) => {
             const found = await orUndefined(() => get<K8s.V1Deployment>(group("apps", "v1", "namespaces", namespace, "deployments", name)));
@@ -304,11 +361,39 @@ export function kubernetesClusterReader(server: ApiServer | Promise<ApiServer>):
             const secrets = await list<K8s.V1Secret>(core("namespaces", namespace, "secrets"), {
                 labelSelector: `owner=helm,name=${release}`,
             });
-            const revisions = secrets.map((secret) => ({
-                revision: Number(secret.metadata?.labels?.version),
-                status: secret.metadata?.labels?.status ?? "unknown",
-            }));
-            return revisions.sort((a, b) => b.revision - a.revision)[0];
+            const revisions = secrets
+                .map((secret) => ({
+                    revision: Number(secret.metadata?.labels?.version),
+                    status: secret.metadata?.labels?.status ?? "unknown",
+                    stored: secret.data?.release,
+                }))
+                .sort((a, b) => b.revision - a.revision);
+            const newest = revisions[0];
+            if (newest === undefined) {
+                return undefined;
+            }
+            // The Secret's data is base64 of what Helm stored, itself base64 of gzipped JSON.
+            const description =
+                newest.stored === undefined ? undefined : helmRecordOf(Buffer.from(newest.stored, "base64").toString()).info?.description;
+            const lastDeployed = revisions.find((revision) => revision.status === "deployed")?.revision;
+            return { revision: newest.revision, status: newest.status, description, lastDeployed };
+        },
+        allowed: async ({ group: apiGroup, resource, verb }) => {
+            const [name, subresource] = resource.split("/");
+            const request: ApiRequest = {
+                method: "POST",
+                path: group("authorization.k8s.io", "v1", "selfsubjectaccessreviews"),
+                body: {
+                    apiVersion: "authorization.k8s.io/v1",
+                    kind: "SelfSubjectAccessReview",
+                    spec: { resourceAttributes: { group: apiGroup, resource: name, subresource, verb } },
+                },
+            };
+            try {
+                return (JSON.parse(await text(request)) as K8s.V1SelfSubjectAccessReview).status?.allowed;
+            } catch {
+                return undefined;
+            }
         },
         dryRunCreate: async ({ group: name, version, plural, namespace, body }) => {
             try {
@@ -324,6 +409,21 @@ export function kubernetesClusterReader(server: ApiServer | Promise<ApiServer>):
         },
     };
 }
+
+/** The containers that restarted, wait or failed, as `PodInfo.troubled` has them; undefined when none did. */
+export function containerTroubles(statuses: K8s.V1ContainerStatus[]): ContainerTrouble[] | undefined {
+    const troubles = statuses.flatMap((status) => {
+        const terminated = status.state?.terminated ?? status.lastState?.terminated;
+        const failedExit = terminated && terminated.exitCode !== 0 ? { code: terminated.exitCode, reason: terminated.reason } : undefined;
+        const waiting = status.state?.waiting?.reason;
+        const troubled = status.restartCount > 0 || failedExit !== undefined || (waiting !== undefined && !STARTING.includes(waiting));
+        return troubled ? [{ container: status.name, restarts: status.restartCount, waiting, failedExit }] : [];
+    });
+    return troubles.length > 0 ? troubles : undefined;
+}
+
+/** What a container waits for while it starts normally. */
+const STARTING = ["ContainerCreating", "PodInitializing"];
 
 /** A reader that asks the cluster each question once, however many rules ask it, and counts what it asked. */
 export function memoizedReader(reader: ClusterReader): { reader: ClusterReader; reads: () => number } {

@@ -5,7 +5,10 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
-/** The Dynamo kinds (group `nvidia.com`, version `v1alpha1`) by plural, every chart line's. */
+/** The API group of every Dynamo kind. */
+const DYNAMO_GROUP = "nvidia.com";
+
+/** The Dynamo kinds by plural, every chart line's. */
 export const DYNAMO_CUSTOM_RESOURCES = [
     "dynamographdeployments",
     "dynamographdeploymentrequests",
@@ -68,14 +71,39 @@ export function leftoverMessage(left: CustomResourceRef[], timeoutSeconds: numbe
     ].join(" ");
 }
 
-/** A cleaner over the Kubernetes API for the given kubeconfig. */
+/**
+ * A cleaner over the Kubernetes API for the given kubeconfig. It reads and deletes each kind at the
+ * version its CRD stores, so no object is converted: from 1.4 the conversion webhook is the
+ * operator's, and a teardown must also work while the operator is down.
+ */
 export function kubernetesClusterCleaner(kubeconfig: k8s.KubeConfig): ClusterCleaner {
     const custom = kubeconfig.makeApiClient(k8s.CustomObjectsApi);
-    const address = { group: "nvidia.com", version: "v1alpha1" };
+    const extensions = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
+    const storedVersions = new Map<string, Promise<string | undefined>>();
+    const addressOf = async (plural: string) => {
+        if (!storedVersions.has(plural)) {
+            const read = extensions
+                .readCustomResourceDefinition({ name: `${plural}.${DYNAMO_GROUP}` })
+                .then((crd) => crd.spec.versions.find((version) => version.storage)?.name)
+                .catch((error: unknown) => {
+                    if (error instanceof k8s.ApiException && error.code === 404) {
+                        return undefined;
+                    }
+                    throw error;
+                });
+            storedVersions.set(plural, read);
+        }
+        const version = await storedVersions.get(plural);
+        return version === undefined ? undefined : { group: DYNAMO_GROUP, version, plural };
+    };
     return {
         list: async (plural) => {
+            const address = await addressOf(plural);
+            if (address === undefined) {
+                return [];
+            }
             try {
-                const list = (await custom.listClusterCustomObject({ ...address, plural })) as {
+                const list = (await custom.listClusterCustomObject(address)) as {
                     items?: { metadata?: { name?: string; namespace?: string; finalizers?: string[] } }[];
                 };
                 return (list.items ?? []).map((o) => ({
@@ -92,8 +120,12 @@ export function kubernetesClusterCleaner(kubeconfig: k8s.KubeConfig): ClusterCle
             }
         },
         delete: async ({ plural, namespace, name }) => {
+            const address = await addressOf(plural);
+            if (address === undefined) {
+                return;
+            }
             try {
-                await custom.deleteNamespacedCustomObject({ ...address, plural, namespace, name });
+                await custom.deleteNamespacedCustomObject({ ...address, namespace, name });
             } catch (error) {
                 if (!(error instanceof k8s.ApiException && error.code === 404)) {
                     throw error;

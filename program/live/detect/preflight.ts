@@ -11,6 +11,7 @@ import { installsEtcd } from "../../../components/core/values";
 import { valueAt } from "../../../components/core/valueTree";
 import { ValuesLayout } from "../../../components/core/versions";
 import { ClusterReader, ObjectInfo, WebhookInfo } from "../reader";
+import { describeFailedHook, failedHooks, failedUpgradeFix, interruptedReleaseFix } from "../releaseState";
 import { Detection, DetectionInput, DetectionRule } from "./types";
 
 const HELM_RELEASE_NAME = "meta.helm.sh/release-name";
@@ -243,33 +244,72 @@ async function checkHighAvailability(reader: ClusterReader, input: DetectionInpu
  * it is cleared, and Pulumi cannot tell, so the run would fail half-way with Helm's "another
  * operation is in progress". Stops first with the one command that clears it: an install that
  * never finished holds nothing of the user's and is uninstalled (volumes and CRDs are not Helm's
- * to delete); an upgrade is rolled back to the revision that was running.
+ * to delete); an upgrade is rolled back to the revision that was running. An upgrade that failed
+ * after Helm applied it (a rollout that never got ready) is rolled back too, before the next upgrade
+ * would leave its changes in place.
  */
 export async function checkInterruptedRelease(reader: ClusterReader, input: DetectionInput): Promise<void> {
     const namespace = input.settings.namespace;
     const latest = await reader.helmReleaseLatest(namespace, PLATFORM_RELEASE_NAME);
-    if (latest === undefined || !latest.status.startsWith("pending-")) {
+    if (latest === undefined) {
         return;
     }
-    const command =
-        latest.status === "pending-install"
-            ? `helm uninstall ${PLATFORM_RELEASE_NAME} -n ${namespace} --no-hooks`
-            : `helm rollback ${PLATFORM_RELEASE_NAME} -n ${namespace}`;
-    const undo =
-        latest.status === "pending-install"
-            ? "the install never finished, so nothing of yours is in it (volumes and CRDs are not Helm's to delete)"
-            : "this returns the platform to the revision that was running before";
+    const rollback = failedUpgradeFix(latest, PLATFORM_RELEASE_NAME, namespace);
+    if (rollback !== undefined) {
+        throw DynamoConfigError.invalid(
+            "dynamo:namespace",
+            namespace,
+            `a namespace whose ${PLATFORM_RELEASE_NAME} release is not left half-upgraded`,
+            `the ${PLATFORM_RELEASE_NAME} release's revision ${latest.revision} failed after Helm applied it (${latest.description ?? "no description"}). Helm computes the next upgrade against revision ${rollback.lastDeployed}, the last that deployed, and keeps what revision ${latest.revision} changed in the cluster where your corrected config leaves it out. Run \`${rollback.command}\` (the platform as revision ${rollback.lastDeployed} ran it; your models and volumes are not Helm's), then pulumi up again`,
+        );
+    }
+    const fix = interruptedReleaseFix(latest.status, PLATFORM_RELEASE_NAME, namespace);
+    if (fix === undefined) {
+        return;
+    }
     throw DynamoConfigError.invalid(
         "dynamo:namespace",
         namespace,
         `a namespace whose ${PLATFORM_RELEASE_NAME} release is not in the middle of an operation`,
-        `the ${PLATFORM_RELEASE_NAME} release (revision ${latest.revision}) is ${latest.status}: a run was interrupted while Helm worked on it, and Helm refuses every change to it until that is cleared. If no other helm or pulumi run is in progress, run \`${command}\` (${undo}), then pulumi up again`,
+        `the ${PLATFORM_RELEASE_NAME} release (revision ${latest.revision}) is ${latest.status}: a run was interrupted while Helm worked on it, and Helm refuses every change to it until that is cleared. If no other helm or pulumi run is in progress, run \`${fix.command}\` (${fix.effect}), then pulumi up again`,
     );
+}
+
+/**
+ * Hook Jobs of the platform release that failed in an earlier run (a pre-upgrade Job that exited
+ * non-zero: Helm marks the release `failed` and leaves the Job). Reported with the pod's exit and
+ * the command that shows its log. Helm deletes a hook Job whose delete policy has
+ * `before-hook-creation` before running it again, so this run proceeds; any other failed hook Job
+ * would make Helm's create of it fail half-way, so the run stops first with the one command that
+ * removes it.
+ */
+export async function checkFailedHooks(reader: ClusterReader, input: DetectionInput, detection: Detection): Promise<void> {
+    const namespace = input.settings.namespace;
+    const hooks = await failedHooks(reader, namespace);
+    const blocking = hooks.find((hook) => !hook.replacedByNextRun);
+    if (blocking !== undefined) {
+        throw DynamoConfigError.invalid(
+            "dynamo:namespace",
+            namespace,
+            "a namespace without a failed hook Job that Helm would have to create again",
+            `${describeFailedHook(blocking, namespace)}. Helm creates that Job again on the next install or upgrade and fails while the failed one exists (its delete policy has no before-hook-creation): read its log, remove the cause, run \`kubectl delete job ${blocking.job} -n ${namespace}\`, then pulumi up again`,
+        );
+    }
+    if (hooks.length > 0) {
+        detection.decisions.push({
+            subject: "hooks",
+            found: hooks.map((hook) => describeFailedHook(hook, namespace)).join("; "),
+            decision:
+                "an earlier run failed in this hook; Helm replaces the Job and runs it again now, and it fails the same way until its cause is removed",
+            level: "warn",
+        });
+    }
 }
 
 /** The preflight rules, in the order their findings are reported. */
 export const PREFLIGHT_RULES: DetectionRule[] = [
     checkInterruptedRelease,
+    checkFailedHooks,
     checkOtherOperator,
     checkExistingSchedulers,
     reportGpuNodes,

@@ -19,6 +19,7 @@ export interface Decision {
         | "autoMode"
         | "podIdentityAgent"
         | "installedRelease"
+        | "hooks"
         | "etcd"
         | "nats"
         | "crds"

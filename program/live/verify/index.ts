@@ -11,13 +11,17 @@ import {
     OPERATOR_CONTAINER,
     OPERATOR_DEPLOYMENT,
     OPERATOR_DISRUPTION_BUDGET,
+    POD_LABELS,
 } from "../../../components/core/names";
 import { HA_REPLICAS } from "../../../components/core/placement";
 import { ClusterReader, DeploymentInfo, DryRunObject, NodeInfo, PodInfo } from "../reader";
+import { describeFailedHook, failedHooks, failedUpgradeFix, interruptedReleaseFix } from "../releaseState";
 import { verifyEks } from "./eks";
 import { CheckResult, VerifiedOutputs } from "./types";
 
 const LOG_LINES = 5;
+/** The operator's pods, of every chart line. */
+export const OPERATOR_POD_SELECTOR = `app.kubernetes.io/name=${POD_LABELS.operator["app.kubernetes.io/name"]}`;
 
 /** The object verify asks the API server to admit, in a dry run: the smallest DynamoGraphDeployment. */
 export function admissionProbe(namespace: string): DryRunObject {
@@ -208,6 +212,111 @@ async function availabilityChecks(
     return results;
 }
 
+/** The platform release's newest revision: deployed, or what an earlier run left and the way out. */
+async function releaseCheck(reader: ClusterReader, namespace: string, release: string): Promise<CheckResult> {
+    const check = `release ${release}`;
+    const latest = await reader.helmReleaseLatest(namespace, release);
+    if (latest === undefined) {
+        return { check, status: "fail", detail: "not installed", hint: "Run `pulumi up` for this stack." };
+    }
+    const detail = `revision ${latest.revision} ${latest.status}`;
+    if (latest.status === "deployed") {
+        return { check, status: "ok", detail };
+    }
+    const fix = interruptedReleaseFix(latest.status, release, namespace);
+    if (fix !== undefined) {
+        return {
+            check,
+            status: "fail",
+            detail: `${detail}: a run was interrupted while Helm worked on it`,
+            hint: `Helm refuses every change until it is cleared: if no helm or pulumi run is in progress, \`${fix.command}\` (${fix.effect}), then \`pulumi up\`.`,
+        };
+    }
+    const hooks = await failedHooks(reader, namespace);
+    const rollback = failedUpgradeFix(latest, release, namespace);
+    const why = hooks.length > 0 ? hooks.map((hook) => describeFailedHook(hook, namespace)).join("; ") : latest.description;
+    return {
+        check,
+        status: "fail",
+        detail: why ? `${detail}: ${why}` : detail,
+        hint:
+            rollback === undefined
+                ? `The last install or upgrade failed (\`helm history ${release} -n ${namespace}\` has Helm's reason); remove the cause, then \`pulumi up\` runs it again.`
+                : `The last upgrade failed after Helm applied it: remove the cause, run \`${rollback.command}\` (the next upgrade would keep what the failed one changed), then \`pulumi up\`.`,
+    };
+}
+
+/** How a pod's troubled container fails, as one phrase: `container manager CrashLoopBackOff, restarted 4 times, last exit 2 (Error)`. */
+export function troubleText(pod: PodInfo): string | undefined {
+    const trouble = pod.troubled?.[0];
+    if (trouble === undefined) {
+        return undefined;
+    }
+    const parts = [
+        trouble.waiting,
+        trouble.restarts > 0 ? `restarted ${trouble.restarts} time${trouble.restarts === 1 ? "" : "s"}` : undefined,
+        trouble.failedExit
+            ? `last exit ${trouble.failedExit.code}${trouble.failedExit.reason ? ` (${trouble.failedExit.reason})` : ""}`
+            : undefined,
+    ].filter(Boolean);
+    return `container ${trouble.container} ${parts.join(", ")}`;
+}
+
+/**
+ * The operator Deployment: ready, scaled to zero, or not ready with the pod that says why (a
+ * crash-looping container with its last exit, and the command that shows the log of the run that
+ * ended). Also what `npm run teardown` checks before it deletes anything.
+ */
+export async function operatorCheck(
+    reader: ClusterReader,
+    namespace: string,
+    deploymentName: string,
+    context: { release?: string; profile?: string } = {},
+): Promise<CheckResult> {
+    const check = "operator deployment";
+    const operator = await reader.deployment(namespace, deploymentName);
+    if (operator === undefined) {
+        return {
+            check,
+            status: "fail",
+            detail: `${deploymentName} missing`,
+            hint: context.release
+                ? `The platform release did not create it: \`helm status ${context.release} -n ${namespace}\`.`
+                : `\`kubectl get deployments -n ${namespace}\`.`,
+        };
+    }
+    const detail = `${operator.ready}/${operator.desired} ready`;
+    if (operator.desired === 0) {
+        return {
+            check,
+            status: "fail",
+            detail: `${detail}: scaled to zero`,
+            hint: `Nothing reconciles DynamoGraphDeployments: \`kubectl scale deployment ${deploymentName} -n ${namespace} --replicas=1\`.`,
+        };
+    }
+    if (context.profile === Profile.Ha && operator.ready >= operator.desired && operator.desired < HA_REPLICAS.operator) {
+        return {
+            check,
+            status: "warn",
+            detail: `${detail}, fewer than the ${HA_REPLICAS.operator} of the ha profile`,
+            hint: "dynamo:helmValues overrides the replica count, or the Deployment was scaled by hand: run `pulumi up` for this stack.",
+        };
+    }
+    if (operator.ready >= operator.desired) {
+        return { check, status: "ok", detail };
+    }
+    const troubled = (await reader.pods(namespace, OPERATOR_POD_SELECTOR)).find((pod) => troubleText(pod) !== undefined);
+    const trouble = troubled?.troubled?.[0];
+    return troubled === undefined || trouble === undefined
+        ? { check, status: "fail", detail, hint: `\`kubectl describe deployment ${deploymentName} -n ${namespace}\`.` }
+        : {
+              check,
+              status: "fail",
+              detail: `${detail}: pod ${troubled.name} ${troubleText(troubled)}`,
+              hint: `Its webhooks fail closed while it is down, so Dynamo objects can be neither created nor changed. Why it stops: \`kubectl logs -n ${namespace} ${troubled.name} -c ${trouble.container}${trouble.restarts > 0 ? " --previous" : ""}\`; a cause in dynamo:helmValues is fixed with \`pulumi up\`.`,
+          };
+}
+
 /** Runs every check; never throws for a failed check, only for a cluster that cannot be read. */
 export async function verifyPlatform(reader: ClusterReader, outputs: VerifiedOutputs): Promise<CheckResult[]> {
     const { namespace, platformReleaseName: release } = outputs;
@@ -224,6 +333,8 @@ export async function verifyPlatform(reader: ClusterReader, outputs: VerifiedOut
                   hint: "The platform is not installed here: run `pulumi up` for this stack.",
               },
     );
+
+    results.push(await releaseCheck(reader, namespace, release));
 
     for (const name of outputs.crdNames) {
         const crd = await reader.crd(name);
@@ -256,50 +367,13 @@ export async function verifyPlatform(reader: ClusterReader, outputs: VerifiedOut
         results.push(...(await verifyEks(reader, { ...outputs, eksIdentity: outputs.eksIdentity })));
     }
 
-    const deploymentName = OPERATOR_DEPLOYMENT;
-    const operator = await reader.deployment(namespace, deploymentName);
-    if (operator === undefined) {
-        results.push({
-            check: "operator deployment",
-            status: "fail",
-            detail: `${deploymentName} missing`,
-            hint: `The platform release did not create it: \`helm status ${release} -n ${namespace}\`.`,
-        });
-    } else {
-        const detail = `${operator.ready}/${operator.desired} ready`;
-        if (operator.desired === 0) {
-            results.push({
-                check: "operator deployment",
-                status: "fail",
-                detail: `${detail}: scaled to zero`,
-                hint: `Nothing reconciles DynamoGraphDeployments: \`kubectl scale deployment ${deploymentName} -n ${namespace} --replicas=1\`.`,
-            });
-        } else if (outputs.profile === Profile.Ha && operator.ready >= operator.desired && operator.desired < HA_REPLICAS.operator) {
-            results.push({
-                check: "operator deployment",
-                status: "warn",
-                detail: `${detail}, fewer than the ${HA_REPLICAS.operator} of the ha profile`,
-                hint: "dynamo:helmValues overrides the replica count, or the Deployment was scaled by hand: run `pulumi up` for this stack.",
-            });
-        } else {
-            results.push(
-                operator.ready >= operator.desired
-                    ? { check: "operator deployment", status: "ok", detail }
-                    : {
-                          check: "operator deployment",
-                          status: "fail",
-                          detail,
-                          hint: `\`kubectl describe deployment ${deploymentName} -n ${namespace}\`.`,
-                      },
-            );
-        }
-    }
+    results.push(await operatorCheck(reader, namespace, OPERATOR_DEPLOYMENT, { release, profile: outputs.profile }));
 
     if (namespaceFound) {
         results.push(admissionCheck(await reader.dryRunCreate(admissionProbe(namespace))));
     }
 
-    const operatorPods = await reader.pods(namespace, "app.kubernetes.io/name=dynamo-operator");
+    const operatorPods = await reader.pods(namespace, OPERATOR_POD_SELECTOR);
     if (operatorPods.length === 0) {
         results.push({
             check: "operator logs",

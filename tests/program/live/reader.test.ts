@@ -1,9 +1,37 @@
 import { strict as assert } from "assert";
 import * as zlib from "zlib";
-import { helmRecordOf, memoizedReader } from "../../../program/live/reader";
+import { containerTroubles, helmRecordOf, memoizedReader } from "../../../program/live/reader";
 import { fakeReader } from "../../fakeCluster";
 
 describe("cluster reader", () => {
+    it("reports the containers that wait, restarted or exited non-zero, and none that start or run normally", () => {
+        const status = (name: string, extra: object) => ({ name, image: "i", imageID: "", ready: false, restartCount: 0, ...extra });
+        assert.equal(
+            containerTroubles([
+                status("starting", { state: { waiting: { reason: "ContainerCreating" } } }),
+                status("running", { ready: true, state: { running: {} } }),
+                status("done", { state: { terminated: { exitCode: 0 } } }),
+            ]),
+            undefined,
+        );
+        assert.deepEqual(
+            containerTroubles([
+                status("manager", {
+                    restartCount: 3,
+                    state: { waiting: { reason: "CrashLoopBackOff" } },
+                    lastState: { terminated: { exitCode: 2, reason: "Error" } },
+                }),
+                status("pull", { state: { waiting: { reason: "ImagePullBackOff" } } }),
+                status("job", { state: { terminated: { exitCode: 1, reason: "containerFailed" } } }),
+            ]),
+            [
+                { container: "manager", restarts: 3, waiting: "CrashLoopBackOff", failedExit: { code: 2, reason: "Error" } },
+                { container: "pull", restarts: 0, waiting: "ImagePullBackOff", failedExit: undefined },
+                { container: "job", restarts: 0, waiting: undefined, failedExit: { code: 1, reason: "containerFailed" } },
+            ],
+        );
+    });
+
     it("reads the chart version from a Helm release record (gzipped JSON, base64)", () => {
         const record = { name: "dynamo-platform", version: 3, chart: { metadata: { name: "dynamo-platform", version: "0.9.0-post1" } } };
         const encoded = zlib.gzipSync(JSON.stringify(record)).toString("base64");

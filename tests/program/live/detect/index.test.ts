@@ -619,7 +619,7 @@ describe("auto-configuration rules", () => {
         for (const call of reader.calls) {
             assert.match(
                 call,
-                /^(serverVersion|namespace |storageClasses|crd |services?|ingressClasses|csiDrivers|clusterCustomObjects|helm release |clusterRoles|deployments |statefulSet |nodes|webhooks)/,
+                /^(serverVersion|namespace |storageClasses|crd |services?|ingressClasses|csiDrivers|clusterCustomObjects|helm release |jobs |allowed |clusterRoles|deployments |statefulSet |nodes|webhooks)/,
             );
         }
     });

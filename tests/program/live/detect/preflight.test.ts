@@ -3,7 +3,7 @@ import { DynamoPlatformArgs, Profile } from "../../../../components/core/args";
 import { DynamoConfigError } from "../../../../components/core/errors";
 import { resolveSettings } from "../../../../components/core/settings";
 import { isOtherOperatorRole, kubernetesMinor, leftoverWebhooks } from "../../../../program/live/detect/preflight";
-import { NodeInfo, ObjectInfo, WebhookInfo } from "../../../../program/live/reader";
+import { JobInfo, NodeInfo, ObjectInfo, WebhookInfo } from "../../../../program/live/reader";
 import { FakeCluster, fakeReader } from "../../../fakeCluster";
 import { applyDetection, detect } from "../../../../program/live/detect";
 import { Detection } from "../../../../program/live/detect/types";
@@ -88,11 +88,101 @@ describe("preflight", () => {
             );
         });
 
+        it("stops an upgrade that failed after Helm applied it with the rollback to the last deployed revision", async () => {
+            const failed: FakeCluster = {
+                helmReleases: { "dynamo-system/dynamo-platform": "1.5.0" },
+                helmReleaseStates: {
+                    "dynamo-system/dynamo-platform": {
+                        revision: 4,
+                        status: "failed",
+                        description: 'Upgrade "dynamo-platform" failed: context deadline exceeded',
+                        lastDeployed: 3,
+                    },
+                },
+            };
+            await assert.rejects(
+                run(failed, args("1.5.0")),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:namespace" &&
+                    /revision 4 failed after Helm applied it \(Upgrade "dynamo-platform" failed: context deadline exceeded\)\. Helm computes the next upgrade against revision 3, .* Run `helm rollback dynamo-platform 3 -n dynamo-system` .*, then pulumi up again/.test(
+                        error.message,
+                    ),
+            );
+            const hookFailed = {
+                ...failed,
+                helmReleaseStates: {
+                    "dynamo-system/dynamo-platform": {
+                        revision: 4,
+                        status: "failed",
+                        description: 'Upgrade "dynamo-platform" failed: pre-upgrade hooks failed: timed out waiting for the condition',
+                        lastDeployed: 3,
+                    },
+                },
+            };
+            await run(hookFailed, args("1.5.0"));
+        });
+
         it("passes a deployed or failed release, and none at all", async () => {
             for (const status of ["deployed", "failed"]) {
                 await run(pending(status, 2), args("1.5.0"));
             }
             await run({}, args("1.5.0"));
+        });
+    });
+
+    describe("a hook Job that failed in an earlier run", () => {
+        const hookJob = (name: string, deletePolicy: string): JobInfo => ({
+            name,
+            annotations: { "helm.sh/hook": "pre-upgrade", "helm.sh/hook-delete-policy": deletePolicy },
+            failedReason: "BackoffLimitExceeded",
+            succeeded: 0,
+            failedPods: 1,
+        });
+        const failedPod = (job: string): FakeCluster["pods"] => ({
+            "dynamo-system": [
+                {
+                    name: `${job}-x7k2p`,
+                    phase: "Failed",
+                    ready: false,
+                    labels: { "job-name": job },
+                    troubled: [{ container: "pre-upgrade-job", restarts: 0, failedExit: { code: 1, reason: "Error" } }],
+                },
+            ],
+        });
+
+        it("warns with the pod's exit and the log command when Helm replaces the Job (before-hook-creation), and goes on", async () => {
+            const detection = await run(
+                { jobs: { "dynamo-system": [hookJob("etcd-pre-upgrade", "before-hook-creation")] }, pods: failedPod("etcd-pre-upgrade") },
+                args("1.5.0"),
+            );
+            const hooks = decision(detection, "hooks");
+            assert.equal(hooks?.level, "warn");
+            assert.equal(
+                hooks?.found,
+                "the pre-upgrade hook Job dynamo-system/etcd-pre-upgrade failed (BackoffLimitExceeded): pod etcd-pre-upgrade-x7k2p exited 1 (Error); its log: `kubectl logs -n dynamo-system etcd-pre-upgrade-x7k2p -c pre-upgrade-job`",
+            );
+        });
+
+        it("stops with the one command that removes a failed Job Helm cannot create again (no before-hook-creation)", async () => {
+            await assert.rejects(
+                run(
+                    { jobs: { "dynamo-system": [hookJob("crd-upgrader", "hook-succeeded")] }, pods: failedPod("crd-upgrader") },
+                    args("1.5.0"),
+                ),
+                (error: DynamoConfigError) =>
+                    error.key === "dynamo:namespace" &&
+                    /the pre-upgrade hook Job dynamo-system\/crd-upgrader failed .*exited 1 .*: read its log, remove the cause, run `kubectl delete job crd-upgrader -n dynamo-system`, then pulumi up again/.test(
+                        error.message,
+                    ),
+            );
+        });
+
+        it("ignores Jobs that are no hooks, hooks that succeeded, and hooks without a failed pod", async () => {
+            const plain = { ...hookJob("backup", "before-hook-creation"), annotations: {} };
+            const succeeded = { ...hookJob("done", "hook-succeeded"), failedReason: undefined, succeeded: 1, failedPods: 1 };
+            const running = { ...hookJob("running", "hook-succeeded"), failedReason: undefined, failedPods: 0 };
+            const detection = await run({ jobs: { "dynamo-system": [plain, succeeded, running] } }, args("1.5.0"));
+            assert.equal(decision(detection, "hooks"), undefined);
         });
     });
 

@@ -38,6 +38,7 @@ const healthy: FakeCluster = {
         ],
     },
     deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 1 } },
+    helmReleases: { "dynamo-system/dynamo-platform": "1.0.1" },
     statefulSets: {
         "dynamo-system/dynamo-platform-etcd": { desired: 1, ready: 1 },
         "dynamo-system/dynamo-platform-nats": { desired: 1, ready: 1 },
@@ -78,7 +79,7 @@ describe("verification", () => {
             results.filter((r) => r.status !== "ok"),
             [],
         );
-        assert.equal(results.length, 1 + 3 + 11);
+        assert.equal(results.length, 1 + 1 + 3 + 11);
         assert.equal(byCheck(results)["operator logs"].detail, "INFO starting manager\nINFO reconciled");
         assert.equal(byCheck(results).nodes.detail, "3 ready and schedulable of 3; 16 GPUs on 2: gpu-0 (8), gpu-1 (8)");
         assert.equal(byCheck(results)["admission webhook"].detail, "a DynamoGraphDeployment is admitted (dry run)");
@@ -86,7 +87,8 @@ describe("verification", () => {
         assert.equal(byCheck(results)["etcd replicas"].detail, "1/1 ready");
         assert.equal(byCheck(results)["disruption budgets"].detail, "dynamo-platform-nats (0 of 1 pods may be evicted)");
         assert.equal(byCheck(results).placement.detail, "no platform pod on a GPU node");
-        assert.match(formatResults(results), /All 15 checks passed\.$/);
+        assert.equal(byCheck(results)["release dynamo-platform"].detail, "revision 1 deployed");
+        assert.match(formatResults(results), /All 16 checks passed\.$/);
     });
 
     it("says clearly that nothing runs on a cluster without nodes, while the CRD checks pass", async () => {
@@ -159,6 +161,83 @@ describe("verification", () => {
         assert.equal(results["operator deployment"].status, "fail");
         assert.equal(results["operator deployment"].detail, "0/0 ready: scaled to zero");
         assert.match(results["operator deployment"].hint!, /kubectl scale deployment .* --replicas=1/);
+    });
+
+    it("fails the operator row with the crash-looping container, its last exit and the log of the run that ended", async () => {
+        const crashing = {
+            ...pod("dynamo-platform-dynamo-operator-controller-manager-7d9", "dynamo-operator", false),
+            troubled: [{ container: "manager", restarts: 4, waiting: "CrashLoopBackOff", failedExit: { code: 2, reason: "Error" } }],
+        };
+        const row = byCheck(
+            await verifyPlatform(
+                fakeReader({
+                    ...healthy,
+                    pods: { "dynamo-system": [crashing] },
+                    deployments: { "dynamo-system/dynamo-platform-dynamo-operator-controller-manager": { desired: 1, ready: 0 } },
+                }),
+                outputs,
+            ),
+        )["operator deployment"];
+        assert.equal(row.status, "fail");
+        assert.equal(
+            row.detail,
+            "0/1 ready: pod dynamo-platform-dynamo-operator-controller-manager-7d9 container manager CrashLoopBackOff, restarted 4 times, last exit 2 (Error)",
+        );
+        assert.match(
+            row.hint!,
+            /fail closed .*`kubectl logs -n dynamo-system dynamo-platform-dynamo-operator-controller-manager-7d9 -c manager --previous`/,
+        );
+    });
+
+    it("fails the release row with what an earlier run left: a pending revision's command, a failed hook's pod and log", async () => {
+        const release = async (cluster: FakeCluster) =>
+            byCheck(await verifyPlatform(fakeReader({ ...healthy, ...cluster }), outputs))["release dynamo-platform"];
+        const pending = await release({
+            helmReleaseStates: { "dynamo-system/dynamo-platform": { revision: 4, status: "pending-upgrade" } },
+        });
+        assert.equal(pending.status, "fail");
+        assert.equal(pending.detail, "revision 4 pending-upgrade: a run was interrupted while Helm worked on it");
+        assert.match(pending.hint!, /`helm rollback dynamo-platform -n dynamo-system`/);
+        const failed = await release({
+            helmReleaseStates: { "dynamo-system/dynamo-platform": { revision: 5, status: "failed" } },
+            jobs: {
+                "dynamo-system": [
+                    {
+                        name: "dynamo-platform-etcd-pre-upgrade",
+                        annotations: { "helm.sh/hook": "pre-upgrade", "helm.sh/hook-delete-policy": "before-hook-creation" },
+                        succeeded: 0,
+                        failedPods: 2,
+                    },
+                ],
+            },
+            pods: {
+                "dynamo-system": [
+                    {
+                        ...pod("dynamo-platform-etcd-pre-upgrade-b8x2q", "etcd", false),
+                        labels: { "job-name": "dynamo-platform-etcd-pre-upgrade" },
+                        troubled: [{ container: "pre-upgrade-job", restarts: 0, failedExit: { code: 1 } }],
+                    },
+                ],
+            },
+        });
+        assert.equal(
+            failed.detail,
+            "revision 5 failed: the pre-upgrade hook Job dynamo-system/dynamo-platform-etcd-pre-upgrade has failed pods and was still retrying when Helm stopped waiting: pod dynamo-platform-etcd-pre-upgrade-b8x2q exited 1; its log: `kubectl logs -n dynamo-system dynamo-platform-etcd-pre-upgrade-b8x2q -c pre-upgrade-job`",
+        );
+        assert.match(failed.hint!, /`helm history dynamo-platform -n dynamo-system`.*remove the cause, then `pulumi up`/);
+        const applied = await release({
+            helmReleaseStates: {
+                "dynamo-system/dynamo-platform": {
+                    revision: 6,
+                    status: "failed",
+                    description: 'Upgrade "dynamo-platform" failed: context deadline exceeded',
+                    lastDeployed: 5,
+                },
+            },
+        });
+        assert.equal(applied.detail, 'revision 6 failed: Upgrade "dynamo-platform" failed: context deadline exceeded');
+        assert.match(applied.hint!, /run `helm rollback dynamo-platform 5 -n dynamo-system` .* then `pulumi up`/);
+        assert.equal((await release({ helmReleases: {} })).detail, "not installed");
     });
 
     it("fails the nodes row when every node is cordoned or NotReady, and warns when none has GPUs", async () => {
