@@ -270,7 +270,11 @@ export class PlatformStack {
     /** Whether the stack may hold resources: set by any `up`, cleared by a destroy that succeeded. */
     private holds = false;
 
-    constructor(readonly name: string) {
+    /** `extraEnv`: added to every command's environment, e.g. a `KUBECONFIG` of another identity. */
+    constructor(
+        readonly name: string,
+        private readonly extraEnv: NodeJS.ProcessEnv = {},
+    ) {
         this.stack = `organization/dynamo/${name}`;
         this.configFile = path.join(work, `Pulumi.${name}.yaml`);
     }
@@ -292,7 +296,7 @@ export class PlatformStack {
     /** `pulumi up`, whatever its outcome. */
     tryUp(step: string): Run {
         this.holds = true;
-        return pulumi(step, this.on("up", "--yes", "--skip-preview"));
+        return pulumi(step, this.on("up", "--yes", "--skip-preview"), ROOT, this.extraEnv);
     }
 
     up(step: string): Run {
@@ -301,7 +305,7 @@ export class PlatformStack {
 
     /** `pulumi destroy`, whatever its outcome. */
     tryDestroy(step: string): Run {
-        const result = pulumi(step, this.on("destroy", "--yes", "--skip-preview"));
+        const result = pulumi(step, this.on("destroy", "--yes", "--skip-preview"), ROOT, this.extraEnv);
         this.holds = this.holds && result.status !== 0;
         return result;
     }
@@ -311,7 +315,7 @@ export class PlatformStack {
     }
 
     previewNoChanges(step: string): Run {
-        return ok(pulumi(step, this.on("preview", "--expect-no-changes")));
+        return ok(pulumi(step, this.on("preview", "--expect-no-changes"), ROOT, this.extraEnv));
     }
 
     outputs(step = "stack output"): StackOutputs {
@@ -323,7 +327,7 @@ export class PlatformStack {
         const start = Date.now();
         const result = spawnSync("npm", ["run", "-s", "verify", "--", "--stack", this.stack, ...options], {
             cwd: ROOT,
-            env,
+            env: { ...env, ...this.extraEnv },
             encoding: "utf8",
         });
         timings.push([step, (Date.now() - start) / 1000]);

@@ -1,16 +1,18 @@
 /**
  * The configuration reference is derived from the input declaration: every field has TSDoc that
- * states the default the schema gives it, and the committed `docs/configuration.md` tables and
- * `Pulumi.yaml` typed config are what `npm run generate` writes.
+ * states the default the schema gives it, and the committed `docs/configuration.md` tables,
+ * `Pulumi.yaml` typed config and `docs/deployer-role.yaml` are what `npm run generate` writes.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { DEPLOYER_ROLE_FILE } from "../../components/core/deployerRole";
 import {
     CONFIGURATION_DOC,
     defaultSentence,
     docOf,
     expectedConfigurationDoc,
+    expectedDeployerRole,
     expectedProjectFile,
     fieldDocs,
     KEY_TABLES,
@@ -48,5 +50,11 @@ describe("configuration reference (npm run generate)", () => {
         this.timeout(20_000);
         const committed = fs.readFileSync(path.join(ROOT, PROJECT_FILE), "utf8");
         assert.ok(committed === (await expectedProjectFile()), `${PROJECT_FILE} is stale: run npm run generate`);
+    });
+
+    it("has docs/deployer-role.yaml as the deployer rules give it", async function () {
+        this.timeout(20_000);
+        const committed = fs.readFileSync(path.join(ROOT, DEPLOYER_ROLE_FILE), "utf8");
+        assert.ok(committed === (await expectedDeployerRole()), `${DEPLOYER_ROLE_FILE} is stale: run npm run generate`);
     });
 });

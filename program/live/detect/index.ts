@@ -22,6 +22,7 @@ import {
     detectStorage,
 } from "./platform";
 import { PREFLIGHT_RULES } from "./preflight";
+import { checkDeployerPermissions } from "./permissions";
 import { Detection, DetectionInput, DetectionRule } from "./types";
 
 /** Every rule, in the order its decisions are reported. */
@@ -46,6 +47,7 @@ const DETECTION_RULES: DetectionRule[] = [
  * (a {@link DynamoConfigError} where the config cannot work on this cluster).
  */
 export async function detect(reader: ClusterReader, input: DetectionInput): Promise<Detection> {
+    await checkDeployerPermissions(reader, input.settings);
     const outcomes = await Promise.allSettled(
         DETECTION_RULES.map(async (rule) => {
             const part: Detection = { decisions: [] };
