@@ -13,7 +13,14 @@
  * - the operator down (scaled to zero) while its webhooks fail closed: verify names both causes,
  *   `pulumi up` of a platform change completes and brings the operator back, and with it down again
  *   `pulumi destroy` completes, keeping the CRDs and the model, and the next `pulumi up` reconciles
- *   the model again.
+ *   the model again;
+ * - with etcd: a platform hook Job that fails, and the operator crash-looping from a bad value: verify
+ *   and preflight name the Job or the container with the command for its log, the teardown deletes
+ *   nothing while the operator is down, and the corrected run converges (after the rollback a failed
+ *   upgrade needs);
+ * - on 1.0.1, every pod simulated: the API server killed and back 5 s later while Helm upgrades: the
+ *   run fails, the next stops with the rollback, and after it `pulumi up` converges, the model, the
+ *   CRDs and etcd's and NATS's volumes kept.
  *
  * Run by e2e/run.
  */
@@ -33,13 +40,16 @@ import {
     eventually,
     exists,
     helmRelease,
+    installWithModel,
     MODELS_NAMESPACE,
     ok,
     NAMESPACE,
     OPERATOR,
     operator,
+    PLATFORM_CONFIG,
     PlatformStack,
     pulumi,
+    readUserModel,
     ROOT,
     run,
     timings,
@@ -409,5 +419,76 @@ describe("end-to-end faults: a platform hook Job that fails, an operator that cr
         assert.equal((await operator()).ready, 1);
         await eventually("the model Ready again", () => graphReady(), 120);
         stack.previewNoChanges("preview --expect-no-changes (after the crash loop)");
+    });
+});
+
+describe("end-to-end faults: the API server restarted during an upgrade (1.0.1, every pod simulated)", function () {
+    this.timeout(30 * 60 * 1000);
+    const stack = new PlatformStack("faults-restart");
+    /** 1.0.1 with etcd and NATS, whose volumes are the platform's data; no pod runs for real (see docs/reliability.md). */
+    const simulated = {
+        ...PLATFORM_CONFIG,
+        releaseVersion: "1.0.1",
+        monitoringStack: undefined,
+        groveEnabled: false,
+        kaiSchedulerEnabled: false,
+    };
+    const CLUSTER_STATE = path.dirname(process.env.KUBECONFIG ?? "");
+    const claims = async () =>
+        (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items
+            .map((c) => `${c.metadata?.name} ${c.metadata?.uid}`)
+            .sort();
+
+    before(async () => {
+        await baseline("faults-restart", { localPath: "absent" });
+        stack.init();
+        await installWithModel(stack, "up (1.0.1 with a model)", simulated);
+    });
+
+    after(() => stack.cleanup());
+
+    it("killed (SIGKILL) and back 5 s later while Helm upgrades: the run fails, the next stops with the rollback, after it pulumi up converges; the model, the CRDs and the volumes kept", async () => {
+        const volumes = await claims();
+        assert.equal(volumes.length, 2, "etcd's and NATS's claims");
+        const crds = await dynamoCrds();
+
+        // A platform change Helm applies as an upgrade: a toleration every platform pod gets.
+        stack.write({ ...simulated, tolerations: [{ key: "e2e.test/change", operator: "Exists" }] });
+        const start = Date.now();
+        const up = startUp(stack);
+        await releaseReaches("pending-upgrade");
+        ok(run("restart the API server (down 5 s)", path.join(ROOT, "e2e", "cluster"), ["restart-apiserver", CLUSTER_STATE, "5"], ROOT));
+        const status = await up.exited;
+        timings.push(["up (the API server restarted during it)", (Date.now() - start) / 1000]);
+        console.log(
+            `      the run during the restart exited ${status}; the release is then ${JSON.stringify(await helmRelease("dynamo-platform", NAMESPACE))}`,
+        );
+
+        // The way back: pulumi up, following the one command a refusal prints, until it converges.
+        for (let attempt = 1; attempt <= 3; attempt++) {
+            const next = stack.tryUp(`up (after the API server restart, attempt ${attempt})`);
+            if (next.status === 0) {
+                break;
+            }
+            const command = /[Rr]un `((?:helm (?:uninstall|rollback))[^`]*)`/.exec(next.output)?.[1];
+            assert.ok(
+                command !== undefined && attempt < 3,
+                `no command to follow:\n${next.output.slice(-3000)}\n(the run during the restart:\n${up.output().slice(-3000)})`,
+            );
+            assert.doesNotMatch(next.output, / (creating|updating|deleting) \(\d/, "stopped before any resource operation");
+            const [program, ...args] = command.split(" ");
+            ok(run(command, program, args, ROOT));
+        }
+        assert.equal((await helmRelease("dynamo-platform", NAMESPACE))?.status, "deployed");
+        const tolerations =
+            (await apps.readNamespacedDeployment({ name: OPERATOR, namespace: NAMESPACE })).spec?.template.spec?.tolerations ?? [];
+        assert.ok(
+            tolerations.some((t) => t.key === "e2e.test/change"),
+            "the upgrade applied",
+        );
+        assert.ok(await exists(readUserModel), "the model kept");
+        assert.deepEqual(await dynamoCrds(), crds, "the CRDs kept");
+        assert.deepEqual(await claims(), volumes, "etcd's and NATS's volumes kept (the same claims)");
+        stack.previewNoChanges("preview --expect-no-changes (after the API server restart)");
     });
 });
