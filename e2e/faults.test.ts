@@ -3,10 +3,10 @@
  * case asserts that the user's model, the CRDs and the platform are still there afterwards. On
  * 1.5.0 with its real operator (webhooks `Fail`), from the harness's baseline:
  *
- * - `pulumi up` killed (SIGKILL, its whole process group) while Helm installs the platform, and
- *   again while Helm upgrades it: the next run reports the stale lock with Pulumi's `pulumi cancel`,
- *   the run after that stops before anything changes with the one command that clears Helm's
- *   pending state (preflight), and after it `pulumi up` converges;
+ * - `pulumi up` killed (SIGKILL, the CLI and every process under it) while Helm installs the
+ *   platform, and again while Helm upgrades it: the next run reports the stale lock with Pulumi's
+ *   `pulumi cancel`, the run after that stops before anything changes with the one command that
+ *   clears Helm's pending state (preflight), and after it `pulumi up` converges;
  * - the cluster unreachable: `pulumi up` stops with one error naming the cluster, nothing registered;
  * - two `pulumi up` of one stack at once: the second is refused by the backend's lock, the first
  *   completes, and the state is intact (a preview plans no changes);
@@ -26,7 +26,7 @@
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -87,6 +87,8 @@ function stateResources(stack: PlatformStack): string[] {
 interface BackgroundUp {
     pid: number;
     exited: Promise<number | null>;
+    /** Its exit code once it has ended, else undefined. */
+    exitCode(): number | null | undefined;
     output(): string;
 }
 
@@ -97,32 +99,63 @@ function startUp(stack: PlatformStack): BackgroundUp {
         detached: true,
     });
     let output = "";
+    let exitCode: number | null | undefined;
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    return { pid: child.pid!, exited: new Promise((resolve) => child.on("exit", resolve)), output: () => output };
+    const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => {
+            exitCode = code;
+            resolve(code);
+        }),
+    );
+    return { pid: child.pid!, exited, exitCode: () => exitCode, output: () => output };
 }
 
-/** Waits until Helm is at work on the platform release: its newest revision has `status`. */
-function releaseReaches(status: string): Promise<void> {
-    return eventually(
+/** Waits until Helm is at work on the platform release (its newest revision has `status`) while `up` runs. */
+async function releaseReaches(status: string, up: BackgroundUp): Promise<void> {
+    await eventually(
         `the platform release ${status}`,
-        async () => (await helmRelease("dynamo-platform", NAMESPACE))?.status === status,
+        async () => {
+            assert.equal(up.exitCode(), undefined, `the run ended before the release was ${status}:\n${up.output().slice(-3000)}`);
+            return (await helmRelease("dynamo-platform", NAMESPACE))?.status === status;
+        },
         120,
     );
 }
 
 /**
+ * `pid` and every process descended from it, parents first. Pulumi starts its plugins in process
+ * groups of their own, so killing the CLI's group leaves the provider that runs Helm alive to finish
+ * the install; a CI job's timeout can kill the job's whole tree, as this does. The CLI goes first: with
+ * its provider killed first, the CLI lived on to write a checkpoint and was killed in the middle of
+ * it, leaving the stack's state file empty (`failed to load checkpoint: EOF`; see docs/reliability.md).
+ */
+function processTree(pid: number): number[] {
+    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+        .stdout.split("\n")
+        .map((line) => Number(line.trim()))
+        .filter((child) => child > 0);
+    return [pid, ...children.flatMap(processTree)];
+}
+
+/**
  * Starts `pulumi up` on `stack`, waits until the platform release reaches `status`, then kills the
- * whole process group with SIGKILL, as a CI timeout or a closed laptop does: the CLI, the language
- * host and the provider that runs Helm.
+ * CLI and every process under it (the language host, the provider that runs Helm) with SIGKILL.
  */
 async function killUpWhile(stack: PlatformStack, step: string, status: string): Promise<void> {
     const start = Date.now();
     const up = startUp(stack);
     try {
-        await releaseReaches(status);
+        await releaseReaches(status, up);
     } finally {
-        process.kill(-up.pid, "SIGKILL");
+        const tree = processTree(up.pid);
+        for (const pid of tree) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // Already gone.
+            }
+        }
         await up.exited;
         timings.push([step, (Date.now() - start) / 1000]);
     }
@@ -456,7 +489,7 @@ describe("end-to-end faults: the API server restarted during an upgrade (1.0.1, 
         stack.write({ ...simulated, tolerations: [{ key: "e2e.test/change", operator: "Exists" }] });
         const start = Date.now();
         const up = startUp(stack);
-        await releaseReaches("pending-upgrade");
+        await releaseReaches("pending-upgrade", up);
         ok(run("restart the API server (down 5 s)", path.join(ROOT, "e2e", "cluster"), ["restart-apiserver", CLUSTER_STATE, "5"], ROOT));
         const status = await up.exited;
         timings.push(["up (the API server restarted during it)", (Date.now() - start) / 1000]);

@@ -143,7 +143,7 @@ describe("end-to-end install: the monitoring stack, then 0.9.0 with the real cha
         assert.match(result.stdout, /1 of 16 checks failed\./);
     });
 
-    it("4. the other 14 rows of verify are green and report the GPU nodes; a Dynamo object no webhook intercepts is admitted", async () => {
+    it("4. the other 15 rows of verify are green and report the GPU nodes; a Dynamo object no webhook intercepts is admitted", async () => {
         const result = stack.verify("npm run verify");
         assert.equal(result.status, 1, result.stdout);
         assert.match(result.stdout, /1 of 16 checks failed\./);

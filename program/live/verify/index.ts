@@ -313,7 +313,7 @@ export async function operatorCheck(
               check,
               status: "fail",
               detail: `${detail}: pod ${troubled.name} ${troubleText(troubled)}`,
-              hint: `Its webhooks fail closed while it is down, so Dynamo objects can be neither created nor changed. Why it stops: \`kubectl logs -n ${namespace} ${troubled.name} -c ${trouble.container}${trouble.restarts > 0 ? " --previous" : ""}\`; a cause in dynamo:helmValues is fixed with \`pulumi up\`.`,
+              hint: `Its webhooks fail closed while it is down, so Dynamo objects can be neither created nor changed. Why it stops: \`kubectl logs -n ${namespace} ${troubled.name} -c ${trouble.container}${trouble.restarts > 0 ? " --previous" : ""}\`; a cause in the stack's config (dynamo:helmValues) is corrected there, then \`pulumi up\` (which first names the rollback a failed upgrade needs).`,
           };
 }
 
