@@ -24,9 +24,13 @@ export interface FailedHook {
     failedPod?: { name: string; container: string; exitCode: number; reason?: string };
 }
 
+/** The hooks Helm runs on an install or upgrade; a failed test, delete or rollback hook is no run's business. */
+const INSTALL_OR_UPGRADE_HOOK = /\b(pre|post)-(install|upgrade)\b/;
+
 function hasFailed(job: JobInfo): boolean {
     return (
-        job.annotations[HOOK_ANNOTATION] !== undefined && (job.failedReason !== undefined || (job.failedPods > 0 && job.succeeded === 0))
+        INSTALL_OR_UPGRADE_HOOK.test(job.annotations[HOOK_ANNOTATION] ?? "") &&
+        (job.failedReason !== undefined || (job.failedPods > 0 && job.succeeded === 0))
     );
 }
 

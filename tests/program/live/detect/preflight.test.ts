@@ -177,11 +177,13 @@ describe("preflight", () => {
             );
         });
 
-        it("ignores Jobs that are no hooks, hooks that succeeded, and hooks without a failed pod", async () => {
+        it("ignores Jobs that are no hooks, test and delete hooks, hooks that succeeded, and hooks without a failed pod", async () => {
             const plain = { ...hookJob("backup", "before-hook-creation"), annotations: {} };
+            const test = { ...hookJob("request-reply", "hook-succeeded"), annotations: { "helm.sh/hook": "test" } };
+            const postDelete = { ...hookJob("cleanup", "hook-succeeded"), annotations: { "helm.sh/hook": "post-delete" } };
             const succeeded = { ...hookJob("done", "hook-succeeded"), failedReason: undefined, succeeded: 1, failedPods: 1 };
             const running = { ...hookJob("running", "hook-succeeded"), failedReason: undefined, failedPods: 0 };
-            const detection = await run({ jobs: { "dynamo-system": [plain, succeeded, running] } }, args("1.5.0"));
+            const detection = await run({ jobs: { "dynamo-system": [plain, test, postDelete, succeeded, running] } }, args("1.5.0"));
             assert.equal(decision(detection, "hooks"), undefined);
         });
     });
