@@ -4,7 +4,7 @@ import { DynamoPlatformArgs } from "./core/args";
 import { PlatformCharts, releaseOptions, resolveCharts } from "./core/charts";
 import { ownedLabels } from "./core/labels";
 import { installCrds, ownOperatorCrds } from "./kubernetes/crds";
-import { CRDS_RELEASE_NAME, EXPECTED_CRDS, PLATFORM_RELEASE_NAME } from "./core/names";
+import { CRDS_RELEASE_NAME, EXPECTED_CRDS, PLATFORM_COMPONENT_TYPE, PLATFORM_RELEASE_NAME } from "./core/names";
 import { checkedFor, keyPrefixFor } from "./core/errors";
 import { createCsiDriverAddon, createEfsModelCache, createGp3StorageClass, createPodIdentityAgent } from "./eks/storage";
 import { EBS_AUTO_MODE_PROVISIONER, EBS_CSI_DRIVER, EBS_PROVISIONER, EFS_CSI_DRIVER } from "./core/eksFacts";
@@ -72,7 +72,7 @@ export class DynamoPlatform extends pulumi.ComponentResource {
     public readonly imagePullSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: DynamoPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dynamo:index:DynamoPlatform", name, {}, opts);
+        super(PLATFORM_COMPONENT_TYPE, name, {}, opts);
 
         const keyPrefix = keyPrefixFor(args);
         const settings = checkedFor(this, () => resolveSettings(args, keyPrefix));

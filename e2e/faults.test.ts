@@ -26,7 +26,7 @@
  */
 import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -48,6 +48,7 @@ import {
     operator,
     PLATFORM_CONFIG,
     PlatformStack,
+    processTree,
     pulumi,
     readUserModel,
     ROOT,
@@ -124,23 +125,13 @@ async function releaseReaches(status: string, up: BackgroundUp): Promise<void> {
 }
 
 /**
- * `pid` and every process descended from it, parents first. Pulumi starts its plugins in process
- * groups of their own, so killing the CLI's group leaves the provider that runs Helm alive to finish
- * the install; a CI job's timeout can kill the job's whole tree, as this does. The CLI goes first: with
- * its provider killed first, the CLI lived on to write a checkpoint and was killed in the middle of
- * it, leaving the stack's state file empty (`failed to load checkpoint: EOF`; see docs/reliability.md).
- */
-function processTree(pid: number): number[] {
-    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
-        .stdout.split("\n")
-        .map((line) => Number(line.trim()))
-        .filter((child) => child > 0);
-    return [pid, ...children.flatMap(processTree)];
-}
-
-/**
  * Starts `pulumi up` on `stack`, waits until the platform release reaches `status`, then kills the
  * CLI and every process under it (the language host, the provider that runs Helm) with SIGKILL.
+ * Pulumi starts its plugins in process groups of their own, so killing the CLI's group would leave
+ * the provider that runs Helm alive to finish the install; a CI job's timeout can kill the job's
+ * whole tree, as this does. The CLI goes first: with its provider killed first, the CLI lived on to
+ * write a checkpoint and was killed in the middle of it, leaving the stack's state file empty
+ * (`failed to load checkpoint: EOF`; see docs/reliability.md).
  */
 async function killUpWhile(stack: PlatformStack, step: string, status: string): Promise<void> {
     const start = Date.now();

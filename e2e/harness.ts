@@ -65,6 +65,15 @@ export function pulumi(step: string, args: string[], cwd = ROOT, extraEnv: NodeJ
     return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
+/** `pid` and every process descended from it, parents first. */
+export function processTree(pid: number): number[] {
+    const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+        .stdout.split("\n")
+        .map((line) => Number(line.trim()))
+        .filter((child) => child > 0);
+    return [pid, ...children.flatMap(processTree)];
+}
+
 export function ok(run: Run): Run {
     assert.equal(run.status, 0, run.output);
     return run;

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from "child_process";
 import { kubernetesClusterReader } from "../program/live/reader";
-import { kubernetesSmokeCluster, smokeImage, SmokeOptions, smokeTest } from "../program/live/smoke";
+import { kubernetesSmokeCluster, SmokeOptions, smokeOptionsFor, smokeTest } from "../program/live/smoke";
 import { formatResults, verifyPlatform } from "../program/live/verify";
 import { VerifiedOutputs } from "../program/live/verify/types";
 import { apiServerFromOptions, flag, option } from "./cli";
@@ -34,28 +34,28 @@ const USAGE =
     "         [--smoke [--no-request] [--smoke-timeout <seconds>] [--smoke-request-timeout <seconds>] [--smoke-image <image>]\n" +
     "          [--smoke-namespace <namespace>]]";
 
-/** The smoke test's options from the command line and the stack's outputs (its release, mirror and pull secret). */
-/** A `--<name> <seconds>` option: a whole number above 0, else `fallback` when absent. */
-function seconds(name: string, fallback: number): number {
-    const value = Number(option(name) ?? fallback);
+/** A `--<name> <seconds>` option: a whole number above 0, undefined when absent. */
+function seconds(name: string): number | undefined {
+    const given = option(name);
+    if (given === undefined) {
+        return undefined;
+    }
+    const value = Number(given);
     if (!Number.isInteger(value) || value <= 0) {
-        throw new Error(`--${name} ${option(name)} is not a whole number of seconds above 0`);
+        throw new Error(`--${name} ${given} is not a whole number of seconds above 0`);
     }
     return value;
 }
 
+/** The smoke test's options: the stack's (its release, mirror and pull secret), then the command line's. */
 function smokeOptions(outputs: VerifiedOutputs): SmokeOptions {
-    if (!outputs.platformReleaseVersion && !option("smoke-image")) {
-        throw new Error("the stack has no platformReleaseVersion output to choose the smoke image by: give --smoke-image");
-    }
-    return {
-        namespace: option("smoke-namespace") ?? "dynamo-smoke",
-        image: option("smoke-image") ?? smokeImage(outputs.platformReleaseVersion!, outputs.imageRegistry ?? ""),
-        pullSecret: outputs.imagePullSecretName ? { namespace: outputs.namespace, name: outputs.imagePullSecretName } : undefined,
-        timeoutSeconds: seconds("smoke-timeout", 600),
-        request: !flag("no-request"),
-        requestTimeoutSeconds: seconds("smoke-request-timeout", 60),
-    };
+    return smokeOptionsFor(outputs, {
+        namespace: option("smoke-namespace"),
+        image: option("smoke-image"),
+        timeoutSeconds: seconds("smoke-timeout"),
+        request: flag("no-request") ? false : undefined,
+        requestTimeoutSeconds: seconds("smoke-request-timeout"),
+    });
 }
 
 async function main(): Promise<number> {

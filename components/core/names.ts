@@ -108,3 +108,6 @@ export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
 /** Kubernetes' well-known node labels. */
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+/** The component's type token: its URN carries it, and so do the diagnostics it logs. */
+export const PLATFORM_COMPONENT_TYPE = "dynamo:index:DynamoPlatform";

@@ -106,8 +106,27 @@ export function planUpgrade(installed: ReleaseVersion | undefined, requested: Re
     return { kind: "minor", from, to, steps: [upgrade] };
 }
 
+const PLAN_HEAD_PREFIX = "upgrade plan: ";
+const NOTHING_INSTALLED = "(nothing installed)";
+
 /** The plan as a short table for the preview: from → to, kind, then the steps. */
 export function formatUpgradePlan(plan: UpgradePlan): string[] {
-    const head = `upgrade plan: ${plan.from ?? "(nothing installed)"} → ${plan.to} [${plan.kind}]`;
+    const head = `${PLAN_HEAD_PREFIX}${plan.from ?? NOTHING_INSTALLED} → ${plan.to} [${plan.kind}]`;
     return [head, ...plan.steps.map((step, index) => `  ${index + 1}. ${step}`), ...(plan.refusal ? [`  refused: ${plan.refusal}`] : [])];
+}
+
+/** The first line of a formatted plan, as a run's log carries it (the fleet reads it from previews). */
+export type UpgradePlanHead = Pick<UpgradePlan, "from" | "to" | "kind">;
+
+/** Reads the head line {@link formatUpgradePlan} writes; undefined for any other line. */
+export function parseUpgradePlanHead(line: string): UpgradePlanHead | undefined {
+    if (!line.startsWith(PLAN_HEAD_PREFIX)) {
+        return undefined;
+    }
+    const match = /^(.+) → (\S+) \[([a-z]+)\]$/.exec(line.slice(PLAN_HEAD_PREFIX.length).trim());
+    if (match === null) {
+        return undefined;
+    }
+    const [, from, to, kind] = match;
+    return { from: from === NOTHING_INSTALLED ? undefined : from, to, kind: kind as UpgradeKind };
 }

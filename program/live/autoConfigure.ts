@@ -17,6 +17,9 @@ import { ClusterReader, kubernetesClusterReader, memoizedReader } from "./reader
 
 const aws = lazyModule<typeof Aws>("@pulumi/aws");
 
+/** How every line auto-configuration logs begins (the fleet picks its findings out by it). */
+export const AUTO_CONFIGURATION_PREFIX = "auto-configuration: ";
+
 /** How long the cluster may take to answer every rule's reads before detection is skipped. */
 const DETECTION_TIMEOUT_MS = 8000;
 /** How long an install waits for this stack's namespace, deleted by a destroy, to be gone. */
@@ -122,10 +125,10 @@ async function readCluster(options: AutoConfigureOptions): Promise<Detection> {
         }
         return skippedDetection(`the cluster cannot be read (${message})`);
     } finally {
-        pulumi.log.debug(`auto-configuration: ${reads()} reads of the cluster in ${Date.now() - started} ms`);
+        pulumi.log.debug(`${AUTO_CONFIGURATION_PREFIX}${reads()} reads of the cluster in ${Date.now() - started} ms`);
     }
     if (detection.terminatingNamespace !== undefined) {
-        pulumi.log.info(`auto-configuration: waiting for namespace ${detection.terminatingNamespace} to finish terminating`);
+        pulumi.log.info(`${AUTO_CONFIGURATION_PREFIX}waiting for namespace ${detection.terminatingNamespace} to finish terminating`);
         await waitForNamespaceGone(reader, detection.terminatingNamespace, TERMINATING_NAMESPACE_TIMEOUT_SECONDS);
     }
     return detection;
@@ -149,7 +152,7 @@ export async function autoConfigure(options: AutoConfigureOptions): Promise<Dete
         detection.decisions.push(...findings);
     }
     for (const d of detection.decisions) {
-        const line = `auto-configuration: ${d.subject}: ${d.found} -> ${d.decision}`;
+        const line = `${AUTO_CONFIGURATION_PREFIX}${d.subject}: ${d.found} -> ${d.decision}`;
         if (d.level === "warn") {
             pulumi.log.warn(line);
         } else {

@@ -25,6 +25,32 @@ export interface SmokeOptions {
     requestTimeoutSeconds: number;
 }
 
+/** What the smoke test needs of a stack's outputs: its namespace, release, mirror and pull secret. */
+export interface SmokeStackOutputs {
+    namespace: string;
+    platformReleaseVersion?: string;
+    imageRegistry?: string;
+    imagePullSecretName?: string;
+}
+
+/** The smoke test's options for a stack: its release's image through its mirror, its pull secret, the default waits; `overrides` win. */
+export function smokeOptionsFor(outputs: SmokeStackOutputs, overrides: Partial<SmokeOptions> = {}): SmokeOptions {
+    if (!outputs.platformReleaseVersion && overrides.image === undefined) {
+        throw new Error(
+            "the stack has no platformReleaseVersion output to choose the smoke image by: give the image (verify: --smoke-image)",
+        );
+    }
+    return {
+        namespace: "dynamo-smoke",
+        image: overrides.image ?? smokeImage(outputs.platformReleaseVersion!, outputs.imageRegistry ?? ""),
+        pullSecret: outputs.imagePullSecretName ? { namespace: outputs.namespace, name: outputs.imagePullSecretName } : undefined,
+        timeoutSeconds: 600,
+        request: true,
+        requestTimeoutSeconds: 60,
+        ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+    };
+}
+
 /** The label the scratch namespace carries, so a later run knows it may remove it. */
 export const SMOKE_LABEL = { "app.kubernetes.io/managed-by": "dynamo-verify-smoke" };
 export const SMOKE_GRAPH = "dynamo-smoke";

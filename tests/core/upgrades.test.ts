@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { formatUpgradePlan, planUpgrade } from "../../components/core/upgrades";
+import { formatUpgradePlan, parseUpgradePlanHead, planUpgrade } from "../../components/core/upgrades";
 import { parseReleaseVersion, ReleaseVersion } from "../../components/core/versions";
 
 const v = (text: string): ReleaseVersion => parseReleaseVersion(text) ?? assert.fail(text);
@@ -86,5 +86,23 @@ describe("upgrade planner", () => {
         ]);
         assert.match(formatUpgradePlan(plan("1.0.1", "1.4.0")).at(-1)!, /^ {2}refused: /);
         assert.equal(formatUpgradePlan(plan(undefined, "1.0.1"))[0], "upgrade plan: (nothing installed) → 1.0.1 [install]");
+    });
+
+    it("reads back the head line it formats, and nothing else", () => {
+        for (const [from, to] of [
+            [undefined, "0.9.1"],
+            ["0.9.0", "0.9.1"],
+            ["0.9.1", "1.0.1"],
+            ["1.0.1", "0.9.1"],
+        ] as const) {
+            const planned = plan(from, to);
+            assert.deepEqual(parseUpgradePlanHead(formatUpgradePlan(planned)[0]), {
+                from: planned.from,
+                to: planned.to,
+                kind: planned.kind,
+            });
+        }
+        assert.equal(parseUpgradePlanHead("  1. upgrade dynamo-platform 0.9.0 → 0.9.1 in place"), undefined);
+        assert.equal(parseUpgradePlanHead("auto-configuration: installedRelease: 0.9.0 -> upgrade"), undefined);
     });
 });
