@@ -30,13 +30,21 @@ module.exports = {
             severity: "error",
             comment: "The package (components/) is what consumers install: it imports nothing of the program, scripts, policies or tests.",
             from: { path: "^components/" },
-            to: { path: "^(program|scripts|policies|tests|e2e|bench|examples)/" },
+            to: { path: "^(program|fleet|scripts|policies|tests|e2e|bench|examples)/" },
         },
         {
             name: "program-below-scripts",
             severity: "error",
-            comment: "The program is imported by the scripts and tests, never the other way.",
+            comment: "The program is imported by the fleet, the scripts and tests, never the other way.",
             from: { path: "^program/" },
+            to: { path: "^(fleet|scripts|policies|tests|e2e|bench)/" },
+        },
+        {
+            name: "fleet-below-scripts",
+            severity: "error",
+            comment:
+                "The fleet drives the program through the Automation API; its command (scripts/fleet.ts) and tests import it, never the other way.",
+            from: { path: "^fleet/" },
             to: { path: "^(scripts|policies|tests|e2e|bench)/" },
         },
         {

@@ -19,7 +19,19 @@ const README_COMMANDS = ["npm ci && ./scripts/up.sh k8s", "npm ci && npm test"];
 /** Unknown keys written on purpose: the input checks show how a misspelt key is refused. */
 const MISSPELT_ON_PURPOSE = ["releaseVerison", "nfs.sever"];
 /** Top-level folders of the project whose paths the pages name, e.g. `program/live/apiServer.ts`. */
-const PROJECT_FOLDERS = ["bench", "components", "docs", "e2e", "examples", "policies", "postrender", "program", "scripts", "tests"];
+const PROJECT_FOLDERS = [
+    "bench",
+    "components",
+    "docs",
+    "e2e",
+    "examples",
+    "fleet",
+    "policies",
+    "postrender",
+    "program",
+    "scripts",
+    "tests",
+];
 
 function read(file: string): string {
     return fs.readFileSync(path.join(ROOT, file), "utf8");

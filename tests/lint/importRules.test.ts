@@ -58,6 +58,25 @@ describe("import rules (npm run lint)", function () {
         );
     });
 
+    it("keeps the fleet above the program and below its command", () => {
+        assert.deepEqual(
+            violations({
+                "program/stackConfig.ts": 'import { f } from "../fleet/file";\nexport const s = f;\n',
+                "fleet/file.ts": 'import { u } from "../scripts/cli";\nexport const f = u;\n',
+                "scripts/cli.ts": "export const u = 1;\n",
+            }),
+            ["fleet-below-scripts", "program-below-scripts"],
+        );
+        assert.deepEqual(
+            violations({
+                "program/stackConfig.ts": "export const s = 1;\n",
+                "fleet/file.ts": 'import { s } from "../program/stackConfig";\nexport const f = s;\n',
+                "scripts/fleet.ts": 'import { f } from "../fleet/file";\nexport const c = f;\n',
+            }),
+            [],
+        );
+    });
+
     it("accepts imports that point down", () => {
         assert.deepEqual(
             violations({
