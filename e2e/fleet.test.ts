@@ -1,0 +1,386 @@
+/**
+ * A fleet of three clusters (the shared one and two more started here, each an API server with its
+ * simulated nodes, all in the test's network namespace) rolled by `npm run fleet` on the real charts:
+ * plan; up of 0.9.0 through a canary and two waves; 0.9.1 with a second Dynamo operator on the
+ * middle cluster, which preflight refuses: the rollout halts after the canary with the last cluster
+ * untouched; removed, up resumes without touching the canary again; another run's hold on a stack;
+ * status, then drift after a manual `helm upgrade`; destroy in reverse order, CRDs kept. Every pod is
+ * simulated, so the operator's webhook is set to Ignore for verify's admission row to pass.
+ */
+import { strict as assert } from "assert";
+import * as k8s from "@kubernetes/client-node";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as os from "os";
+import * as path from "path";
+import { LOCK_TAG, NO_HOLDER } from "../fleet/lock";
+import { FleetReport } from "../fleet/run";
+import { helmRecordOf } from "../program/live/reader";
+import { baseline, CHARTS, env, NAMESPACE, ok, PLATFORM_CONFIG, processTree, pulumi, ROOT, run, timings, work } from "./harness";
+
+const BIN_DIR = process.env.DYNAMO_E2E_BIN_DIR ?? assert.fail("DYNAMO_E2E_BIN_DIR is not set: run the e2e tests through e2e/run");
+const SECOND_OPERATOR_ROLE = "team-a-dynamo-operator-manager-role";
+
+/** A cluster of the fleet: its kubeconfig and API clients; the shared one, or one started here. */
+class FleetCluster {
+    readonly core: k8s.CoreV1Api;
+    readonly rbac: k8s.RbacAuthorizationV1Api;
+    readonly apiextensions: k8s.ApiextensionsV1Api;
+
+    constructor(
+        readonly name: string,
+        readonly kubeconfig: string,
+        readonly state?: string,
+    ) {
+        const config = new k8s.KubeConfig();
+        config.loadFromFile(kubeconfig);
+        this.core = config.makeApiClient(k8s.CoreV1Api);
+        this.rbac = config.makeApiClient(k8s.RbacAuthorizationV1Api);
+        this.apiextensions = config.makeApiClient(k8s.ApiextensionsV1Api);
+    }
+
+    /** A cluster of its own (every pod simulated), in a state folder under the work folder. */
+    static start(name: string): FleetCluster {
+        const state = fs.mkdtempSync(path.join(os.tmpdir(), `dynamo-e2e-${name}-`));
+        ok(
+            run(`${name}: start a cluster`, path.join(ROOT, "e2e", "cluster"), ["start", BIN_DIR, state], ROOT, {
+                DYNAMO_E2E_SIMULATE_ALL: "1",
+            }),
+        );
+        return new FleetCluster(name, path.join(state, "kubeconfig"), state);
+    }
+
+    stop(): void {
+        if (this.state !== undefined) {
+            spawnSync(path.join(ROOT, "e2e", "cluster"), ["stop", this.state], { stdio: "ignore" });
+            fs.rmSync(this.state, { recursive: true, force: true });
+        }
+    }
+
+    /** The platform release's newest revision and chart version, from Helm's secrets. */
+    async platformRelease(): Promise<{ revision: number; version: string } | undefined> {
+        const secrets = await this.core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector: "owner=helm,name=dynamo-platform" });
+        const newest = secrets.items.sort((a, b) => Number(b.metadata!.labels!.version) - Number(a.metadata!.labels!.version))[0];
+        if (newest === undefined) {
+            return undefined;
+        }
+        const record = helmRecordOf(Buffer.from(newest.data!.release, "base64").toString());
+        return { revision: Number(newest.metadata!.labels!.version), version: record.chart?.metadata?.version ?? "" };
+    }
+
+    async dynamoCrds(): Promise<string[]> {
+        const names = (await this.apiextensions.listCustomResourceDefinition()).items.map((c) => c.metadata!.name!);
+        return names.filter((name) => name.endsWith(".nvidia.com")).sort();
+    }
+}
+
+interface FleetRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+    /** The most memory the fleet command and every process under it held at once (sampled each second). */
+    peakMiB: number;
+}
+
+/** The resident memory of a process tree, in MiB. */
+function treeMiB(pid: number): number {
+    let kib = 0;
+    for (const member of processTree(pid)) {
+        const status = fs.readFileSync(`/proc/${member}/status`, { encoding: "utf8", flag: "r" }).match(/^VmRSS:\s+(\d+)/m);
+        kib += status ? Number(status[1]) : 0;
+    }
+    return kib / 1024;
+}
+
+/** `npm run fleet -- <args>`, timed as `step`, its memory sampled. */
+function fleet(step: string, ...args: string[]): Promise<FleetRun> {
+    const start = Date.now();
+    const child = spawn("npm", ["run", "-s", "fleet", "--", ...args], { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (data) => (stdout += data));
+    child.stderr.on("data", (data) => (stderr += data));
+    let peakMiB = 0;
+    const sampler = setInterval(() => {
+        try {
+            peakMiB = Math.max(peakMiB, treeMiB(child.pid!));
+        } catch {
+            // A process of the tree ended between the listing and the read.
+        }
+    }, 1000);
+    return new Promise((resolve) => {
+        child.on("close", (status) => {
+            clearInterval(sampler);
+            const seconds = (Date.now() - start) / 1000;
+            timings.push([`${step} (peak ${peakMiB.toFixed(0)} MiB)`, seconds]);
+            resolve({ status, stdout, stderr, seconds, peakMiB });
+        });
+    });
+}
+
+function reportOf(result: FleetRun): FleetReport {
+    try {
+        return JSON.parse(result.stdout) as FleetReport;
+    } catch {
+        return assert.fail(`not a JSON report (exit ${result.status}):\n${result.stdout}\n${result.stderr.slice(-4000)}`);
+    }
+}
+
+/** The fleet's hold tag on a stack. */
+function tagOf(stack: string): string | undefined {
+    const listed = ok(pulumi(`tags of ${stack}`, ["stack", "tag", "ls", "--json", "--stack", stack])).output;
+    return JSON.parse(listed.slice(listed.indexOf("{"), listed.lastIndexOf("}") + 1))[LOCK_TAG];
+}
+
+function results(report: FleetReport): Record<string, string> {
+    return Object.fromEntries(report.rows.map((row) => [row.cluster, row.result]));
+}
+
+describe("fleet: three clusters, a canary and two waves (real charts)", function () {
+    const fleetFile = path.join(work, "fleet.yaml");
+    let clusters: FleetCluster[] = [];
+    const measured: string[] = [];
+
+    function writeFleet(release: string): void {
+        // The lifecycle files' config without what the fleet sets (the release) or these clusters lack (monitoring).
+        const shared = Object.fromEntries(
+            Object.entries(PLATFORM_CONFIG).filter(([key]) => !["releaseVersion", "monitoringStack"].includes(key)),
+        );
+        const document = {
+            name: "e2e",
+            release,
+            concurrency: 3,
+            config: {
+                ...shared,
+                chartRepository: CHARTS,
+                groveEnabled: false,
+                kaiSchedulerEnabled: false,
+                helmValues: { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } },
+            },
+            canary: "fleet-a",
+            waves: [
+                { name: "first", clusters: ["fleet-b"] },
+                { name: "second", clusters: ["fleet-c"] },
+            ],
+            clusters: clusters.map((cluster) => ({ name: cluster.name, kubeconfig: cluster.kubeconfig, context: "e2e" })),
+        };
+        fs.writeFileSync(fleetFile, yaml.dump(document));
+    }
+
+    before(async () => {
+        await baseline("fleet", { localPath: "unowned" });
+        clusters = [new FleetCluster("fleet-a", process.env.KUBECONFIG!), FleetCluster.start("fleet-b"), FleetCluster.start("fleet-c")];
+    });
+
+    after(() => {
+        for (const cluster of clusters) {
+            cluster.stop();
+        }
+        for (const name of ["fleet-a", "fleet-b", "fleet-c"]) {
+            fs.rmSync(path.join(ROOT, `Pulumi.${name}.yaml`), { force: true });
+        }
+        console.log(`      fleet measurements:\n${measured.map((line) => `        ${line}`).join("\n")}`);
+    });
+
+    it("1. plan previews the three clusters at once: each an install of 0.9.0", async () => {
+        writeFleet("0.9.0");
+        const result = await fleet("fleet plan (0.9.0, three at once)", "plan", "--fleet", fleetFile, "--json");
+        const report = reportOf(result);
+        assert.equal(result.status, 0, result.stderr);
+        assert.deepEqual(results(report), { "fleet-a": "planned", "fleet-b": "planned", "fleet-c": "planned" });
+        for (const row of report.rows) {
+            assert.equal(row.detail, "install", JSON.stringify(row));
+            assert.equal(row.to, "0.9.0");
+            assert.ok((row.changes ?? 0) >= 5, JSON.stringify(row));
+            assert.ok(
+                row.findings.every((finding) => finding.startsWith("auto-configuration: ")),
+                `only the program's findings, not the engine's warnings: ${row.findings.join(" | ")}`,
+            );
+        }
+        measured.push(`plan, 3 previews at once: ${result.seconds.toFixed(0)} s, peak ${result.peakMiB.toFixed(0)} MiB`);
+    });
+
+    it("2. up installs 0.9.0: the canary, then each wave, every cluster through verify", async () => {
+        const result = await fleet("fleet up (0.9.0 on three clusters)", "up", "--fleet", fleetFile, "--json");
+        const report = reportOf(result);
+        assert.equal(result.status, 0, `${result.stdout}\n${result.stderr.slice(-4000)}`);
+        assert.deepEqual(
+            report.rows.map((row) => [row.cluster, row.wave, row.result]),
+            [
+                ["fleet-a", "canary", "done"],
+                ["fleet-b", "first", "done"],
+                ["fleet-c", "second", "done"],
+            ],
+        );
+        for (const row of report.rows) {
+            assert.match(row.detail, /^verify: 16 checks passed/, JSON.stringify(row));
+        }
+        // The waves ran in order: the progress names each before its clusters.
+        const order = ["wave 1/3 canary", "canary/fleet-a: up done", "wave 2/3 first", "first/fleet-b: up done", "wave 3/3 second"];
+        const positions = order.map((line) => result.stderr.indexOf(line));
+        assert.ok(
+            positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1])),
+            result.stderr,
+        );
+        for (const cluster of clusters) {
+            assert.deepEqual(await cluster.platformRelease(), { revision: 1, version: "0.9.0" }, cluster.name);
+        }
+        const perCluster = report.rows.map((row) => row.seconds ?? 0);
+        measured.push(
+            `up, install of 0.9.0, one cluster at a time: ${result.seconds.toFixed(0)} s in all; per cluster ${perCluster.map((s) => s.toFixed(0)).join(", ")} s; peak ${result.peakMiB.toFixed(0)} MiB`,
+        );
+    });
+
+    it("3. 0.9.1 with a second operator on fleet-b: plan refuses it; up halts after the canary, fleet-c untouched", async () => {
+        await clusters[1].rbac.createClusterRole({
+            body: {
+                metadata: {
+                    name: SECOND_OPERATOR_ROLE,
+                    annotations: { "meta.helm.sh/release-name": "team-a", "meta.helm.sh/release-namespace": "team-a" },
+                },
+                rules: [],
+            },
+        });
+        writeFleet("0.9.1");
+        const planned = await fleet("fleet plan (0.9.1, fleet-b refused)", "plan", "--fleet", fleetFile);
+        assert.equal(planned.status, 1, planned.stdout);
+        assert.match(planned.stdout, /fleet-a\s+canary\s+0\.9\.0 → 0\.9\.1\s+planned\s+\d+\s+\d+s\s+patch/);
+        assert.match(planned.stdout, /fleet-b\s+first\s+0\.9\.0 → 0\.9\.1\s+refused\s+.*a cluster-wide Dynamo operator already runs/);
+        assert.match(planned.stdout, /refused \(1\): fleet-b/);
+
+        const result = await fleet("fleet up (0.9.1, halted at fleet-b)", "up", "--fleet", fleetFile, "--json");
+        const report = reportOf(result);
+        assert.equal(result.status, 1, result.stdout);
+        assert.deepEqual(results(report), { "fleet-a": "done", "fleet-b": "failed", "fleet-c": "untouched" });
+        assert.equal(report.halted, "cluster fleet-b failed in wave first");
+        assert.match(
+            report.rows[1].detail,
+            /^preview: .*a cluster-wide Dynamo operator already runs \(ClusterRole team-a-dynamo-operator-manager-role/,
+        );
+        assert.match(report.next ?? "", /run up again: it resumes/);
+        assert.deepEqual(await clusters[0].platformRelease(), { revision: 2, version: "0.9.1" });
+        assert.deepEqual(await clusters[1].platformRelease(), { revision: 1, version: "0.9.0" }, "the refused cluster is unchanged");
+        assert.deepEqual(await clusters[2].platformRelease(), { revision: 1, version: "0.9.0" }, "the later wave is untouched");
+    });
+
+    it("4. with the second operator gone, up resumes: the canary is checked, not changed; fleet-b and fleet-c reach 0.9.1", async () => {
+        await clusters[1].rbac.deleteClusterRole({ name: SECOND_OPERATOR_ROLE });
+        const result = await fleet("fleet up (resumed)", "up", "--fleet", fleetFile, "--json");
+        const report = reportOf(result);
+        assert.equal(result.status, 0, `${result.stdout}\n${result.stderr.slice(-4000)}`);
+        assert.deepEqual(results(report), { "fleet-a": "unchanged", "fleet-b": "done", "fleet-c": "done" });
+        assert.match(result.stderr, /canary\/fleet-a: already at 0\.9\.1: no change/);
+        assert.deepEqual(await clusters[0].platformRelease(), { revision: 2, version: "0.9.1" }, "the canary is not applied again");
+        for (const cluster of clusters.slice(1)) {
+            assert.deepEqual(await cluster.platformRelease(), { revision: 2, version: "0.9.1" }, cluster.name);
+        }
+        const resumed = report.rows[0].seconds ?? 0;
+        measured.push(
+            `up, resumed: ${result.seconds.toFixed(0)} s; the done canary took ${resumed.toFixed(0)} s (preview and verify), the upgrades ${report.rows
+                .slice(1)
+                .map((row) => (row.seconds ?? 0).toFixed(0))
+                .join(", ")} s; peak ${result.peakMiB.toFixed(0)} MiB`,
+        );
+    });
+
+    it("5. one run per stack: a live run's hold refuses a second, a dead one's is taken over, unlock clears one", async () => {
+        const hold = (pid: number) =>
+            JSON.stringify({ fleet: "e2e", run: `other-${pid}`, host: os.hostname(), pid, since: new Date().toISOString() });
+        ok(pulumi("tag fleet-b as held by a live run", ["stack", "tag", "set", LOCK_TAG, hold(process.pid), "--stack", "fleet-b"]));
+        const refused = await fleet("fleet plan (fleet-b held)", "plan", "--fleet", fleetFile);
+        assert.equal(refused.status, 2, refused.stdout);
+        assert.match(
+            refused.stderr,
+            new RegExp(
+                `fleet: stack fleet-b \\(cluster fleet-b\\) is held by fleet e2e \\(run other-${process.pid}, process ${process.pid} on `,
+            ),
+        );
+        assert.match(refused.stderr, /npm run fleet -- unlock --fleet /);
+        assert.equal(tagOf("fleet-a"), NO_HOLDER, "the refused run took no stack");
+
+        ok(run("fleet unlock fleet-b", "npm", ["run", "-s", "fleet", "--", "unlock", "--fleet", fleetFile, "--cluster", "fleet-b"], ROOT));
+        assert.equal(tagOf("fleet-b"), NO_HOLDER);
+        const dead = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" });
+        ok(
+            pulumi("tag fleet-c as held by a killed run", [
+                "stack",
+                "tag",
+                "set",
+                LOCK_TAG,
+                hold(Number(dead.stdout.trim())),
+                "--stack",
+                "fleet-c",
+            ]),
+        );
+        const taken = await fleet("fleet plan (a killed run's hold)", "plan", "--fleet", fleetFile);
+        assert.equal(taken.status, 0, taken.stderr);
+        assert.match(taken.stderr, /fleet-c: taking over the tag of fleet e2e .* whose process is gone/);
+        assert.match(taken.stdout, /planned \(3\): fleet-a, fleet-b, fleet-c/);
+        assert.equal(tagOf("fleet-c"), NO_HOLDER, "the run gave its hold back");
+    });
+
+    it("6. status: every cluster ok; after a manual helm upgrade on fleet-c, fleet-c drifts", async () => {
+        const clean = await fleet("fleet status", "status", "--fleet", fleetFile, "--json");
+        const report = reportOf(clean);
+        assert.equal(clean.status, 0, `${clean.stdout}\n${clean.stderr.slice(-4000)}`);
+        assert.deepEqual(results(report), { "fleet-a": "ok", "fleet-b": "ok", "fleet-c": "ok" });
+        for (const row of report.rows) {
+            assert.equal(row.from, "0.9.1");
+            assert.equal(row.to, "0.9.1");
+        }
+        measured.push(`status, 3 at once: ${clean.seconds.toFixed(0)} s, peak ${clean.peakMiB.toFixed(0)} MiB`);
+
+        const chart = path.join(CHARTS, "dynamo-platform-0.9.1.tgz");
+        ok(
+            run(
+                "helm upgrade on fleet-c by hand",
+                "helm",
+                [
+                    "upgrade",
+                    "dynamo-platform",
+                    chart,
+                    "-n",
+                    NAMESPACE,
+                    "--reuse-values",
+                    "--set-string",
+                    "e2eDrift=changed-by-hand",
+                    "--kubeconfig",
+                    clusters[2].kubeconfig,
+                ],
+                ROOT,
+            ),
+        );
+        const drifted = await fleet("fleet status (fleet-c drifted)", "status", "--fleet", fleetFile, "--json");
+        const after = reportOf(drifted);
+        assert.equal(drifted.status, 1, drifted.stdout);
+        assert.deepEqual(results(after), { "fleet-a": "ok", "fleet-b": "ok", "fleet-c": "drift" });
+        const row = after.rows[2];
+        assert.match(row.detail, /Helm release dynamo-platform is at revision 3, the stack recorded 2: changed outside Pulumi/);
+        console.log(`      fleet-c drift: ${row.detail}`);
+    });
+
+    it("7. destroy goes in reverse order and keeps every cluster's CRDs", async () => {
+        const crds = await Promise.all(clusters.map((cluster) => cluster.dynamoCrds()));
+        const result = await fleet("fleet destroy", "destroy", "--fleet", fleetFile, "--json", "--yes");
+        const report = reportOf(result);
+        assert.equal(result.status, 0, `${result.stdout}\n${result.stderr.slice(-4000)}`);
+        assert.deepEqual(
+            report.rows.map((row) => [row.cluster, row.result]),
+            [
+                ["fleet-c", "destroyed"],
+                ["fleet-b", "destroyed"],
+                ["fleet-a", "destroyed"],
+            ],
+        );
+        for (const [index, cluster] of clusters.entries()) {
+            assert.equal(await cluster.platformRelease(), undefined, cluster.name);
+            assert.ok(crds[index].length >= 6, `${cluster.name}: ${crds[index]}`);
+            assert.deepEqual(await cluster.dynamoCrds(), crds[index], `${cluster.name}: the CRDs are kept`);
+        }
+        const again = await fleet("fleet destroy (nothing left)", "destroy", "--fleet", fleetFile, "--json", "--yes");
+        assert.equal(again.status, 0, again.stdout);
+        assert.deepEqual(results(reportOf(again)), { "fleet-a": "absent", "fleet-b": "absent", "fleet-c": "absent" });
+    });
+});
