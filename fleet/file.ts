@@ -5,6 +5,7 @@
  * stack what a single `pulumi up` would refuse. Pure: the caller reads the file.
  */
 import * as yaml from "js-yaml";
+import * as os from "os";
 import * as path from "path";
 import { checkValue } from "../components/core/check";
 import { configSetCommand, DynamoConfigError } from "../components/core/errors";
@@ -305,11 +306,16 @@ function clusterFromConfig(config: Record<string, unknown> | undefined): boolean
     return eks?.create === true || eks?.clusterStack !== undefined;
 }
 
+/** A path with a leading `~/` in the home folder `home`, as a shell would read it. */
+function expandHome(file: string, home: string): string {
+    return file.startsWith("~/") ? path.join(home, file.slice(2)) : file;
+}
+
 /**
  * Reads and checks a fleet file's text. `file` is its path (relative paths in it are relative to its
- * folder); `defaultProject` the project folder used when the file names none.
+ * folder, `~/` to `home`); `defaultProject` the project folder used when the file names none.
  */
-export function parseFleet(text: string, file: string, defaultProject: string): Fleet {
+export function parseFleet(text: string, file: string, defaultProject: string, home = os.homedir()): Fleet {
     let document: unknown;
     try {
         document = yaml.load(text);
@@ -350,7 +356,7 @@ export function parseFleet(text: string, file: string, defaultProject: string): 
                     `clusters[${cluster.name}] names no cluster: give its kubeconfig or context (or eks.create or eks.clusterStack in its config), so that no stack falls back to the current kubeconfig context.`,
                 );
             }
-            const target = `${cluster.kubeconfig === undefined ? "" : path.resolve(folder, cluster.kubeconfig)}#${cluster.context ?? ""}`;
+            const target = `${cluster.kubeconfig === undefined ? "" : path.resolve(folder, expandHome(cluster.kubeconfig, home))}#${cluster.context ?? ""}`;
             const same = byTarget.get(target);
             if (same !== undefined) {
                 fail(file, `clusters ${same} and ${cluster.name} have the same kubeconfig and context: one cluster would get two stacks.`);
@@ -392,7 +398,7 @@ export function parseFleet(text: string, file: string, defaultProject: string): 
     const project = keys.project === undefined ? defaultProject : path.resolve(folder, keys.project);
     const toCluster = (name: string): FleetCluster => {
         const cluster = byName.get(name)!;
-        const kubeconfig = cluster.kubeconfig === undefined ? undefined : path.resolve(folder, cluster.kubeconfig);
+        const kubeconfig = cluster.kubeconfig === undefined ? undefined : path.resolve(folder, expandHome(cluster.kubeconfig, home));
         return {
             name,
             stack: cluster.stack ?? name,

@@ -166,16 +166,9 @@ export function recordedReleases(resources: StateResource[]): RecordedRelease[] 
 export class AutomationStacks {
     private constructor(private readonly workspace: LocalWorkspace) {}
 
-    static async open(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): Promise<AutomationStacks> {
-        const envVars: Record<string, string> = {};
-        if (fleet.backend !== undefined) {
-            envVars.PULUMI_BACKEND_URL = fleet.backend;
-        }
-        for (const name of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"]) {
-            if (envVars[name] === undefined && env[name] !== undefined) {
-                envVars[name] = env[name]!;
-            }
-        }
+    /** The commands inherit this process's environment (backend, passphrase, kubeconfig); the file's backend wins. */
+    static async open(fleet: Fleet): Promise<AutomationStacks> {
+        const envVars: Record<string, string> = fleet.backend === undefined ? {} : { PULUMI_BACKEND_URL: fleet.backend };
         return new AutomationStacks(await LocalWorkspace.create({ workDir: fleet.project, envVars }));
     }
 

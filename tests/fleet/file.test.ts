@@ -27,7 +27,7 @@ function fleetDocument(): Record<string, unknown> {
 }
 
 function parse(document: Record<string, unknown>) {
-    return parseFleet(yaml.dump(document), FILE, PROJECT);
+    return parseFleet(yaml.dump(document), FILE, PROJECT, "/home/ops");
 }
 
 function refuses(document: Record<string, unknown>, fragment: string | RegExp): void {
@@ -85,11 +85,26 @@ describe("fleet file", () => {
         assert.equal(east.stackConfig["kubernetes:kubeconfig"], undefined);
         assert.equal(west.release, "0.9.0", "a cluster held back");
         assert.equal(west.stackConfig["dynamo:releaseVersion"], "0.9.0");
+        const [home] = fleetClusters(parse(edited((d) => (d.clusters[0].kubeconfig = "~/.kube/staging.yaml"))));
+        assert.equal(home.kubeconfig, "/home/ops/.kube/staging.yaml");
     });
 
-    it("writes structured keys as JSON, as `pulumi config set` takes them, and the program reads them back", () => {
-        const [staging] = fleetClusters(
-            parse(edited((d) => (d.config.nfs = { server: "nfs.internal", share: "/exports/models", installDriver: false }))),
+    it("writes structured keys as JSON, as `pulumi config set` takes them, and other namespaces as they are", () => {
+        const [staging, east] = fleetClusters(
+            parse(
+                edited((d) => {
+                    d.config.nfs = { server: "nfs.internal", share: "/exports/models", installDriver: false };
+                    d.providerConfig = { "aws:region": "us-east-1", "aws:profile": "ops" };
+                    d.clusters[1].providerConfig = { "aws:region": "us-west-2" };
+                }),
+            ),
+        );
+        assert.equal(staging.stackConfig["aws:region"], "us-east-1");
+        assert.equal(east.stackConfig["aws:region"], "us-west-2");
+        assert.equal(east.stackConfig["aws:profile"], "ops");
+        refuses(
+            edited((d) => (d.providerConfig = { "dynamo:namespace": "x" })),
+            /the fleet sets it from config, kubeconfig and context/,
         );
         assert.deepEqual(JSON.parse(staging.stackConfig["dynamo:nfs"]), {
             server: "nfs.internal",
