@@ -77,6 +77,8 @@ export interface FleetDeps {
     now(): number;
     /** A progress line (with the time and cluster in front), as the run goes. */
     progress(line: string): void;
+    /** Aborted when the run is interrupted (SIGINT, SIGTERM): no cluster starts after it. */
+    interrupted?: AbortSignal;
 }
 
 /** Runs `task` over `items`, at most `limit` at once, in order; `stop` ends the starting of new ones. */
@@ -304,15 +306,15 @@ export class FleetOrderError extends Error {
 }
 
 /**
- * The fleet cut to one wave, for a CI job per wave (`--wave`): refused unless every cluster of the
- * waves before it is at its release, as the stacks record it.
+ * The fleet cut to one wave, for a CI job per wave (`--wave`). For `up` (`inOrder`), refused unless
+ * every cluster of the waves before it is at its release, as the stacks record it.
  */
-export async function onlyWave(fleet: Fleet, name: string, deps: Pick<FleetDeps, "stackOf">): Promise<Fleet> {
+export async function onlyWave(fleet: Fleet, name: string, deps: Pick<FleetDeps, "stackOf">, inOrder = true): Promise<Fleet> {
     const index = fleet.waves.findIndex((wave) => wave.name === name);
     if (index === -1) {
         throw new FleetOrderError(`no wave ${name} in ${fleet.file}: its waves are ${fleet.waves.map((wave) => wave.name).join(", ")}`);
     }
-    for (const wave of fleet.waves.slice(0, index)) {
+    for (const wave of inOrder ? fleet.waves.slice(0, index) : []) {
         for (const cluster of wave.clusters) {
             const state = await deps.stackOf(cluster).state();
             const at = releaseOutput(state);
@@ -339,6 +341,12 @@ async function inWaves(
     afterWave: (wave: FleetWave, rows: ClusterRow[]) => Promise<void> = async () => undefined,
 ): Promise<{ rows: ClusterRow[]; halted?: string }> {
     let halted: string | undefined;
+    const stopped = () => {
+        if (run.deps.interrupted?.aborted) {
+            halted ??= "the run was interrupted";
+        }
+        return halted !== undefined;
+    };
     const haltOn = (wave: FleetWave, rows: ClusterRow[]) => {
         const failed = rows.find((r) => r.result === "failed");
         if (failed !== undefined && run.fleet.onFailure === "halt") {
@@ -351,7 +359,7 @@ async function inWaves(
             const clusters = verb === "destroy" ? [...wave.clusters].reverse() : wave.clusters;
             const untouched = (cluster: FleetCluster) =>
                 row(wave, cluster, { to: cluster.release, result: "untouched", detail: `not started: ${halted}` });
-            if (halted !== undefined) {
+            if (stopped()) {
                 all.push(...clusters.map(untouched));
                 continue;
             }
@@ -366,9 +374,9 @@ async function inWaves(
                     return result;
                 },
                 untouched,
-                () => halted !== undefined,
+                stopped,
             );
-            if (halted === undefined) {
+            if (!stopped()) {
                 await afterWave(wave, waveRows);
                 haltOn(wave, waveRows);
             }
@@ -391,9 +399,9 @@ export async function up(fleet: Fleet, deps: FleetDeps): Promise<FleetReport> {
     return run.report(
         "up",
         rows,
-        ["failed"],
+        ["failed", "untouched"],
         halted,
-        "fix what the failed cluster names, then run up again: it resumes, checking the clusters already at the release without changing them",
+        "fix what the failed cluster names (if one failed), then run up again: it resumes, checking the clusters already at the release without changing them",
     );
 }
 
@@ -485,8 +493,8 @@ export async function destroy(fleet: Fleet, deps: FleetDeps): Promise<FleetRepor
     return run.report(
         "destroy",
         rows,
-        ["failed"],
+        ["failed", "untouched"],
         halted,
-        "fix what the failed cluster names, then run destroy again: destroyed stacks are skipped",
+        "fix what the failed cluster names (if one failed), then run destroy again: destroyed stacks are skipped",
     );
 }

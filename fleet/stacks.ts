@@ -164,16 +164,23 @@ export function recordedReleases(resources: StateResource[]): RecordedRelease[] 
 
 /** The fleet's stacks on one Automation API workspace. */
 export class AutomationStacks {
-    private constructor(private readonly workspace: LocalWorkspace) {}
+    private constructor(
+        private readonly workspace: LocalWorkspace,
+        private readonly interrupted?: AbortSignal,
+    ) {}
 
-    /** The commands inherit this process's environment (backend, passphrase, kubeconfig); the file's backend wins. */
-    static async open(fleet: Fleet): Promise<AutomationStacks> {
+    /**
+     * The commands inherit this process's environment (backend, passphrase, kubeconfig); the file's
+     * backend wins. When `interrupted` aborts, each running preview, up or destroy gets SIGINT, so
+     * Pulumi lets its in-flight resource operations finish, saves the state and stops.
+     */
+    static async open(fleet: Fleet, interrupted?: AbortSignal): Promise<AutomationStacks> {
         const envVars: Record<string, string> = fleet.backend === undefined ? {} : { PULUMI_BACKEND_URL: fleet.backend };
-        return new AutomationStacks(await LocalWorkspace.create({ workDir: fleet.project, envVars }));
+        return new AutomationStacks(await LocalWorkspace.create({ workDir: fleet.project, envVars }), interrupted);
     }
 
     for(cluster: FleetCluster): ClusterStack {
-        return new AutomationClusterStack(this.workspace, cluster);
+        return new AutomationClusterStack(this.workspace, cluster, this.interrupted);
     }
 }
 
@@ -183,6 +190,7 @@ class AutomationClusterStack implements ClusterStack {
     constructor(
         private readonly workspace: LocalWorkspace,
         readonly cluster: FleetCluster,
+        private readonly signal?: AbortSignal,
     ) {}
 
     /** The stack, when it exists (never created here). */
@@ -242,7 +250,12 @@ class AutomationClusterStack implements ClusterStack {
         const stack = await this.stack();
         const diagnostics = new Diagnostics();
         try {
-            const result = await stack.preview({ onEvent: diagnostics.onEvent, refresh: options.refresh, color: "never" });
+            const result = await stack.preview({
+                onEvent: diagnostics.onEvent,
+                refresh: options.refresh,
+                color: "never",
+                signal: this.signal,
+            });
             return this.report(diagnostics, changeCount(result.changeSummary));
         } catch (error) {
             return this.report(diagnostics, 0, diagnostics.error(error));
@@ -256,13 +269,13 @@ class AutomationClusterStack implements ClusterStack {
 
     async up(onProgress: (line: string) => void): Promise<OperationReport> {
         return this.operation(onProgress, "up", (stack, onEvent) =>
-            stack.up({ onEvent, color: "never" }).then((result) => changeCount(result.summary.resourceChanges)),
+            stack.up({ onEvent, color: "never", signal: this.signal }).then((result) => changeCount(result.summary.resourceChanges)),
         );
     }
 
     async destroy(onProgress: (line: string) => void): Promise<OperationReport> {
         return this.operation(onProgress, "destroy", (stack, onEvent) =>
-            stack.destroy({ onEvent, color: "never" }).then((result) => changeCount(result.summary.resourceChanges)),
+            stack.destroy({ onEvent, color: "never", signal: this.signal }).then((result) => changeCount(result.summary.resourceChanges)),
         );
     }
 
@@ -272,6 +285,9 @@ class AutomationClusterStack implements ClusterStack {
         run: (stack: Stack, onEvent: (event: EngineEvent) => void) => Promise<number>,
     ): Promise<OperationReport> {
         const stack = await this.stack();
+        if (this.signal?.aborted) {
+            return { changes: 0, error: `not run: the run was interrupted before its ${verb}` };
+        }
         const diagnostics = new Diagnostics();
         const counter = progressCounter(onProgress, verb);
         try {

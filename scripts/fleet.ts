@@ -7,7 +7,8 @@
  * (also `dynamo-fleet`, the package's binary). `--wave` runs one wave, once the waves before it are
  * at their release (a CI job per wave). Progress goes to stderr, the table (or with --json
  * the report) to stdout. Exits 0 when every cluster is fine, 1 when one is refused, failed, failing
- * or drifted, 2 when the command, the fleet file or another run's hold on a stack stops it first.
+ * or drifted, 2 when the command, the fleet file or another run's hold on a stack stops it first,
+ * 130 when interrupted (SIGINT, SIGTERM: the running clusters stop cleanly, the holds are given back).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -67,6 +68,10 @@ async function main(): Promise<number> {
         console.error(USAGE);
         return 2;
     }
+    if (command === "destroy" && option("wave") !== undefined) {
+        console.error("fleet: --wave is for plan, up and status: destroy goes through every wave, the last first");
+        return 2;
+    }
     if (command === "destroy" && !flag("yes")) {
         console.error(
             `fleet: destroy removes the platform from every cluster of ${file} (CRDs and models are kept unless a cluster's config says otherwise): add --yes`,
@@ -82,7 +87,8 @@ async function main(): Promise<number> {
     }
     try {
         const fleet = parseFleet(text, file, THIS_PROJECT);
-        const stacks = await AutomationStacks.open(fleet);
+        const interruption = new AbortController();
+        const stacks = await AutomationStacks.open(fleet, interruption.signal);
         if (command === "unlock") {
             return await unlock(fleet, stacks);
         }
@@ -102,11 +108,24 @@ async function main(): Promise<number> {
             sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
             now: () => Date.now(),
             progress,
+            interrupted: interruption.signal,
         };
+        for (const signal of ["SIGINT", "SIGTERM"] as const) {
+            process.once(signal, () => {
+                progress(
+                    `${signal}: the running clusters stop once Pulumi has finished their in-flight operations, no other starts; ${signal} again exits at once`,
+                );
+                interruption.abort();
+                process.once(signal, () => process.exit(130));
+            });
+        }
         const wave = option("wave");
-        const selected = wave === undefined ? fleet : await onlyWave(fleet, wave, deps);
+        const selected = wave === undefined ? fleet : await onlyWave(fleet, wave, deps, command === "up");
         const report = await COMMANDS[command as Command](selected, deps);
         console.log(flag("json") ? JSON.stringify(report, null, 2) : formatReport(report));
+        if (interruption.signal.aborted) {
+            return 130;
+        }
         return report.ok ? 0 : 1;
     } catch (error) {
         if (error instanceof FleetFileError || error instanceof FleetLockedError || error instanceof FleetOrderError) {

@@ -109,7 +109,7 @@ describe("fleet runs", () => {
             assert.equal(backend.record("west-1").release, "0.9.0");
             assert.match(
                 formatReport(halted),
-                /Halted: cluster east-1 failed in wave east\.\nNext: fix what the failed cluster names, then run up again/,
+                /Halted: cluster east-1 failed in wave east\.\nNext: fix what the failed cluster names \(if one failed\), then run up again/,
             );
 
             backend.set("east-1", {});
@@ -157,6 +157,29 @@ describe("fleet runs", () => {
             assert.deepEqual(slept, [300_000]);
             assert.equal(backend.calls.filter((call) => call === "east-1: verify").length, 2, "verified after its up and after the soak");
             assert.equal(report.rows[0].detail, "verify: 16 checks passed; smoke: 4 checks passed");
+        });
+
+        it("interrupted, lets the running cluster finish, starts no other, gives its holds back, and resumes after", async () => {
+            const backend = new FakeBackend();
+            const interruption = new AbortController();
+            const { deps } = fakeDeps(backend);
+            deps.interrupted = interruption.signal;
+            const gates = deps.gates;
+            deps.gates = {
+                ...gates,
+                verify: async (cluster, outputs) => {
+                    interruption.abort();
+                    return gates.verify(cluster, outputs);
+                },
+            };
+            const report = await up(fourClusters(), deps);
+            assert.equal(report.ok, false);
+            assert.deepEqual(results(report), { staging: "done", "east-1": "untouched", "east-2": "untouched", "west-1": "untouched" });
+            assert.equal(report.halted, "the run was interrupted");
+            assert.equal(report.rows[1].detail, "not started: the run was interrupted");
+            assert.equal(backend.record("staging").tags[LOCK_TAG], NO_HOLDER);
+            const resumed = await up(fourClusters(), fakeDeps(backend).deps);
+            assert.deepEqual(results(resumed), { staging: "unchanged", "east-1": "done", "east-2": "done", "west-1": "done" });
         });
 
         it("refuses to start while another live run holds a stack, and touches nothing", async () => {
@@ -217,6 +240,8 @@ describe("fleet runs", () => {
             const east = await up(await onlyWave(fleet, "east", backend), fakeDeps(backend).deps);
             assert.deepEqual(results(east), { "east-1": "done", "east-2": "done" });
             assert.equal(backend.record("west-1").exists, false, "a later wave is not touched");
+            const planned = await plan(await onlyWave(fleet, "west", backend, false), fakeDeps(backend).deps);
+            assert.deepEqual(results(planned), { "west-1": "planned" }, "a later wave can be previewed before its turn");
         });
     });
 

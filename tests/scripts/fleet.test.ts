@@ -57,10 +57,13 @@ describe("dynamo-fleet (npm run fleet)", function () {
         assert.equal(refused.stdout, "");
     });
 
-    it("destroys nothing without --yes", () => {
+    it("destroys nothing without --yes, and only every wave", () => {
         const result = fleet(["destroy", "--fleet", path.join(folder, "fleet.yaml")]);
         assert.equal(result.status, 2);
         assert.match(result.stderr, /destroy removes the platform from every cluster of .*: add --yes/);
+        const oneWave = fleet(["destroy", "--fleet", path.join(folder, "fleet.yaml"), "--wave", "east", "--yes"]);
+        assert.equal(oneWave.status, 2);
+        assert.match(oneWave.stderr, /--wave is for plan, up and status/);
     });
 
     it("says where it runs from when installed without the project (the packed component package)", () => {
