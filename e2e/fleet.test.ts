@@ -11,6 +11,8 @@ import { strict as assert } from "assert";
 import * as k8s from "@kubernetes/client-node";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
@@ -20,7 +22,22 @@ import { helmRecordOf } from "../program/live/reader";
 import { baseline, CHARTS, env, NAMESPACE, ok, PLATFORM_CONFIG, processTree, pulumi, ROOT, run, timings, work } from "./harness";
 
 const BIN_DIR = process.env.DYNAMO_E2E_BIN_DIR ?? assert.fail("DYNAMO_E2E_BIN_DIR is not set: run the e2e tests through e2e/run");
+/** An S3 API on loopback (moto's server, installed by e2e/run), for a fleet whose backend is object storage. */
+const S3_SERVER = process.env.DYNAMO_E2E_S3_SERVER ?? assert.fail("DYNAMO_E2E_S3_SERVER is not set: run the e2e tests through e2e/run");
 const SECOND_OPERATOR_ROLE = "team-a-dynamo-operator-manager-role";
+/**
+ * The fleets' shared config: the lifecycle files' without what the fleet sets (the release) or these
+ * clusters lack (monitoring), Grove and KAI off (fewer charts per cluster), and, as no operator
+ * answers its webhook here (every pod is simulated), the webhook's failurePolicy Ignore so that
+ * verify's admission probe is let in.
+ */
+const FLEET_CONFIG = {
+    ...Object.fromEntries(Object.entries(PLATFORM_CONFIG).filter(([key]) => !["releaseVersion", "monitoringStack"].includes(key))),
+    chartRepository: CHARTS,
+    groveEnabled: false,
+    kaiSchedulerEnabled: false,
+    helmValues: { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } },
+};
 
 /** A cluster of the fleet: its kubeconfig and API clients; the shared one, or one started here. */
 class FleetCluster {
@@ -94,14 +111,55 @@ function treeMiB(pid: number): number {
     return kib / 1024;
 }
 
+/** The command lines of a process tree, arguments joined by spaces. */
+function commandLines(pid: number): { pid: number; command: string }[] {
+    return processTree(pid).flatMap((member) => {
+        try {
+            return [{ pid: member, command: fs.readFileSync(`/proc/${member}/cmdline`, "utf8").split("\0").join(" ") }];
+        } catch {
+            return [];
+        }
+    });
+}
+
+/** Once a `pulumi up` runs under the fleet command, SIGTERM to the fleet's own Node.js process. */
+async function interruptOnceRunning(npmPid: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        const tree = commandLines(npmPid);
+        // Node.js itself, not the shell npm starts it with, whose command line names the script too.
+        const fleetProcess = tree.find((p) => /(^|\/)node$/.test(p.command.split(" ")[0]) && p.command.includes("scripts/fleet.ts"));
+        if (fleetProcess !== undefined && tree.some((p) => /pulumi up /.test(p.command))) {
+            process.kill(fleetProcess.pid, "SIGTERM");
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}
+
 /** `npm run fleet -- <args>`, timed as `step`, its memory sampled. */
 function fleet(step: string, ...args: string[]): Promise<FleetRun> {
+    return fleetWith({}, step, args);
+}
+
+/**
+ * `npm run fleet -- <args>` with `extraEnv` added to the harness's environment; with `interruptAt`,
+ * its Node.js process (not npm, not Pulumi) gets SIGTERM once its progress matches, as a CI job's
+ * cancel sends it.
+ */
+function fleetWith(extraEnv: NodeJS.ProcessEnv, step: string, args: string[], interruptAt?: RegExp): Promise<FleetRun> {
     const start = Date.now();
-    const child = spawn("npm", ["run", "-s", "fleet", "--", ...args], { cwd: ROOT, env });
+    const child = spawn("npm", ["run", "-s", "fleet", "--", ...args], { cwd: ROOT, env: { ...env, ...extraEnv } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (data) => (stdout += data));
-    child.stderr.on("data", (data) => (stderr += data));
+    child.stderr.on("data", (data) => {
+        stderr += data;
+        if (interruptAt !== undefined && interruptAt.test(stderr)) {
+            interruptAt = undefined;
+            void interruptOnceRunning(child.pid!);
+        }
+    });
     let peakMiB = 0;
     const sampler = setInterval(() => {
         try {
@@ -128,9 +186,9 @@ function reportOf(result: FleetRun): FleetReport {
     }
 }
 
-/** The fleet's hold tag on a stack. */
-function tagOf(stack: string): string | undefined {
-    const listed = ok(pulumi(`tags of ${stack}`, ["stack", "tag", "ls", "--json", "--stack", stack])).output;
+/** The fleet's hold tag on a stack, in the harness's backend or the one `backendEnv` names. */
+function tagOf(stack: string, backendEnv: NodeJS.ProcessEnv = {}): string | undefined {
+    const listed = ok(pulumi(`tags of ${stack}`, ["stack", "tag", "ls", "--json", "--stack", stack], ROOT, backendEnv)).output;
     return JSON.parse(listed.slice(listed.indexOf("{"), listed.lastIndexOf("}") + 1))[LOCK_TAG];
 }
 
@@ -144,21 +202,11 @@ describe("fleet: three clusters, a canary and two waves (real charts)", function
     const measured: string[] = [];
 
     function writeFleet(release: string): void {
-        // The lifecycle files' config without what the fleet sets (the release) or these clusters lack (monitoring).
-        const shared = Object.fromEntries(
-            Object.entries(PLATFORM_CONFIG).filter(([key]) => !["releaseVersion", "monitoringStack"].includes(key)),
-        );
         const document = {
             name: "e2e",
             release,
             concurrency: 3,
-            config: {
-                ...shared,
-                chartRepository: CHARTS,
-                groveEnabled: false,
-                kaiSchedulerEnabled: false,
-                helmValues: { "dynamo-operator": { webhook: { failurePolicy: "Ignore" } } },
-            },
+            config: FLEET_CONFIG,
             canary: "fleet-a",
             waves: [
                 { name: "first", clusters: ["fleet-b"] },
@@ -382,5 +430,127 @@ describe("fleet: three clusters, a canary and two waves (real charts)", function
         const again = await fleet("fleet destroy (nothing left)", "destroy", "--fleet", fleetFile, "--json", "--yes");
         assert.equal(again.status, 0, again.stdout);
         assert.deepEqual(results(reportOf(again)), { "fleet-a": "absent", "fleet-b": "absent", "fleet-c": "absent" });
+    });
+});
+
+/** A free port on loopback. */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+        server.on("error", reject);
+    });
+}
+
+/** One request to the S3 API on loopback; resolves to the status and body. */
+function s3(method: string, port: number, target: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const request = http.request({ host: "127.0.0.1", port, method, path: target }, (response) => {
+            let body = "";
+            response.on("data", (chunk) => (body += chunk));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on("error", reject);
+        request.end();
+    });
+}
+
+describe("fleet: the same commands with the stacks in object storage (an S3 API on loopback)", function () {
+    const BUCKET = "fleet-state";
+    const fleetFile = path.join(work, "fleet-s3.yaml");
+    const credentials = {
+        AWS_ACCESS_KEY_ID: "e2e",
+        AWS_SECRET_ACCESS_KEY: "e2e",
+        AWS_REGION: "us-east-1",
+        AWS_EC2_METADATA_DISABLED: "true",
+    };
+    let cluster: FleetCluster | undefined;
+    let server: ReturnType<typeof spawn> | undefined;
+    let port = 0;
+    /** The environment that points the Pulumi CLI at the bucket, for the test's own reads. */
+    let s3Backend: NodeJS.ProcessEnv = {};
+
+    before(async () => {
+        cluster = FleetCluster.start("fleet-s3");
+        port = await freePort();
+        server = spawn(S3_SERVER, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+        const deadline = Date.now() + 60_000;
+        while ((await s3("PUT", port, `/${BUCKET}`).catch(() => ({ status: 0 }))).status !== 200) {
+            assert.ok(Date.now() < deadline, "the S3 API did not answer within 60 s");
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        const backend = `s3://${BUCKET}?endpoint=http://127.0.0.1:${port}&s3ForcePathStyle=true&region=us-east-1`;
+        s3Backend = { ...credentials, PULUMI_BACKEND_URL: backend };
+        fs.writeFileSync(
+            fleetFile,
+            yaml.dump({
+                name: "e2e-s3",
+                release: "0.9.1",
+                backend,
+                config: FLEET_CONFIG,
+                waves: [{ name: "only", clusters: ["fleet-s3"] }],
+                clusters: [{ name: "fleet-s3", kubeconfig: cluster.kubeconfig, context: "e2e" }],
+            }),
+        );
+    });
+
+    after(() => {
+        server?.kill();
+        cluster?.stop();
+        fs.rmSync(path.join(ROOT, "Pulumi.fleet-s3.yaml"), { force: true });
+    });
+
+    it("up, interrupted by SIGTERM during the install, stops cleanly and gives its hold back; the next up completes", async () => {
+        const interrupted = await fleetWith(
+            credentials,
+            "fleet up (backend in S3, SIGTERM during the install)",
+            ["up", "--fleet", fleetFile, "--json"],
+            /only\/fleet-s3: up: \d+ changes/,
+        );
+        assert.equal(interrupted.status, 130, `${interrupted.stdout}\n${interrupted.stderr.slice(-4000)}`);
+        assert.match(interrupted.stderr, /SIGTERM: the running clusters stop once Pulumi has finished their in-flight operations/);
+        const report = reportOf(interrupted);
+        assert.equal(report.ok, false);
+        assert.equal(report.rows[0].result, "failed", JSON.stringify(report.rows[0]));
+        assert.equal(
+            report.rows[0].detail,
+            "up: interrupted: Pulumi stopped once its in-flight operations had finished, and saved the state",
+        );
+        assert.equal(report.halted, "the run was interrupted");
+        assert.equal(tagOf("fleet-s3", s3Backend), NO_HOLDER, "the interrupted run gave its hold back");
+    });
+
+    it("up, status and destroy keep the stack, its state and its hold in the bucket", async () => {
+        const rolled = await fleetWith(credentials, "fleet up (backend in S3)", ["up", "--fleet", fleetFile, "--json"]);
+        assert.equal(rolled.status, 0, `${rolled.stdout}\n${rolled.stderr.slice(-4000)}`);
+        assert.deepEqual(results(reportOf(rolled)), { "fleet-s3": "done" }, "what the interrupted run left converges");
+        assert.deepEqual(await cluster!.platformRelease(), { revision: 1, version: "0.9.1" });
+
+        const listing = await s3("GET", port, `/${BUCKET}?list-type=2`);
+        const keys = [...listing.body.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+        assert.ok(keys.includes(".pulumi/stacks/dynamo/fleet-s3.json"), keys.join(", "));
+        assert.ok(keys.includes(".pulumi/stacks/dynamo/fleet-s3.pulumi-tags"), keys.join(", "));
+        assert.equal(tagOf("fleet-s3", s3Backend), NO_HOLDER, "the run's hold, given back, is in the bucket");
+        assert.ok(
+            !fs.existsSync(path.join(work, "state", ".pulumi", "stacks", "dynamo", "fleet-s3.json")),
+            "not in the harness's folder backend",
+        );
+
+        const checked = await fleetWith(credentials, "fleet status (backend in S3)", ["status", "--fleet", fleetFile, "--json"]);
+        assert.equal(checked.status, 0, checked.stdout);
+        assert.deepEqual(results(reportOf(checked)), { "fleet-s3": "ok" });
+
+        const destroyed = await fleetWith(credentials, "fleet destroy (backend in S3)", [
+            "destroy",
+            "--fleet",
+            fleetFile,
+            "--json",
+            "--yes",
+        ]);
+        assert.equal(destroyed.status, 0, destroyed.stdout);
+        assert.deepEqual(results(reportOf(destroyed)), { "fleet-s3": "destroyed" });
+        assert.equal(await cluster!.platformRelease(), undefined);
     });
 });

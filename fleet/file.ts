@@ -109,7 +109,7 @@ const PROVIDER_CONFIG_KEY = {
         if (!/^[A-Za-z][\w-]*:[\w.-]+$/.test(value)) {
             return "";
         }
-        return value.startsWith("dynamo:") || KUBERNETES_KEYS.includes(value)
+        return value.startsWith(`${CONFIG_NAMESPACE}:`) || KUBERNETES_KEYS.includes(value)
             ? "the fleet sets it from config, kubeconfig and context"
             : undefined;
     },

@@ -66,8 +66,8 @@ export interface LockOptions {
 }
 
 /**
- * Tags every stack for `owner`, or refuses (tagging none) when another run holds one. Returns the
- * stacks it tagged; read back after `settleMs`, a tag another run overwrote refuses too.
+ * Tags every stack for `owner`, or refuses (tagging none) when another run holds one. Read back
+ * after `settleMs`, a tag another run overwrote refuses too, and this run's other tags are cleared.
  */
 export async function acquire(stacks: ClusterStack[], owner: RunOwner, options: LockOptions): Promise<void> {
     const holders = await Promise.all(stacks.map(async (stack) => parseOwnerTag(await stack.tag(LOCK_TAG))));
@@ -87,7 +87,12 @@ export async function acquire(stacks: ClusterStack[], owner: RunOwner, options: 
     const value = ownerTag(owner);
     await Promise.all(stacks.map((stack) => stack.setTag(LOCK_TAG, value)));
     await options.sleep(options.settleMs);
-    await Promise.all(stacks.map((stack) => checkHeld(stack, owner, options.unlockCommand)));
+    try {
+        await Promise.all(stacks.map((stack) => checkHeld(stack, owner, options.unlockCommand)));
+    } catch (error) {
+        await release(stacks, owner);
+        throw error;
+    }
 }
 
 /** Refuses when the stack's tag is no longer this run's (another run overwrote it, or someone cleared it). */

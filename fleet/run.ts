@@ -348,6 +348,8 @@ async function inWaves(
         return halted !== undefined;
     };
     const haltOn = (wave: FleetWave, rows: ClusterRow[]) => {
+        // An interruption is why its clusters failed: it is the reason the run stopped.
+        stopped();
         const failed = rows.find((r) => r.result === "failed");
         if (failed !== undefined && run.fleet.onFailure === "halt") {
             halted ??= `cluster ${failed.cluster} failed in wave ${wave.name}`;

@@ -297,6 +297,9 @@ class AutomationClusterStack implements ClusterStack {
             });
             return { changes };
         } catch (error) {
+            if (this.signal?.aborted) {
+                return { changes: 0, error: `interrupted: Pulumi stopped once its in-flight operations had finished, and saved the state` };
+            }
             return { changes: 0, error: diagnostics.error(error) };
         } finally {
             counter.stop();

@@ -279,3 +279,29 @@ describe("fleet file", () => {
         );
     });
 });
+
+describe("docs/fleets.md's projections", () => {
+    it("are the canary plus ceil((clusters - 1) / concurrency) rounds of 25 s each", () => {
+        const page = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "fleets.md"), "utf8");
+        const header = page.split("\n").find((line) => line.startsWith("| clusters "));
+        assert.ok(header, "the projection table");
+        const concurrencies = [...header.matchAll(/concurrency (\d+)/g)].map((m) => Number(m[1]));
+        const rows = page.split("\n").filter((line) => /^\| [\d,]+ +\|/.test(line));
+        assert.equal(rows.length, 3);
+        for (const line of rows) {
+            const cells = line
+                .split("|")
+                .slice(1, -1)
+                .map((cell) => cell.trim());
+            const clusters = Number(cells[0].replace(/,/g, ""));
+            cells.slice(1).forEach((cell, index) => {
+                const rounds = 1 + Math.ceil((clusters - 1) / concurrencies[index]);
+                const minutes = (rounds * 25) / 60;
+                const [, stated, amount, unit] = /^([\d,]+) rounds?, ([\d.]+) (min|h)$/.exec(cell) ?? assert.fail(cell);
+                assert.equal(Number(stated.replace(/,/g, "")), rounds, `${clusters} clusters at ${concurrencies[index]}`);
+                const statedMinutes = Number(amount) * (unit === "h" ? 60 : 1);
+                assert.ok(Math.abs(statedMinutes - minutes) / minutes < 0.05, `${cell}: ${minutes.toFixed(1)} min`);
+            });
+        }
+    });
+});

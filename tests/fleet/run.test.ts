@@ -207,6 +207,21 @@ describe("fleet runs", () => {
             );
         });
 
+        it("refuses when another run tagged a stack at the same moment, and clears its own other tags", async () => {
+            const backend = new FakeBackend();
+            const { deps } = fakeDeps(backend);
+            deps.lock = {
+                ...deps.lock,
+                sleep: async () => {
+                    backend.record("east-2").tags[LOCK_TAG] = ownerTag({ ...OWNER, run: "run-9", host: "ci-9" });
+                },
+            };
+            await assert.rejects(up(fourClusters(), deps), /stack east-2 \(cluster east-2\) is now held by fleet inference \(run run-9/);
+            assert.equal(backend.record("staging").tags[LOCK_TAG], NO_HOLDER);
+            assert.match(backend.record("east-2").tags[LOCK_TAG], /run-9/, "the other run's tag stays");
+            assert.deepEqual(backend.calls, []);
+        });
+
         it("stops before its next step when another run took a stack over", async () => {
             const backend = new FakeBackend();
             const { deps } = fakeDeps(backend);
