@@ -330,8 +330,9 @@ export async function onlyWave(fleet: Fleet, name: string, deps: Pick<FleetDeps,
 
 /**
  * Runs `perCluster` over the waves in order (each wave bounded by its concurrency), under the run's
- * holds. Once a cluster fails with `onFailure: halt`, no cluster starts: the rest are `untouched`.
- * `afterWave` runs after a wave with no failure, and may fail its rows (the soak).
+ * holds. Once a cluster fails with `onFailure: halt`, or the run is interrupted, no cluster starts:
+ * the rest are `untouched`. `afterWave` runs after each wave unless the run stopped, and may fail
+ * its rows (the soak).
  */
 async function inWaves(
     run: Run,
@@ -358,17 +359,16 @@ async function inWaves(
     const rows = await run.locked(async () => {
         const all: ClusterRow[] = [];
         for (const [index, wave] of waves.entries()) {
-            const clusters = verb === "destroy" ? [...wave.clusters].reverse() : wave.clusters;
             const untouched = (cluster: FleetCluster) =>
                 row(wave, cluster, { to: cluster.release, result: "untouched", detail: `not started: ${halted}` });
             if (stopped()) {
-                all.push(...clusters.map(untouched));
+                all.push(...wave.clusters.map(untouched));
                 continue;
             }
-            const names = clusters.map((c) => c.name).join(", ");
+            const names = wave.clusters.map((c) => c.name).join(", ");
             run.say(undefined, `${verb} wave ${index + 1}/${waves.length} ${wave.name}: ${names} (${wave.concurrency} at once)`);
             const waveRows = await forEachBounded(
-                clusters,
+                wave.clusters,
                 wave.concurrency,
                 async (cluster) => {
                     const result = await perCluster(wave, cluster);
@@ -464,7 +464,8 @@ export async function status(fleet: Fleet, deps: FleetDeps): Promise<FleetReport
 
 export async function destroy(fleet: Fleet, deps: FleetDeps): Promise<FleetReport> {
     const run = new Run(fleet, deps);
-    const { rows, halted } = await inWaves(run, [...fleet.waves].reverse(), "destroy", async (wave, cluster) => {
+    const lastFirst = [...fleet.waves].reverse().map((wave) => ({ ...wave, clusters: [...wave.clusters].reverse() }));
+    const { rows, halted } = await inWaves(run, lastFirst, "destroy", async (wave, cluster) => {
         const start = deps.now();
         const stack = run.stack(cluster);
         const state = await stack.state();

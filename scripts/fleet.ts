@@ -39,6 +39,10 @@ function isAlive(pid: number): boolean {
     }
 }
 
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function progress(line: string): void {
     process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
@@ -104,8 +108,8 @@ async function main(): Promise<number> {
             stackOf: (cluster) => stacks.for(cluster),
             gates: liveGates,
             owner,
-            lock: { alive: isAlive, settleMs: 2000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), unlockCommand },
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+            lock: { alive: isAlive, settleMs: 2000, sleep, unlockCommand },
+            sleep,
             now: () => Date.now(),
             progress,
             interrupted: interruption.signal,
