@@ -297,6 +297,7 @@ describe("fleet: three clusters, a canary and two waves (real charts)", function
         assert.match(planned.stdout, /fleet-a\s+canary\s+0\.9\.0 → 0\.9\.1\s+planned\s+\d+\s+\d+s\s+patch/);
         assert.match(planned.stdout, /fleet-b\s+first\s+0\.9\.0 → 0\.9\.1\s+refused\s+.*a cluster-wide Dynamo operator already runs/);
         assert.match(planned.stdout, /refused \(1\): fleet-b/);
+        console.log(planned.stdout.replace(/^/gm, "      "));
 
         const result = await fleet("fleet up (0.9.1, halted at fleet-b)", "up", "--fleet", fleetFile, "--json");
         const report = reportOf(result);
