@@ -144,9 +144,13 @@ export async function eventually(what: string, check: () => Promise<boolean>, se
     }
 }
 
-/** Helm's record of a release: its newest revision and status, from the release secrets. */
-export async function helmRelease(name: string, namespace: string): Promise<{ revision: number; status: string } | undefined> {
-    const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` });
+/** Helm's record of a release: its newest revision and status, from the release secrets (of another cluster with `client`). */
+export async function helmRelease(
+    name: string,
+    namespace: string,
+    client: k8s.CoreV1Api = core,
+): Promise<{ revision: number; status: string } | undefined> {
+    const secrets = await client.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` });
     const newest = secrets.items
         .map((s) => ({ revision: Number(s.metadata?.labels?.version), status: s.metadata?.labels?.status ?? "" }))
         .sort((a, b) => b.revision - a.revision)[0];
@@ -154,9 +158,9 @@ export async function helmRelease(name: string, namespace: string): Promise<{ re
 }
 
 /** Helm's record of the newest revision of a release (secret driver: base64, gzip, JSON). */
-export async function helmRecord(name: string, namespace: string): Promise<HelmRecord> {
-    const { revision } = (await helmRelease(name, namespace)) ?? assert.fail(`no Helm release ${name}`);
-    const secret = await core.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
+export async function helmRecord(name: string, namespace: string, client: k8s.CoreV1Api = core): Promise<HelmRecord> {
+    const { revision } = (await helmRelease(name, namespace, client)) ?? assert.fail(`no Helm release ${name}`);
+    const secret = await client.readNamespacedSecret({ name: `sh.helm.release.v1.${name}.v${revision}`, namespace });
     return helmRecordOf(Buffer.from(secret.data!.release, "base64").toString());
 }
 

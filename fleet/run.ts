@@ -246,7 +246,8 @@ async function rollOut(run: Run, wave: FleetWave, cluster: FleetCluster): Promis
         changes = up.changes;
         run.say(cluster, `up done: ${changes} changes`);
     }
-    const gate = await passGates(run, wave, cluster);
+    // After an up the outputs may have changed; unchanged, they are the ones read before it.
+    const gate = await passGates(run, wave, cluster, unchanged ? before.outputs : (await stack.state()).outputs);
     const result = unchanged ? "unchanged" : "done";
     if (!gate.ok) {
         run.say(cluster, `gate failed: ${gate.detail}`);
@@ -257,8 +258,7 @@ async function rollOut(run: Run, wave: FleetWave, cluster: FleetCluster): Promis
 }
 
 /** The cluster's gates, in order: verify, then the smoke test; the first that fails decides. */
-async function passGates(run: Run, wave: FleetWave, cluster: FleetCluster): Promise<GateResult> {
-    const { outputs } = await run.stack(cluster).state();
+async function passGates(run: Run, wave: FleetWave, cluster: FleetCluster, outputs: Record<string, unknown>): Promise<GateResult> {
     const passed: string[] = [];
     for (const [enabled, gate] of [
         [wave.gates.verify, run.deps.gates.verify],
@@ -289,7 +289,8 @@ async function soak(run: Run, wave: FleetWave, rows: ClusterRow[]): Promise<void
     run.say(undefined, `wave ${wave.name}: soaking ${wave.gates.soakSeconds}s before the next wave`);
     await run.deps.sleep(wave.gates.soakSeconds * 1000);
     for (const [index, cluster] of wave.clusters.entries()) {
-        const gate = await passGates(run, { ...wave, gates: { ...wave.gates, smoke: false } }, cluster);
+        const { outputs } = await run.stack(cluster).state();
+        const gate = await passGates(run, { ...wave, gates: { ...wave.gates, smoke: false } }, cluster, outputs);
         if (!gate.ok) {
             rows[index] = { ...rows[index], result: "failed", detail: `after the ${wave.gates.soakSeconds}s soak: ${gate.detail}` };
             run.say(cluster, rows[index].detail);
